@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Each sets up what is missing first (.venv with pinned Python packages, the pinned Mockoon CLI).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYSTAMP := $(VENV)/.installed
+NODESTAMP := mockoon/node_modules/.installed
+
+.PHONY: setup run test lint bench clean-venv
+
+setup: $(PYSTAMP) $(NODESTAMP)
+
+$(PYSTAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(NODESTAMP): mockoon/package.json mockoon/package-lock.json
+	cd mockoon && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	$(VENV)/bin/harness up
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check engine app tests bench mockoon/scripts
+
+bench: setup
+	$(PY) bench/startup.py
