@@ -9,7 +9,23 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Payload(BaseModel):
+    """Base of every type that travels through Temporal.
+
+    The OpenAI Agents plugin's converter serialises with `exclude_unset=True`,
+    which silently drops a field left at its default and then filled in place
+    (a list appended to, a dict assigned into): the state would vanish at the
+    next continue-as-new. Here every field counts as set, so what is in memory
+    is what travels.
+    """
+
+    @model_validator(mode="after")
+    def _every_field_is_set(self):
+        self.__pydantic_fields_set__.update(type(self).model_fields)
+        return self
 
 
 class Side(str, Enum):
@@ -24,7 +40,7 @@ class Verdict(str, Enum):
     BLOCK = "BLOCK"
 
 
-class TradeIntent(BaseModel):
+class TradeIntent(Payload):
     """What the agent wants to do this tick: its structured output."""
 
     model_config = ConfigDict(extra="forbid")
@@ -43,7 +59,7 @@ class TradeIntent(BaseModel):
         return cls(symbol=symbol, side=Side.HOLD, quantity=0, confidence=0.0, rationale=rationale)
 
 
-class Bar(BaseModel):
+class Bar(Payload):
     """One daily OHLCV bar (split/dividend adjusted), at a market-clock index."""
 
     index: int
@@ -55,7 +71,7 @@ class Bar(BaseModel):
     volume: int
 
 
-class Quote(BaseModel):
+class Quote(Payload):
     symbol: str
     index: int
     date: str
@@ -64,7 +80,7 @@ class Quote(BaseModel):
     ask: float
 
 
-class Headline(BaseModel):
+class Headline(Payload):
     id: str
     symbol: str
     date: str
@@ -72,7 +88,7 @@ class Headline(BaseModel):
     sentiment: float = Field(ge=-1.0, le=1.0)
 
 
-class RiskLimits(BaseModel):
+class RiskLimits(Payload):
     """Deterministic risk rules; changeable in flight through a validated update."""
 
     model_config = ConfigDict(extra="forbid")
@@ -97,13 +113,13 @@ class RiskLimits(BaseModel):
     )
 
 
-class Position(BaseModel):
+class Position(Payload):
     symbol: str
     quantity: int = 0
     avg_cost: float = 0.0
 
 
-class Portfolio(BaseModel):
+class Portfolio(Payload):
     """The agent's book, kept in workflow state (the broker is not the source of truth)."""
 
     cash: float
@@ -115,7 +131,7 @@ class Portfolio(BaseModel):
         return position.quantity if position else 0
 
 
-class DayStats(BaseModel):
+class DayStats(Payload):
     """What the guardrail needs to know about the current market day."""
 
     date: str
@@ -123,7 +139,7 @@ class DayStats(BaseModel):
     notional_traded: float = 0.0
 
 
-class GuardrailResult(BaseModel):
+class GuardrailResult(Payload):
     verdict: Verdict
     reasons: list[str] = Field(default_factory=list)
     price: float = 0.0

@@ -1,0 +1,85 @@
+"""`harness`: the command line of the durable agentic harness.
+
+Each subcommand lives in its own module exposing `register(subparsers)`, which adds its
+parser and sets `func(args) -> int`. Adding a command is one line in COMMANDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from engine.cli.exit_codes import EXIT_INVALID_CONFIG, EXIT_MISSING_DEPENDENCY
+
+COMMANDS = (
+    "engine.cli.up",
+    "engine.cli.status",
+    "engine.cli.run",
+    "engine.cli.review",
+    "engine.cli.inspect",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="Durable Agentic Harness: supervised, crash-safe AI agents on Temporal.",
+    )
+    parser.add_argument(
+        "--home",
+        help="state directory (default: $HARNESS_HOME, else the per-user data directory)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMANDS:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. As the program (argv None: the console script, `python -m
+    engine.cli`) the process then ends with os._exit: the Temporal SDK's native threads can
+    abort interpreter finalization ("Fatal Python error: PyGILState_Release", seen here
+    under load after a mere client connect), which would turn a clean exit code into -6.
+    Everything we own is stopped and flushed by then. In-process callers pass argv and
+    get the exit code back."""
+    code = _run_command(argv)
+    if argv is None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+def _run_command(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not args.verbose:
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per health probe
+    # Errors every command can hit are mapped to one line and a stable exit code here,
+    # so no command prints a traceback for a machine that merely lacks node.
+    from engine.runtime.errors import MissingDependencyError
+    from engine.runtime.mockoon import InvalidEnvironmentError
+
+    try:
+        return int(args.func(args) or 0)
+    except MissingDependencyError as exc:
+        print(f"harness: missing dependency: {exc}", file=sys.stderr)
+        return EXIT_MISSING_DEPENDENCY
+    except InvalidEnvironmentError as exc:
+        print(f"harness: invalid Mockoon environment: {exc}", file=sys.stderr)
+        return EXIT_INVALID_CONFIG
+
+
+def run() -> None:
+    sys.exit(main())

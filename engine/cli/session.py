@@ -1,0 +1,43 @@
+"""Shared plumbing for the agent commands: the runtime, the settings, the client."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from engine.client import HarnessClient
+from engine.config import Settings, load_settings
+from engine.runtime.home import resolve_home
+from engine.runtime.state import RuntimeInfo, attach
+from engine.runtime.supervisor import ensure_runtime
+
+
+class NoRuntime(RuntimeError):
+    """No runtime is running in this home (and the command does not start one)."""
+
+
+def settings_for(info: RuntimeInfo, home: Path) -> Settings:
+    settings = load_settings(home)
+    return settings.model_copy(
+        update={"temporal_address": info.temporal_address, "mockoon_url": info.mockoon_url,
+                "namespace": info.namespace}
+    )
+
+
+@contextlib.asynccontextmanager
+async def agent_session(home_arg: str | None, *, start: bool) -> AsyncIterator[HarnessClient]:
+    """A connected client; with `start`, a runtime is started (and later stopped) if none runs."""
+    home = resolve_home(home_arg)
+    supervisor = None
+    if start:
+        info, supervisor = ensure_runtime(home)
+    else:
+        info = attach(home)
+        if info is None:
+            raise NoRuntime(f"no runtime is running in {home}: start one with `harness up`")
+    try:
+        yield await HarnessClient.connect(settings_for(info, home))
+    finally:
+        if supervisor is not None:
+            supervisor.stop()

@@ -1,0 +1,189 @@
+"""HarnessClient: the one way the app and the CLI talk to Temporal.
+
+Start or attach an agent, review its trades, pause/resume/stop it, steer its
+limits, read its state and journal, stream and export its event history, and
+check that a history still replays against today's code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowHistory,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Replayer
+
+from engine.config import Settings
+from engine.contracts import (
+    AgentConfig,
+    AgentInput,
+    AgentStateView,
+    AgentSummary,
+    DecisionPage,
+    DecisionPageRequest,
+    Phase,
+    ReviewRequest,
+    ReviewResult,
+)
+from engine.models import RiskLimits
+from engine.plugin import agents_plugin
+from engine.temporal_connect import connect
+from engine.workflows.trading_agent import TradingAgentWorkflow
+
+WORKFLOW_TYPE = "TradingAgentWorkflow"
+
+
+class RequestRejected(ValueError):
+    """The agent refused a request (an update's validator said no); nothing was written."""
+
+
+def new_agent_id(config: AgentConfig, now: datetime | None = None) -> str:
+    """A fresh, readable id: order ids derive from it, so it is never reused."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S-%f")
+    return f"agent-{'-'.join(config.symbols)}-s{config.seed}-{stamp}"
+
+
+class HarnessClient:
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.temporal = client
+        self.settings = settings
+
+    @classmethod
+    async def connect(cls, settings: Settings, timeout: float = 10.0) -> HarnessClient:
+        return cls(await connect(settings, plugins=[agents_plugin()], timeout=timeout), settings)
+
+    def _handle(self, workflow_id: str, run_id: str | None = None) -> WorkflowHandle:
+        return self.temporal.get_workflow_handle(workflow_id, run_id=run_id)
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start_agent(self, config: AgentConfig, workflow_id: str | None = None) -> str:
+        """Start an agent, or attach to it if one with this id is already running."""
+        workflow_id = workflow_id or new_agent_id(config)
+        await self.temporal.start_workflow(
+            TradingAgentWorkflow.run,
+            AgentInput(config=config),
+            id=workflow_id,
+            task_queue=self.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        return workflow_id
+
+    async def result(self, workflow_id: str) -> AgentSummary:
+        """Wait for the agent to finish (following continue-as-new) and return its summary."""
+        handle = self.temporal.get_workflow_handle(workflow_id, result_type=AgentSummary)
+        return await handle.result()
+
+    async def is_running(self, workflow_id: str) -> bool:
+        description = await self._handle(workflow_id).describe()
+        return description.status == WorkflowExecutionStatus.RUNNING
+
+    async def list_agents(self, limit: int = 50) -> list[tuple[str, str]]:
+        """(workflow id, status) of the most recent agents."""
+        found = []
+        query = f"WorkflowType = '{WORKFLOW_TYPE}'"
+        async for execution in self.temporal.list_workflows(query, limit=limit):
+            status = execution.status.name if execution.status else "UNKNOWN"
+            found.append((execution.id, status))
+        return found
+
+    # ------------------------------------------------------------ human in the loop
+
+    async def _update(self, workflow_id: str, name: str, arg=None, result_type=None):
+        args = [] if arg is None else [arg]
+        try:
+            return await self._handle(workflow_id).execute_update(
+                name, args=args, result_type=result_type
+            )
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            raise RequestRejected(message) from exc
+
+    async def review(
+        self, workflow_id: str, trade_id: str, *, approve: bool, reviewer: str = "human",
+        reason: str = "",
+    ) -> ReviewResult:
+        request = ReviewRequest(
+            trade_id=trade_id, approve=approve, reviewer=reviewer, reason=reason
+        )
+        return await self._update(workflow_id, "review_trade", request, ReviewResult)
+
+    async def pause(self, workflow_id: str) -> Phase:
+        return await self._update(workflow_id, "pause", result_type=Phase)
+
+    async def resume(self, workflow_id: str) -> Phase:
+        return await self._update(workflow_id, "resume", result_type=Phase)
+
+    async def stop(self, workflow_id: str) -> Phase:
+        return await self._update(workflow_id, "stop", result_type=Phase)
+
+    async def set_limits(self, workflow_id: str, limits: RiskLimits) -> RiskLimits:
+        return await self._update(workflow_id, "set_limits", limits, RiskLimits)
+
+    async def steer(self, workflow_id: str, note: str) -> None:
+        await self._handle(workflow_id).signal("steer", note)
+
+    # ------------------------------------------------------------ reading
+
+    async def state(self, workflow_id: str) -> AgentStateView:
+        return await self._handle(workflow_id).query("state", result_type=AgentStateView)
+
+    async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
+        request = DecisionPageRequest(offset=offset, limit=limit)
+        return await self._handle(workflow_id).query("decisions", request, result_type=DecisionPage)
+
+    async def history(self, workflow_id: str, run_id: str | None = None) -> WorkflowHistory:
+        return await self._handle(workflow_id, run_id).fetch_history()
+
+    async def export_history(self, workflow_id: str, run_id: str | None = None) -> str:
+        """The history as JSON, in the format `temporal workflow show -o json` writes."""
+        return (await self.history(workflow_id, run_id)).to_json()
+
+    async def first_run_id(self, workflow_id: str) -> str:
+        """The run that started the chain of continue-as-new runs."""
+        async for event in self._handle(workflow_id).fetch_history_events(page_size=1):
+            return event.workflow_execution_started_event_attributes.first_execution_run_id
+        raise LookupError(f"no history for {workflow_id}")
+
+    async def stream_history(
+        self, workflow_id: str, run_id: str | None = None, *, follow_runs: bool = True
+    ) -> AsyncIterator[tuple[str, HistoryEvent]]:
+        """(run id, event) as they happen, from `run_id` (default: the first run) on,
+        following continue-as-new into each next run; ends when the agent closes."""
+        run_id = run_id or await self.first_run_id(workflow_id)
+        while run_id:
+            next_run = ""
+            events = self._handle(workflow_id, run_id).fetch_history_events(wait_new_event=True)
+            async for event in events:
+                yield run_id, event
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+                    attrs = event.workflow_execution_continued_as_new_event_attributes
+                    next_run = attrs.new_execution_run_id
+            run_id = next_run if follow_runs else ""
+
+    async def replay_check(self, histories: list[WorkflowHistory]) -> list[str]:
+        """Replay histories against today's workflow code; return the failures (empty = OK)."""
+        replayer = Replayer(workflows=[TradingAgentWorkflow], plugins=[agents_plugin()])
+        failures = []
+        async with replayer.workflow_replay_iterator(_iterate(histories)) as results:
+            async for result in results:
+                if result.replay_failure is not None:
+                    failures.append(f"{result.history.workflow_id}: {result.replay_failure}")
+        return failures
+
+
+async def _iterate(histories: list[WorkflowHistory]) -> AsyncIterator[WorkflowHistory]:
+    for history in histories:
+        yield history

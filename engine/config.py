@@ -1,0 +1,97 @@
+"""Worker-side and client-side settings.
+
+Settings come from, in order of precedence: environment variables (HARNESS_*),
+then `$HARNESS_HOME/settings.json`, then the embedded defaults. Secrets (model
+API keys, broker keys) are never settings: they are read from the environment
+or the OS keyring by the worker only (see engine/agent/secrets.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+TASK_QUEUE = "harness-agent"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used, with a message that says which and why."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    temporal_address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = TASK_QUEUE
+    # Temporal Cloud / a remote cluster: TLS on, and an API key named by env var.
+    temporal_tls: bool = False
+    temporal_api_key_env: str = "TEMPORAL_API_KEY"
+    # One URL serves market, news and broker in the embedded Mockoon; each can be
+    # pointed elsewhere (e.g. the broker at a real paper-trading account).
+    mockoon_url: str = "http://127.0.0.1:3001"
+    market_url: str | None = None
+    news_url: str | None = None
+    broker_url: str | None = None
+    # Names of the env vars holding broker credentials (Alpaca's header names).
+    broker_key_id_env: str = "APCA_API_KEY_ID"
+    broker_secret_env: str = "APCA_API_SECRET_KEY"
+    openai_base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible endpoint (Ollama, vLLM ...)"
+    )
+    http_timeout_s: float = Field(default=5.0, gt=0)
+
+    @property
+    def market_base(self) -> str:
+        return (self.market_url or self.mockoon_url).rstrip("/")
+
+    @property
+    def news_base(self) -> str:
+        return (self.news_url or self.mockoon_url).rstrip("/")
+
+    @property
+    def broker_base(self) -> str:
+        return (self.broker_url or self.mockoon_url).rstrip("/")
+
+
+# Environment variable -> settings field.
+_ENV_FIELDS = {
+    "HARNESS_TEMPORAL_ADDRESS": "temporal_address",
+    "HARNESS_NAMESPACE": "namespace",
+    "HARNESS_TASK_QUEUE": "task_queue",
+    "HARNESS_TEMPORAL_TLS": "temporal_tls",
+    "HARNESS_MOCKOON_URL": "mockoon_url",
+    "HARNESS_MARKET_URL": "market_url",
+    "HARNESS_NEWS_URL": "news_url",
+    "HARNESS_BROKER_URL": "broker_url",
+    "HARNESS_OPENAI_BASE_URL": "openai_base_url",
+}
+
+
+def load_settings(home: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Merge settings.json (if any) and the environment; raise SettingsError if invalid."""
+    env = dict(os.environ if env is None else env)
+    values: dict[str, object] = {}
+    if home is not None:
+        path = Path(home) / "settings.json"
+        if path.exists():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise SettingsError(f"{path} is not readable JSON: {exc}") from exc
+            if not isinstance(loaded, dict):
+                raise SettingsError(f"{path} must hold a JSON object, not {type(loaded).__name__}")
+            values.update(loaded)
+    for var, field in _ENV_FIELDS.items():
+        if env.get(var):
+            values[field] = env[var]
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from exc

@@ -1,0 +1,288 @@
+"""Inputs, outputs and state of the trading agent workflow and its activities.
+
+These are the shapes that travel through Temporal (workflow input, updates,
+queries, activity I/O, the continue-as-new carry). Domain types live in
+engine/models.py.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import ConfigDict, Field
+
+from engine.models import (
+    DayStats,
+    GuardrailResult,
+    Headline,
+    Payload,
+    Portfolio,
+    Quote,
+    RiskLimits,
+    TradeIntent,
+)
+
+# ---------------------------------------------------------------- market clock
+
+
+class MarketClock(Payload):
+    """Maps agent ticks onto bars of the shipped history.
+
+    The history is finite (about 3,270 daily bars), so a run longer than the
+    tape plays it back and forth like a mirror: prices stay continuous at the
+    turn, and `pass_number` tells the user which pass they are watching.
+    """
+
+    start_index: int = Field(ge=0)
+    bar_count: int = Field(ge=2)
+    tick: int = Field(ge=0, description="The tick whose bar is 'now'")
+
+    def bar_index(self, tick: int | None = None) -> int:
+        offset = self.start_index + (self.tick if tick is None else tick)
+        period = 2 * (self.bar_count - 1)
+        pos = offset % period
+        return pos if pos < self.bar_count else period - pos
+
+    def pass_number(self) -> int:
+        return (self.start_index + self.tick) // (self.bar_count - 1) + 1
+
+
+class TickRequest(Payload):
+    symbols: list[str]
+    clock: MarketClock
+
+
+class TickContext(Payload):
+    """What the workflow itself sees each tick (the guardrail prices from it)."""
+
+    index: int
+    date: str
+    quotes: dict[str, Quote] = Field(default_factory=dict)
+    headlines: dict[str, list[Headline]] = Field(default_factory=dict)
+    missing: list[str] = Field(default_factory=list, description="Symbols without a bar now")
+
+
+class CalendarRequest(Payload):
+    start_date: str | None = None
+
+
+class CalendarInfo(Payload):
+    start_index: int
+    bar_count: int
+    first_date: str
+    last_date: str
+
+
+# ---------------------------------------------------------------- orders
+
+
+class OrderRequest(Payload):
+    client_order_id: str
+    symbol: str
+    side: str
+    quantity: int
+    limit_price: float
+
+
+class OrderStatus(str, Enum):
+    FILLED = "filled"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class OrderResult(Payload):
+    client_order_id: str
+    status: OrderStatus
+    broker_order_id: str | None = None
+    filled_quantity: int = 0
+    filled_price: float = 0.0
+    reason: str = ""
+    reused: bool = Field(default=False, description="The broker already had this order")
+
+
+# ---------------------------------------------------------------- agent
+
+
+class AgentConfig(Payload):
+    model_config = ConfigDict(extra="forbid")
+
+    symbols: list[str] = Field(default_factory=lambda: ["AAPL"], min_length=1)
+    starting_cash: float = Field(default=100_000.0, gt=0)
+    tick_interval_s: float = Field(default=0.0, ge=0, description="0 = as fast as possible")
+    start_date: str | None = Field(default=None, description="YYYY-MM-DD in the price history")
+    limits: RiskLimits = Field(default_factory=RiskLimits)
+    approval_expiry_s: float = Field(default=600.0, gt=0)
+    model: str = "offline-analyst"
+    max_ticks: int | None = Field(default=None, ge=1)
+    continue_as_new_every: int = Field(default=200, ge=1)
+    seed: int = 0
+    journal_keep: int = Field(default=500, ge=10, description="Decisions kept in state")
+    equity_keep: int = Field(default=2_000, ge=10, description="Equity points kept in state")
+
+
+class ApprovalStatus(str, Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+
+
+class PendingApproval(Payload):
+    trade_id: str
+    tick: int
+    date: str
+    intent: TradeIntent
+    check: GuardrailResult
+    opened_at: float = Field(description="Workflow time, epoch seconds")
+    expires_at: float
+
+
+class Decision(Payload):
+    """One journal entry: what the agent saw, wanted, and what became of it."""
+
+    tick: int
+    date: str
+    trade_id: str
+    seen: dict[str, float] = Field(default_factory=dict, description="Last price per symbol")
+    news: list[str] = Field(default_factory=list)
+    intent: TradeIntent
+    model_error: str = ""
+    check: GuardrailResult
+    approval: ApprovalStatus | None = None
+    approval_note: str = ""
+    order: OrderResult | None = None
+
+
+class Counters(Payload):
+    ticks: int = 0
+    buys: int = 0
+    sells: int = 0
+    holds: int = 0
+    blocked: int = 0
+    orders_filled: int = 0
+    orders_rejected: int = 0
+    orders_failed: int = 0
+    model_errors: int = 0
+    approvals: dict[str, int] = Field(default_factory=dict)
+    runs: int = 1
+
+
+class AgentCarry(Payload):
+    """Everything a continued run needs: the state that is the agent's memory."""
+
+    tick: int
+    clock: MarketClock
+    portfolio: Portfolio
+    limits: RiskLimits
+    day: DayStats | None = None
+    prices: dict[str, float] = Field(default_factory=dict)
+    headlines: dict[str, list[Headline]] = Field(default_factory=dict)
+    date: str = ""
+    pending: list[PendingApproval] = Field(default_factory=list)
+    journal: list[Decision] = Field(default_factory=list)
+    journal_total: int = 0
+    equity: list[tuple[int, float]] = Field(default_factory=list)
+    counters: Counters = Field(default_factory=Counters)
+    paused: bool = False
+    note: str = ""
+
+
+class AgentInput(Payload):
+    config: AgentConfig
+    carry: AgentCarry | None = None
+
+
+# ---------------------------------------------------------------- human in the loop
+
+
+class ReviewRequest(Payload):
+    model_config = ConfigDict(extra="forbid")
+
+    trade_id: str
+    approve: bool
+    reviewer: str = "human"
+    reason: str = ""
+
+
+class ReviewResult(Payload):
+    trade_id: str
+    status: ApprovalStatus
+    check: GuardrailResult | None = Field(default=None, description="Re-check at the latest price")
+    order: OrderResult | None = None
+    note: str = ""
+
+
+class Phase(str, Enum):
+    STARTING = "starting"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DRAINING = "draining"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+
+
+class HoldingView(Payload):
+    symbol: str
+    quantity: int
+    avg_cost: float
+    price: float
+    market_value: float
+    unrealized_pnl: float
+
+
+class AgentStateView(Payload):
+    """The `state` query: everything a window or a CLI shows about the agent."""
+
+    workflow_id: str
+    run_id: str
+    phase: Phase
+    tick: int
+    date: str
+    pass_number: int
+    model: str
+    model_label: str
+    symbols: list[str]
+    cash: float
+    equity: float
+    realized_pnl: float
+    unrealized_pnl: float
+    holdings: list[HoldingView]
+    pending: list[PendingApproval]
+    last_decisions: list[Decision]
+    decisions_total: int
+    equity_series: list[tuple[int, float]]
+    counters: Counters
+    limits: RiskLimits
+    history_length: int
+    outage: str = Field(default="", description="Why the agent is waiting on a service, if it is")
+
+
+class DecisionPageRequest(Payload):
+    offset: int = Field(default=0, ge=0, description="From the newest decision backwards")
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class DecisionPage(Payload):
+    total: int
+    kept: int
+    offset: int
+    decisions: list[Decision]
+
+
+class AgentSummary(Payload):
+    """The workflow result: what a finished or stopped run amounts to."""
+
+    workflow_id: str
+    phase: Phase
+    ticks: int
+    date: str
+    cash: float
+    equity: float
+    realized_pnl: float
+    positions: dict[str, int]
+    orders: int
+    decisions: int
+    approvals: dict[str, int]
+    counters: Counters

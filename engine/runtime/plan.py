@@ -1,0 +1,134 @@
+"""From options to concrete services: ports, command lines, environments, probes.
+
+Everything that can be wrong before a single process starts (a missing binary, an invalid
+Mockoon file) is detected here, so it surfaces as one clear exception instead of a child
+that exits silently.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.runtime import mockoon
+from engine.runtime.home import logs_dir
+from engine.runtime.ports import LOOPBACK, free_loopback_ports, port_accepts
+from engine.runtime.processes import ChildProcess
+from engine.runtime.services import Service
+from engine.runtime.temporal_server import (
+    TemporalServerConfig,
+    find_temporal_binary,
+    temporal_answers,
+    temporal_server_command,
+)
+from engine.runtime.worker_process import (
+    default_worker_command,
+    ready_file,
+    remove_ready_file,
+    worker_env,
+    worker_id,
+    worker_is_ready,
+)
+
+TEMPORAL_DB = "temporal.db"
+# Serve (and first validate) this Mockoon environment file instead of the shipped one.
+MOCKOON_DATA_ENV = "HARNESS_MOCKOON_DATA"
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    with_worker: bool = True
+    worker_count: int = 1  # 2 = a hot standby polling the same queues (roadmap 3)
+    mockoon_seed: int = 42
+    mockoon_data: Path | None = None  # default: $HARNESS_MOCKOON_DATA, else the shipped file
+    # Remote mode: a cluster address means no local dev server is started. (TLS and API
+    # keys for the worker come from the worker's own settings, engine/config.py.)
+    temporal_address: str | None = None
+    namespace: str = "default"
+    headless: bool = False  # no Temporal Web UI
+    tuned: bool = True  # the measured dev-server flags (temporal_server.TUNED_FLAGS)
+    worker_argv: tuple[str, ...] | None = None  # a bundle runs itself with a worker flag
+
+
+@dataclass
+class RuntimePlan:
+    services: dict[str, Service]
+    temporal_address: str
+    ui_url: str | None
+    mockoon_url: str
+    remote_temporal: bool
+
+
+def plan_runtime(home: Path, options: RuntimeOptions) -> RuntimePlan:
+    """Check prerequisites and build every service; nothing is started yet."""
+    n_local_ports = 0 if options.temporal_address else 2 - options.headless
+    ports = free_loopback_ports(1 + n_local_ports)
+    mockoon_port, server_ports = ports[0], ports[1:]
+    services: dict[str, Service] = {}
+
+    if options.temporal_address:
+        address, ui_url = options.temporal_address, None
+    else:
+        server = _plan_temporal(home, options, server_ports)
+        services["temporal"] = server
+        address = server.address
+        ui_url = None if options.headless else f"http://{LOOPBACK}:{server_ports[1]}"
+
+    services["mockoon"] = _plan_mockoon(home, options, mockoon_port)
+    mockoon_url = services["mockoon"].address
+
+    if options.with_worker:
+        for index in range(1, options.worker_count + 1):
+            wid = worker_id(index)
+            services[wid] = _plan_worker(home, options, wid, address, mockoon_url)
+    return RuntimePlan(services, address, ui_url, mockoon_url, bool(options.temporal_address))
+
+
+def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Service:
+    config = TemporalServerConfig(
+        port=ports[0],
+        ui_port=None if options.headless else ports[1],
+        db_path=home / TEMPORAL_DB,
+        namespace=options.namespace,
+        tuned=options.tuned,
+    )
+    argv = temporal_server_command(config, find_temporal_binary())
+    child = ChildProcess("temporal", argv, logs_dir(home) / "temporal.log", cwd=home)
+
+    def is_ready(_pid: int | None) -> bool:
+        # TCP first: refusing costs microseconds, a client connect a few milliseconds.
+        return port_accepts(config.port) and temporal_answers(config.address,
+                                                              options.namespace, 1.0)
+
+    return Service(child, is_ready=is_ready, address=config.address, port=config.port)
+
+
+def _plan_mockoon(home: Path, options: RuntimeOptions, port: int) -> Service:
+    mockoon.find_mockoon_cli()  # MissingDependencyError (node, or the npm package) first
+    override = options.mockoon_data or os.environ.get(MOCKOON_DATA_ENV)
+    files = [Path(override)] if override else mockoon.environment_files()
+    for path in files:
+        mockoon.validate_environment(path)  # InvalidEnvironmentError names the file
+    argv, env = mockoon.mockoon_command(port, home, seed=options.mockoon_seed, files=files)
+    if "HOME" in env:
+        Path(env["HOME"]).mkdir(parents=True, exist_ok=True)  # the CLI writes ~/.mockoon-cli
+    url = f"http://{LOOPBACK}:{port}"
+    child = ChildProcess("mockoon", argv, logs_dir(home) / "mockoon.log", env=env, cwd=home)
+    return Service(child, is_ready=lambda _pid: mockoon.probe(url, 0.5), address=url, port=port)
+
+
+def _plan_worker(home: Path, options: RuntimeOptions, wid: str, temporal_address: str,
+                 mockoon_url: str) -> Service:
+    argv = list(options.worker_argv or default_worker_command())
+    env = worker_env(home=home, temporal_address=temporal_address,
+                     namespace=options.namespace, mockoon_url=mockoon_url, wid=wid)
+    ready = ready_file(home, wid)
+    child = ChildProcess(wid, argv, logs_dir(home) / f"{wid}.log", env=env, cwd=home)
+    return Service(
+        child,
+        is_ready=lambda pid: worker_is_ready(ready, pid),
+        address=f"task queues @ {temporal_address}",
+        before_spawn=lambda: remove_ready_file(ready),
+        ready_file=ready,
+    )

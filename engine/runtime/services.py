@@ -1,0 +1,115 @@
+"""A supervised service: a ChildProcess plus what the supervisor tracks about it.
+
+Status life cycle:  planned -> starting -> ready -> exited -> restarting -> starting ...
+                                                  \\-> failed (died during start-up)
+                    any -> stopped (orderly shutdown)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.runtime.processes import ChildProcess
+from engine.runtime.state import ServiceRecord
+
+
+class ServiceStartError(RuntimeError):
+    """A child died, or never became ready, during start-up. The message carries the
+    service's log tail, because 'exited with code 1' alone helps nobody."""
+
+    def __init__(self, name: str, reason: str, log_path: Path, log_tail: str) -> None:
+        self.name = name
+        self.log_path = log_path
+        message = f"{name} {reason} (log: {log_path})"
+        if log_tail.strip():
+            message += "\n--- last lines of the log ---\n" + log_tail
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """Crash loops back off exponentially; a lone crash is restarted at once.
+
+    The first restart is immediate because recovery time after a killed worker is the
+    product's headline figure. A run that lasted `stable_after` seconds resets the count.
+    """
+
+    base_delay: float = 0.5
+    max_delay: float = 15.0
+    stable_after: float = 10.0
+
+    def delay(self, consecutive_crashes: int) -> float:
+        if consecutive_crashes <= 1:
+            return 0.0
+        return min(self.max_delay, self.base_delay * 2 ** (consecutive_crashes - 2))
+
+
+class Service:
+    def __init__(
+        self,
+        child: ChildProcess,
+        *,
+        is_ready: Callable[[int | None], bool],
+        address: str,
+        port: int | None = None,
+        before_spawn: Callable[[], None] | None = None,
+        ready_file: Path | None = None,
+    ) -> None:
+        self.child = child
+        self.is_ready = is_ready  # one quick probe, given the current pid
+        self.address = address
+        self.port = port
+        self.before_spawn = before_spawn
+        self.ready_file = ready_file
+        self.status = "planned"
+        self.restarts = 0
+        self.consecutive_crashes = 0
+        self.restart_at: float | None = None
+        self.generation = 0  # bumped per spawn; a readiness watcher of an old run gives up
+        self.last_exit_code: int | None = None
+        self._spawned_at = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.child.name
+
+    def spawn(self) -> int:
+        if self.before_spawn:
+            self.before_spawn()
+        self.generation += 1
+        pid = self.child.start()
+        self._spawned_at = time.monotonic()
+        self.status = "starting"
+        self.restart_at = None
+        return pid
+
+    def note_exit(self, code: int, policy: RestartPolicy) -> float:
+        """Record an unexpected exit; return the delay before the restart."""
+        self.last_exit_code = code
+        if time.monotonic() - self._spawned_at >= policy.stable_after:
+            self.consecutive_crashes = 0
+        self.consecutive_crashes += 1
+        self.restarts += 1
+        delay = policy.delay(self.consecutive_crashes)
+        self.restart_at = time.monotonic() + delay
+        self.status = "restarting"
+        return delay
+
+    def record(self) -> ServiceRecord:
+        rec: ServiceRecord = {
+            "pid": self.child.pid,
+            "port": self.port,
+            "started_at": self.child.started_at,
+            "restarts": self.restarts,
+            "status": self.status,
+            "log": str(self.child.log_path),
+        }
+        if self.ready_file is not None:
+            rec["ready_file"] = str(self.ready_file)
+        return rec
+
+    def start_error(self, reason: str) -> ServiceStartError:
+        return ServiceStartError(self.name, reason, self.child.log_path, self.child.log_tail())

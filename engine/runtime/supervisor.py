@@ -1,0 +1,310 @@
+"""The supervisor: starts the dev server, Mockoon and the worker(s) in parallel, watches
+them, restarts what dies, and keeps runtime.json current.
+
+Threads, not asyncio: one long-lived `harness-supervisor` thread spawns every child (so
+PR_SET_PDEATHSIG, which is bound to the forking thread, stays armed for the supervisor's
+whole life) and polls them for exits; a short-lived watcher thread per spawn waits for
+readiness. The public methods are thread-safe and never block on the children, so the Qt
+app can call them from its qasync loop.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.runtime.health import check_runtime
+from engine.runtime.home import resolve_home
+from engine.runtime.lock import RuntimeAlreadyRunning, RuntimeLock
+from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
+from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
+from engine.runtime.services import RestartPolicy, Service, ServiceStartError
+from engine.runtime.state import RuntimeInfo, attach, remove_runtime, write_runtime
+from engine.runtime.temporal_server import temporal_answers
+
+log = logging.getLogger(__name__)
+
+EXIT_POLL_S = 0.05  # how soon a dead child is noticed (recovery time counts)
+READY_POLL_S = 0.05
+
+
+class Supervisor:
+    def __init__(
+        self,
+        home: Path | str | None = None,
+        *,
+        restart_policy: RestartPolicy | None = None,
+        on_change: Callable[[RuntimeInfo], None] | None = None,
+        **options: object,
+    ) -> None:
+        """`options` are RuntimeOptions fields: with_worker, worker_count, mockoon_seed,
+        mockoon_data, temporal_address (remote: no local server), namespace, headless,
+        tuned, worker_argv. `on_change` is called (on the supervisor thread) with the new
+        RuntimeInfo whenever a service changes status."""
+        self.home = resolve_home(home)
+        self.options = RuntimeOptions(**options)  # type: ignore[arg-type]
+        self.policy = restart_policy or RestartPolicy()
+        self.on_change = on_change
+        self._lock_file = RuntimeLock(self.home)
+        self._cond = threading.Condition()
+        self._stop_requested = threading.Event()
+        self._plan: RuntimePlan | None = None
+        self._thread: threading.Thread | None = None
+        self._starting = True
+        self._startup_error: BaseException | None = None
+        self._remote_ok = threading.Event()
+        self._started_at = time.time()
+        self._info: RuntimeInfo | None = None
+
+    # -- public API ------------------------------------------------------------------------
+
+    def start(self, timeout: float = 60.0) -> RuntimeInfo:
+        """Start everything in parallel; return once all services are ready.
+
+        Raises RuntimeAlreadyRunning (another supervisor owns this home), MissingDependencyError,
+        InvalidEnvironmentError, or ServiceStartError (a child died or timed out; its log
+        tail is in the message). On any failure everything started so far is stopped.
+        """
+        if self._thread is not None:
+            raise RuntimeError("this supervisor was already started")
+        self._lock_file.acquire()
+        try:
+            self._plan = plan_runtime(self.home, self.options)
+            self._thread = threading.Thread(target=self._run, name="harness-supervisor",
+                                            daemon=True)
+            self._thread.start()
+            if self._plan.remote_temporal:
+                threading.Thread(target=self._watch_remote, args=(timeout,), daemon=True,
+                                 name="harness-remote-probe").start()
+            self._await_startup(timeout)
+        except BaseException:
+            self.stop(grace=1.0)
+            raise
+        atexit.register(self.stop)  # an embedding app that forgets stop() leaks nothing
+        with self._cond:
+            self._starting = False
+            self._publish()
+        return self.info
+
+    def stop(self, grace: float = DEFAULT_GRACE_S) -> None:
+        """Stop every child (workers first, then server and Mockoon), drop runtime.json."""
+        self._grace = grace
+        self._stop_requested.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        if self._lock_file.held:
+            remove_runtime(self.home)
+            self._lock_file.release()
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> Supervisor:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def info(self) -> RuntimeInfo:
+        if self._info is None:
+            raise RuntimeError("the supervisor has not started")
+        return self._info
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and not self._stop_requested.is_set()
+
+    def kill_worker(self, name: str | None = None) -> int | None:
+        """SIGKILL a worker (default: the first) for chaos; the monitor restarts it.
+        Returns the killed pid, or None when that worker is not running right now."""
+        with self._cond:
+            name = name or next(n for n in self._services() if n.startswith("worker-"))
+            child = self._services()[name].child
+            if not child.running:
+                return None
+            pid = child.pid
+            child.kill()
+        log.warning("chaos: SIGKILL %s (pid %s)", name, pid)
+        return pid
+
+    def health(self, timeout: float = 2.0) -> dict[str, dict]:
+        """Live probes of every service (see engine.runtime.health), as JSON-ready dicts."""
+        return {name: h.to_json() for name, h in check_runtime(self.info, timeout).items()}
+
+    def wait_for(self, predicate: Callable[[RuntimeInfo], bool], timeout: float) -> bool:
+        """Block until predicate(info) holds (re-checked on every status change)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._info is not None
+                                       and predicate(self._info), timeout)
+
+    # -- supervisor thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            with self._cond:
+                for service in self._services().values():
+                    service.spawn()
+                    self._watch_ready(service)
+                self._publish()
+            while not self._stop_requested.wait(EXIT_POLL_S):
+                self._reap_and_restart()
+        except BaseException as exc:  # noqa: BLE001 - surfaced by start() or logged
+            with self._cond:
+                self._startup_error = self._startup_error or exc
+                self._cond.notify_all()
+            if not self._starting:
+                log.exception("supervisor thread failed; stopping the runtime")
+        finally:
+            self._shutdown_children()
+
+    def _reap_and_restart(self) -> None:
+        with self._cond:
+            changed = False
+            for service in self._services().values():
+                if service.status in ("starting", "ready"):
+                    code = service.child.poll()
+                    if code is None:
+                        continue
+                    changed = True
+                    if self._starting:
+                        service.status = "failed"
+                        self._startup_error = service.start_error(
+                            f"exited with code {code} before it was ready")
+                        continue
+                    delay = service.note_exit(code, self.policy)
+                    log.warning("%s exited with code %s; restart #%d in %.1fs",
+                                service.name, code, service.restarts, delay)
+                elif service.status == "restarting" and time.monotonic() >= service.restart_at:
+                    changed = True
+                    try:
+                        pid = service.spawn()
+                    except OSError as exc:
+                        service.note_exit(-1, self.policy)
+                        log.error("restarting %s failed: %s", service.name, exc)
+                        continue
+                    log.warning("%s restarted (pid %s)", service.name, pid)
+                    self._watch_ready(service)
+            if changed:
+                self._publish()
+
+    def _watch_ready(self, service: Service) -> None:
+        generation = service.generation
+
+        def watch() -> None:
+            while not self._stop_requested.is_set():
+                with self._cond:
+                    if service.generation != generation or service.status != "starting":
+                        return
+                    pid = service.child.pid
+                if service.is_ready(pid):
+                    with self._cond:
+                        if service.generation == generation and service.status == "starting":
+                            service.status = "ready"
+                            self._publish()
+                    return
+                time.sleep(READY_POLL_S)
+
+        threading.Thread(target=watch, name=f"harness-ready-{service.name}",
+                         daemon=True).start()
+
+    def _watch_remote(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        assert self._plan is not None
+        while not self._stop_requested.is_set() and time.monotonic() < deadline:
+            if temporal_answers(self._plan.temporal_address, self.options.namespace, 2.0):
+                self._remote_ok.set()
+                with self._cond:
+                    self._cond.notify_all()
+                return
+            time.sleep(0.2)
+
+    def _shutdown_children(self) -> None:
+        services = list(self._services().values())
+        workers = [s for s in services if s.name.startswith("worker-")]
+        grace = getattr(self, "_grace", DEFAULT_GRACE_S)
+        # Workers first, while the server can still take their final calls.
+        for group in (workers, [s for s in services if s not in workers]):
+            stop_all([s.child for s in group], grace)
+            with self._cond:
+                for service in group:
+                    service.status = "stopped"
+        with self._cond:
+            self._cond.notify_all()
+
+    # -- helpers (call with self._cond held) -----------------------------------------------
+
+    def _services(self) -> dict[str, Service]:
+        return self._plan.services if self._plan else {}
+
+    def _await_startup(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if self._startup_error is not None:
+                    raise self._startup_error
+                pending = [s for s in self._services().values() if s.status != "ready"]
+                remote_pending = self._plan.remote_temporal and not self._remote_ok.is_set()
+                if not pending and not remote_pending:
+                    return
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    if pending:
+                        raise pending[0].start_error(f"was not ready after {timeout:.0f}s")
+                    raise ServiceStartError("temporal", f"remote cluster "
+                                            f"{self._plan.temporal_address} does not answer",
+                                            self.home, "")
+                self._cond.wait(min(remaining, 0.2))
+
+    def _publish(self) -> None:
+        plan = self._plan
+        if plan is None:
+            return
+        self._info = RuntimeInfo(
+            home=self.home,
+            temporal_address=plan.temporal_address,
+            namespace=self.options.namespace,
+            ui_url=plan.ui_url,
+            mockoon_url=plan.mockoon_url,
+            supervisor_pid=os.getpid(),
+            services={name: s.record() for name, s in plan.services.items()},
+            started_at=self._started_at,
+            remote_temporal=plan.remote_temporal,
+        )
+        if self._lock_file.held and not self._stop_requested.is_set():
+            write_runtime(self._info)
+        self._cond.notify_all()
+        if self.on_change is not None:
+            try:
+                self.on_change(self._info)
+            except Exception:  # noqa: BLE001 - an observer must not kill the supervisor
+                log.exception("on_change callback failed")
+
+
+def ensure_runtime(home: Path | str | None = None, timeout: float = 60.0,
+                   **options: object) -> tuple[RuntimeInfo, Supervisor | None]:
+    """Attach to the runtime running in `home`, or start one owned by the caller.
+
+    Returns (info, None) when attached (someone else stops it), or (info, supervisor)
+    when started here (the caller must `stop()` it).
+    """
+    home = resolve_home(home)
+    deadline = time.monotonic() + timeout
+    while True:
+        info = attach(home)
+        if info is not None:
+            return info, None
+        supervisor = Supervisor(home, **options)
+        try:
+            return supervisor.start(timeout=max(1.0, deadline - time.monotonic())), supervisor
+        except RuntimeAlreadyRunning:
+            # Another supervisor owns the home but is not healthy yet (still starting):
+            # give it time, then attach.
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)

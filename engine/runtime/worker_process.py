@@ -1,0 +1,66 @@
+"""How the supervisor launches a worker and knows it is polling.
+
+The worker (`python -m engine.worker`) is told everything through the environment. It
+retries connecting until the server answers, starts polling, and only then writes its
+ready file, so "ready" means "polling", not merely "imported".
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from engine.runtime.home import run_dir
+
+WORKER_MODULE = "engine.worker"
+
+
+def default_worker_command() -> list[str]:
+    # -u: unbuffered, so the log shows a crash's last words. A PyInstaller bundle passes
+    # its own argv instead (the app binary with a worker flag): see Supervisor(worker_argv=).
+    return [sys.executable, "-u", "-m", WORKER_MODULE]
+
+
+def worker_id(index: int) -> str:
+    """worker-1 is the active worker; worker-2.. are (later) hot standbys."""
+    return f"worker-{index}"
+
+
+def ready_file(home: Path, wid: str) -> Path:
+    return run_dir(home) / f"{wid}.ready"
+
+
+def worker_env(
+    *,
+    home: Path,
+    temporal_address: str,
+    namespace: str,
+    mockoon_url: str,
+    wid: str,
+) -> dict[str, str]:
+    return {
+        "HARNESS_HOME": str(home),
+        "HARNESS_TEMPORAL_ADDRESS": temporal_address,
+        "HARNESS_NAMESPACE": namespace,
+        "HARNESS_MOCKOON_URL": mockoon_url,
+        "HARNESS_WORKER_ID": wid,
+        "HARNESS_READY_FILE": str(ready_file(home, wid)),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def remove_ready_file(path: Path) -> None:
+    """Delete a stale ready file before (re)spawning, so an old one never counts."""
+    path.unlink(missing_ok=True)
+
+
+def worker_is_ready(path: Path, pid: int | None) -> bool:
+    """True when the ready file exists and was written by this very process."""
+    if pid is None:
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # absent, or caught half-written
+    return isinstance(data, dict) and data.get("pid") == pid

@@ -1,0 +1,100 @@
+"""The worker process: `python -m engine.worker`.
+
+It polls the agent's task queue and runs workflows and activities. The
+supervisor starts it together with the server (it retries until the server
+answers), and considers it ready when it writes `$HARNESS_READY_FILE`. On
+SIGTERM it shuts the worker down explicitly before the interpreter exits (the
+SDK can crash at exit otherwise). Any number of these may run, on any machine:
+that is how the harness scales and how a standby takes over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from engine.activities.broker import BrokerActivities
+from engine.activities.market import MarketActivities
+from engine.agent.providers import HarnessModelProvider
+from engine.config import Settings, load_settings
+from engine.plugin import agents_plugin
+from engine.temporal_connect import connect
+from engine.workflows.trading_agent import TradingAgentWorkflow
+
+log = logging.getLogger("harness.worker")
+
+# A dead worker's sticky queue is abandoned after this long, and the workflow
+# task goes to another worker (the default is 5 s).
+STICKY_TIMEOUT = timedelta(seconds=1)
+
+
+def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
+    """A worker with every workflow and activity of the agent registered."""
+    market = MarketActivities(settings)
+    broker = BrokerActivities(settings)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[TradingAgentWorkflow],
+        activities=[
+            market.load_calendar,
+            market.fetch_tick_context,
+            market.get_quote,
+            market.get_news,
+            broker.place_order,
+        ],
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+        graceful_shutdown_timeout=timedelta(seconds=2),
+    )
+
+
+def worker_plugin(settings: Settings):
+    return agents_plugin(HarnessModelProvider(base_url=settings.openai_base_url))
+
+
+async def serve(settings: Settings, ready_file: Path | None, connect_timeout: float) -> None:
+    client = await connect(settings, plugins=[worker_plugin(settings)], timeout=connect_timeout)
+    worker = build_worker(client, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with worker:
+        if ready_file is not None:
+            _write_ready(ready_file)
+        worker_id = os.environ.get("HARNESS_WORKER_ID", "?")
+        log.info("worker %s polling %s", worker_id, settings.task_queue)
+        await stop.wait()
+        log.info("worker shutting down")
+    # Leaving the `async with` shut the worker down before the interpreter exits.
+
+
+def _write_ready(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "ready_at": time.time()}))
+    tmp.replace(path)
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("HARNESS_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    home = os.environ.get("HARNESS_HOME")
+    settings = load_settings(Path(home) if home else None)
+    ready = os.environ.get("HARNESS_READY_FILE")
+    asyncio.run(serve(settings, Path(ready) if ready else None, connect_timeout=60.0))
+
+
+if __name__ == "__main__":
+    main()

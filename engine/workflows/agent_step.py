@@ -1,0 +1,95 @@
+"""One tick's agent run, inside the workflow: brief in, a sane TradeIntent out.
+
+Each model call is the plugin's model activity; each market tool call is an
+activity. Whatever the model does wrong (a failed call, output that is not a
+TradeIntent, an unknown symbol, an absurd quantity) becomes a HOLD with the
+reason recorded: never a crash, never an order.
+"""
+
+from __future__ import annotations
+
+import math
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from agents import Agent, AgentsException, RunConfig, Runner
+    from pydantic import ValidationError
+    from temporalio.exceptions import ActivityError, ApplicationError
+
+    from engine.agent.brief import INSTRUCTIONS, TickBrief, render_brief
+    from engine.agent.tools import ToolContext, analyst_tools
+    from engine.contracts import AgentCarry, AgentConfig, TickContext
+    from engine.models import Side, TradeIntent
+    from engine.workflows.views import portfolio_report
+
+MAX_TURNS = 4
+MODEL_ERRORS = (AgentsException, ActivityError, ApplicationError, ValidationError, ValueError)
+
+
+def build_agent(config: AgentConfig) -> Agent[ToolContext]:
+    return Agent(
+        name="analyst",
+        instructions=INSTRUCTIONS,
+        model=config.model,
+        tools=analyst_tools(),
+        output_type=TradeIntent,
+    )
+
+
+async def ask_agent(
+    agent: Agent[ToolContext], memory: AgentCarry, config: AgentConfig, context: TickContext
+) -> tuple[TradeIntent, str]:
+    """Run the agent for this tick; return a sane intent and the model error, if any."""
+    tradable = [s for s in config.symbols if s in context.quotes]
+    fallback = tradable[0] if tradable else config.symbols[0]
+    brief = TickBrief(
+        tick=memory.tick, date=context.date, symbols=tradable, seed=config.seed, note=memory.note
+    )
+    run_context = ToolContext(clock=memory.clock, portfolio=portfolio_report(memory))
+    try:
+        result = await Runner.run(
+            agent,
+            input=render_brief(brief),
+            context=run_context,
+            max_turns=MAX_TURNS,
+            run_config=RunConfig(tracing_disabled=True, workflow_name="trading-agent"),
+        )
+        intent = result.final_output_as(TradeIntent, raise_if_incorrect_type=True)
+    except MODEL_ERRORS as exc:
+        reason = f"model error: {_describe(exc)}"
+        return TradeIntent.hold(fallback, reason), reason
+    intent = intent.model_copy(update={"symbol": intent.symbol.strip().upper()})
+    problem = insane(intent, context, config)
+    if problem:
+        reason = f"model output rejected: {problem}"
+        return TradeIntent.hold(fallback, reason), reason
+    return intent, ""
+
+
+def insane(intent: TradeIntent, context: TickContext, config: AgentConfig) -> str:
+    """Why an intent is not worth showing the guardrail, or '' if it is."""
+    symbol = intent.symbol
+    if intent.side == Side.HOLD:
+        return ""
+    if symbol not in config.symbols:
+        return f"unknown symbol {intent.symbol!r} (trading {', '.join(config.symbols)})"
+    if symbol not in context.quotes:
+        return f"{symbol} has no price at {context.date}"
+    if intent.quantity <= 0 or intent.quantity > config.limits.max_quantity:
+        return f"absurd quantity {intent.quantity} (allowed 1..{config.limits.max_quantity})"
+    if intent.limit_price is not None and not (
+        math.isfinite(intent.limit_price) and intent.limit_price > 0
+    ):
+        return f"invalid limit price {intent.limit_price}"
+    return ""
+
+
+def _describe(exc: BaseException) -> str:
+    # Activity failures wrap the real cause; the innermost message is the useful one.
+    seen = exc
+    while seen.__cause__ is not None:
+        seen = seen.__cause__
+    text = f"{type(seen).__name__}: {seen}" if seen is not exc else f"{type(exc).__name__}: {exc}"
+    return text[:300]
+

@@ -1,0 +1,105 @@
+"""The agent's memory: pure operations on the state a run carries into the next.
+
+Workflow state is the agent's memory; it survives crashes because Temporal
+replays the history that produced it, and it survives continue-as-new because
+it is carried (`AgentCarry`). Everything here is deterministic and I/O free.
+"""
+
+from __future__ import annotations
+
+from engine import portfolio as book
+from engine.contracts import (
+    AgentCarry,
+    AgentConfig,
+    ApprovalStatus,
+    CalendarInfo,
+    Decision,
+    MarketClock,
+    PendingApproval,
+)
+from engine.models import DayStats, Portfolio, Side, Verdict
+
+
+def fresh(config: AgentConfig, calendar: CalendarInfo) -> AgentCarry:
+    return AgentCarry(
+        tick=0,
+        clock=MarketClock(start_index=calendar.start_index, bar_count=calendar.bar_count, tick=0),
+        portfolio=Portfolio(cash=config.starting_cash),
+        limits=config.limits,
+    )
+
+
+def equity(memory: AgentCarry) -> float:
+    return book.equity(memory.portfolio, memory.prices)
+
+
+def start_day_if_new(memory: AgentCarry, date: str) -> None:
+    """A new market date opens a new trading day for the daily limits."""
+    if memory.day is None or memory.day.date != date:
+        memory.day = DayStats(date=date, start_equity=equity(memory))
+
+
+def record(memory: AgentCarry, decision: Decision, keep: int) -> None:
+    memory.journal.append(decision)
+    memory.journal_total += 1
+    if len(memory.journal) > keep:
+        del memory.journal[: len(memory.journal) - keep]
+    counters = memory.counters
+    counters.ticks = memory.tick
+    side = decision.intent.side
+    if decision.check.verdict == Verdict.BLOCK:
+        counters.blocked += 1
+    elif side == Side.BUY:
+        counters.buys += 1
+    elif side == Side.SELL:
+        counters.sells += 1
+    else:
+        counters.holds += 1
+    if decision.model_error:
+        counters.model_errors += 1
+
+
+def record_equity(memory: AgentCarry, keep: int) -> None:
+    memory.equity.append((memory.tick, round(equity(memory), 2)))
+    if len(memory.equity) > keep:
+        # Keep the long view: drop every other point of the oldest half.
+        half = len(memory.equity) // 2
+        memory.equity[:half] = memory.equity[:half:2]
+
+
+def find_decision(memory: AgentCarry, trade_id: str) -> Decision | None:
+    for decision in reversed(memory.journal):
+        if decision.trade_id == trade_id:
+            return decision
+    return None
+
+
+def find_pending(memory: AgentCarry, trade_id: str) -> PendingApproval | None:
+    return next((p for p in memory.pending if p.trade_id == trade_id), None)
+
+
+def close_approval(
+    memory: AgentCarry, trade_id: str, status: ApprovalStatus, note: str
+) -> PendingApproval | None:
+    """Take an approval out of the pending list and write its outcome into the journal."""
+    pending = find_pending(memory, trade_id)
+    if pending is None:
+        return None
+    memory.pending.remove(pending)
+    decision = find_decision(memory, trade_id)
+    if decision is not None:
+        decision.approval = status
+        decision.approval_note = note
+    approvals = memory.counters.approvals
+    approvals[status.value] = approvals.get(status.value, 0) + 1
+    return pending
+
+
+def why_not_pending(memory: AgentCarry, trade_id: str) -> str:
+    """The validator's answer for a trade id that cannot be reviewed."""
+    decision = find_decision(memory, trade_id)
+    if decision is None:
+        return f"unknown trade id {trade_id!r}"
+    if decision.approval is None:
+        return f"trade {trade_id} did not need approval ({decision.check.verdict.value})"
+    return f"trade {trade_id} is already {decision.approval.value}"

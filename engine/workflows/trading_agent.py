@@ -1,0 +1,422 @@
+"""TradingAgentWorkflow: the durable tick loop of a supervised trading agent.
+
+Each tick: advance the market clock one bar, read quotes and news (a local
+activity), ask the agent for a TradeIntent (model and tool activities), run the
+pure guardrail at the current price, then place the order (ALLOW), open an
+approval (NEEDS_APPROVAL) or record why not (BLOCK). Approvals are a workflow
+update with a validator and a durable expiry timer; the loop keeps ticking while
+one is pending. The run continues as new every N ticks (or when Temporal
+suggests it), carrying its whole memory, so histories stay small forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from temporalio.exceptions import ActivityError
+
+    from engine import guardrail
+    from engine import portfolio as book
+    from engine.contracts import (
+        AgentCarry,
+        AgentInput,
+        AgentStateView,
+        AgentSummary,
+        ApprovalStatus,
+        CalendarInfo,
+        CalendarRequest,
+        Decision,
+        DecisionPage,
+        DecisionPageRequest,
+        OrderRequest,
+        OrderResult,
+        OrderStatus,
+        PendingApproval,
+        Phase,
+        ReviewRequest,
+        ReviewResult,
+        TickContext,
+        TickRequest,
+    )
+    from engine.models import GuardrailResult, RiskLimits, Side, TradeIntent, Verdict
+    from engine.workflows import memory as mem
+    from engine.workflows import views
+    from engine.workflows.agent_step import ask_agent, build_agent
+
+READ_TIMEOUT = timedelta(seconds=10)
+READ_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=2),
+    maximum_attempts=3,
+)
+ORDER_TIMEOUT = timedelta(seconds=15)
+ORDER_HEARTBEAT = timedelta(seconds=3)
+ORDER_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=250),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=4),
+    maximum_attempts=6,
+    non_retryable_error_types=["ClientError"],
+)
+DATA_OUTAGE_BACKOFF = (1, 2, 5, 10, 30)  # seconds between retries of a tick without market data
+
+
+@workflow.defn(name="TradingAgentWorkflow")
+class TradingAgentWorkflow:
+    @workflow.init
+    def __init__(self, params: AgentInput) -> None:
+        self._config = params.config
+        self._memory: AgentCarry | None = params.carry
+        self._phase = Phase.STARTING
+        self._stop = False
+        self._outage = ""
+        self._book_lock = asyncio.Lock()  # guardrail check + order + fill are one critical section
+        self._expiry_timers: dict[str, asyncio.Task[None]] = {}
+        self._agent = build_agent(params.config)
+
+    # ------------------------------------------------------------------ main loop
+
+    @workflow.run
+    async def run(self, params: AgentInput) -> AgentSummary:
+        if self._memory is None:
+            calendar = await workflow.execute_local_activity(
+                "load_calendar",
+                CalendarRequest(start_date=self._config.start_date),
+                result_type=CalendarInfo,
+                start_to_close_timeout=READ_TIMEOUT,
+                retry_policy=READ_RETRY,
+            )
+            self._memory = mem.fresh(self._config, calendar)
+        else:
+            self._memory.counters.runs += 1
+        memory = self._memory
+        for pending in memory.pending:
+            self._arm_expiry(pending)
+
+        ticks_this_run = 0
+        outages = 0
+        while True:
+            self._phase = Phase.PAUSED if memory.paused else Phase.RUNNING
+            await workflow.wait_condition(lambda: not memory.paused or self._stop)
+            if self._stop or self._reached_max_ticks():
+                break
+            if ticks_this_run >= self._config.continue_as_new_every or (
+                workflow.info().is_continue_as_new_suggested()
+            ):
+                await self._continue_as_new()
+            self._phase = Phase.RUNNING
+            if await self._tick():
+                ticks_this_run += 1
+                outages = 0
+            else:
+                delay = DATA_OUTAGE_BACKOFF[min(outages, len(DATA_OUTAGE_BACKOFF) - 1)]
+                outages += 1
+                await self._sleep_unless_stopped(delay)
+                continue
+            if self._config.tick_interval_s > 0:
+                await self._sleep_unless_stopped(self._config.tick_interval_s)
+
+        if not self._stop and memory.pending:
+            self._phase = Phase.DRAINING  # let the human answer what is still open
+            await workflow.wait_condition(lambda: not memory.pending or self._stop)
+        for pending in list(memory.pending):
+            self._close(pending.trade_id, ApprovalStatus.CANCELLED, "the agent stopped")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._phase = Phase.STOPPED if self._stop else Phase.FINISHED
+        return views.summary(memory, workflow_id=workflow.info().workflow_id, phase=self._phase)
+
+    async def _sleep_unless_stopped(self, seconds: float) -> None:
+        """A durable timer: the agent sleeps at zero cost; `stop` wakes it early."""
+        try:
+            await workflow.wait_condition(lambda: self._stop, timeout=timedelta(seconds=seconds))
+        except TimeoutError:
+            pass
+
+    def _reached_max_ticks(self) -> bool:
+        return self._config.max_ticks is not None and self._memory.tick >= self._config.max_ticks
+
+    async def _continue_as_new(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        for timer in self._expiry_timers.values():
+            timer.cancel()
+        workflow.continue_as_new(AgentInput(config=self._config, carry=self._memory))
+
+    async def _tick(self) -> bool:
+        """One tick; False when market data is unavailable (the tick is retried later)."""
+        memory = self._memory
+        clock = memory.clock.model_copy(update={"tick": memory.tick})
+        try:
+            context = await workflow.execute_local_activity(
+                "fetch_tick_context",
+                TickRequest(symbols=self._config.symbols, clock=clock),
+                result_type=TickContext,
+                start_to_close_timeout=READ_TIMEOUT,
+                retry_policy=READ_RETRY,
+            )
+        except ActivityError as exc:
+            self._outage = f"market data unavailable: {_cause(exc)}"
+            return False
+        self._outage = ""
+        memory.tick += 1
+        memory.clock = clock
+        memory.date = context.date or memory.date
+        memory.prices.update({s: q.last for s, q in context.quotes.items()})
+        memory.headlines = context.headlines
+        mem.start_day_if_new(memory, memory.date)
+
+        intent, model_error = await ask_agent(self._agent, memory, self._config, context)
+        trade_id = f"t{memory.tick}-{intent.symbol}"
+        async with self._book_lock:
+            check = self._check(intent)
+            decision = Decision(
+                tick=memory.tick,
+                date=memory.date,
+                trade_id=trade_id,
+                seen={s: q.last for s, q in context.quotes.items()},
+                news=[h.headline for hs in context.headlines.values() for h in hs],
+                intent=intent,
+                model_error=model_error,
+                check=check,
+            )
+            mem.record(memory, decision, self._config.journal_keep)
+            if intent.side != Side.HOLD:
+                self._supersede(intent.symbol, trade_id)
+            if check.verdict == Verdict.ALLOW and intent.side != Side.HOLD:
+                decision.order = await self._place(trade_id, intent, check)
+            elif check.verdict == Verdict.NEEDS_APPROVAL:
+                self._open_approval(trade_id, intent, check)
+        mem.record_equity(memory, self._config.equity_keep)
+        return True
+
+    # ------------------------------------------------------------------ the book
+
+    def _check(self, intent: TradeIntent) -> GuardrailResult:
+        """The guardrail, priced at the latest quote the workflow itself fetched."""
+        memory = self._memory
+        return guardrail.evaluate(
+            intent,
+            portfolio=memory.portfolio,
+            prices=memory.prices,
+            headlines=memory.headlines,
+            limits=memory.limits,
+            day=memory.day,
+        )
+
+    async def _place(
+        self, trade_id: str, intent: TradeIntent, check: GuardrailResult
+    ) -> OrderResult:
+        memory = self._memory
+        request = OrderRequest(
+            client_order_id=f"{workflow.info().workflow_id}-{trade_id}",
+            symbol=intent.symbol,
+            side=intent.side.value,
+            quantity=intent.quantity,
+            limit_price=check.price,
+        )
+        try:
+            result = await workflow.execute_activity(
+                "place_order",
+                request,
+                result_type=OrderResult,
+                start_to_close_timeout=ORDER_TIMEOUT,
+                heartbeat_timeout=ORDER_HEARTBEAT,
+                retry_policy=ORDER_RETRY,
+            )
+        except ActivityError as exc:
+            result = OrderResult(
+                client_order_id=request.client_order_id,
+                status=OrderStatus.FAILED,
+                reason=f"broker unavailable after retries: {_cause(exc)}",
+            )
+        counters = memory.counters
+        if result.status == OrderStatus.FILLED:
+            memory.portfolio = book.apply_fill(
+                memory.portfolio, intent.symbol, intent.side, result.filled_quantity,
+                result.filled_price,
+            )
+            memory.day.notional_traded += book.fill_notional(
+                result.filled_quantity, result.filled_price
+            )
+            counters.orders_filled += 1
+        elif result.status == OrderStatus.REJECTED:
+            counters.orders_rejected += 1
+        else:
+            counters.orders_failed += 1
+        return result
+
+    # ------------------------------------------------------------------ approvals
+
+    def _open_approval(self, trade_id: str, intent: TradeIntent, check: GuardrailResult) -> None:
+        now = workflow.now().timestamp()
+        pending = PendingApproval(
+            trade_id=trade_id,
+            tick=self._memory.tick,
+            date=self._memory.date,
+            intent=intent,
+            check=check,
+            opened_at=now,
+            expires_at=now + self._config.approval_expiry_s,
+        )
+        self._memory.pending.append(pending)
+        decision = mem.find_decision(self._memory, trade_id)
+        if decision is not None:
+            decision.approval = ApprovalStatus.PENDING
+        self._arm_expiry(pending)
+
+    def _arm_expiry(self, pending: PendingApproval) -> None:
+        """A durable timer per approval: when it fires, the trade is rejected as expired."""
+
+        async def expire() -> None:
+            remaining = pending.expires_at - workflow.now().timestamp()
+            if remaining > 0:
+                await workflow.sleep(timedelta(seconds=remaining))
+            self._expiry_timers.pop(pending.trade_id, None)
+            self._close(pending.trade_id, ApprovalStatus.EXPIRED, "expired")
+
+        self._expiry_timers[pending.trade_id] = asyncio.create_task(expire())
+
+    def _close(self, trade_id: str, status: ApprovalStatus, note: str) -> PendingApproval | None:
+        timer = self._expiry_timers.pop(trade_id, None)
+        if timer is not None:
+            timer.cancel()
+        return mem.close_approval(self._memory, trade_id, status, note)
+
+    def _supersede(self, symbol: str, newer_trade_id: str) -> None:
+        for pending in list(self._memory.pending):
+            if pending.intent.symbol == symbol:
+                self._close(
+                    pending.trade_id, ApprovalStatus.SUPERSEDED, f"superseded by {newer_trade_id}"
+                )
+
+    @workflow.update
+    async def review_trade(self, review: ReviewRequest) -> ReviewResult:
+        who = f"{review.reviewer}" + (f": {review.reason}" if review.reason else "")
+        if not review.approve:
+            self._close(review.trade_id, ApprovalStatus.REJECTED, f"rejected by {who}")
+            return ReviewResult(trade_id=review.trade_id, status=ApprovalStatus.REJECTED)
+        pending = self._close(review.trade_id, ApprovalStatus.APPROVED, f"approved by {who}")
+        decision = mem.find_decision(self._memory, review.trade_id)
+        if pending is None:  # it expired or was superseded between validation and now
+            status = decision.approval if decision else ApprovalStatus.CANCELLED
+            return ReviewResult(trade_id=review.trade_id, status=status, note="no longer pending")
+        async with self._book_lock:
+            # The price has moved since the agent asked: check again before placing.
+            recheck = self._check(pending.intent)
+            if recheck.verdict == Verdict.BLOCK:
+                note = "approved, but blocked at the latest price: " + "; ".join(recheck.reasons)
+                if decision is not None:
+                    decision.approval_note += f"; {note}"
+                return ReviewResult(
+                    trade_id=review.trade_id, status=ApprovalStatus.APPROVED, check=recheck,
+                    note=note,
+                )
+            order = await self._place(review.trade_id, pending.intent, recheck)
+        if decision is not None:
+            decision.order = order
+        return ReviewResult(
+            trade_id=review.trade_id, status=ApprovalStatus.APPROVED, check=recheck, order=order
+        )
+
+    @review_trade.validator
+    def _validate_review(self, review: ReviewRequest) -> None:
+        # Runs before anything is written: a rejected update leaves no event.
+        if self._memory is None:
+            raise ValueError("the agent has not started yet")
+        pending = mem.find_pending(self._memory, review.trade_id)
+        if pending is None:
+            raise ValueError(mem.why_not_pending(self._memory, review.trade_id))
+        if pending.expires_at <= workflow.now().timestamp():
+            raise ValueError(f"trade {review.trade_id} has expired")
+
+    # ------------------------------------------------------------------ steering
+
+    @workflow.update
+    def pause(self) -> Phase:
+        self._memory.paused = True
+        self._phase = Phase.PAUSED
+        return self._phase
+
+    @workflow.update
+    def resume(self) -> Phase:
+        self._memory.paused = False
+        self._phase = Phase.RUNNING
+        return self._phase
+
+    @workflow.update
+    def stop(self) -> Phase:
+        self._stop = True
+        return Phase.STOPPED
+
+    @pause.validator
+    def _validate_pause(self) -> None:
+        self._require_live()
+
+    @resume.validator
+    def _validate_resume(self) -> None:
+        self._require_live()
+
+    @stop.validator
+    def _validate_stop(self) -> None:
+        self._require_live()
+
+    @workflow.update
+    def set_limits(self, limits: RiskLimits) -> RiskLimits:
+        self._memory.limits = limits
+        return limits
+
+    @set_limits.validator
+    def _validate_limits(self, limits: RiskLimits) -> None:
+        self._require_live()
+        if limits.approval_notional > limits.max_order_notional:
+            raise ValueError(
+                f"approval threshold ${limits.approval_notional:,.2f} is above the per-order "
+                f"limit ${limits.max_order_notional:,.2f}: no order could ever need approval"
+            )
+        if not limits.allowed_symbols:
+            raise ValueError("allowed_symbols is empty: the agent could never trade")
+
+    @workflow.signal
+    def steer(self, note: str) -> None:
+        """A note from the human for the agent's next brief (no answer needed: a signal)."""
+        if self._memory is not None:
+            self._memory.note = note[:500]
+
+    def _require_live(self) -> None:
+        if self._memory is None:
+            raise ValueError("the agent has not started yet")
+        if self._stop or self._phase in (Phase.STOPPED, Phase.FINISHED):
+            raise ValueError("the agent is stopping")
+
+    # ------------------------------------------------------------------ queries
+
+    @workflow.query
+    def state(self) -> AgentStateView:
+        if self._memory is None:
+            raise ValueError("the agent has not started yet")
+        info = workflow.info()
+        return views.state_view(
+            self._memory,
+            self._config,
+            workflow_id=info.workflow_id,
+            run_id=info.run_id,
+            phase=self._phase,
+            history_length=info.get_current_history_length(),
+            outage=self._outage,
+        )
+
+    @workflow.query
+    def decisions(self, request: DecisionPageRequest) -> DecisionPage:
+        if self._memory is None:
+            return DecisionPage(total=0, kept=0, offset=request.offset, decisions=[])
+        return views.decision_page(self._memory, request)
+
+
+def _cause(exc: BaseException) -> str:
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return str(exc)[:300]

@@ -1,0 +1,152 @@
+"""Assemble the Mockoon environment (routes, responses, data buckets) as a plain dict."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import broker_templates as broker
+import templates as market
+from headlines import symbol_news
+from prices import SYMBOLS, Bar
+
+# The highest data migration of @mockoon/commons 9.9.0: a lower value makes the CLI migrate,
+# a missing one makes it prompt (and exit 0 without serving when nobody answers).
+LAST_MIGRATION = 33
+UUID_NAMESPACE = uuid.UUID("6f7d1c2e-3b4a-5c6d-8e9f-0a1b2c3d4e5f")  # fixed: stable uuid5 ids
+FAULT_PATHS = ("v2/orders", "v2/orders\\:by_client_order_id")
+
+
+def stable_uuid(name: str) -> str:
+    return str(uuid.uuid5(UUID_NAMESPACE, name))
+
+
+def compact_json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+
+
+def response(name: str, body: str, status: int = 200, rules: list | None = None,
+             latency: int = 0, bucket: str = "") -> dict:
+    if body.count("{{{") != body.count("}}}"):
+        raise ValueError(f"{name}: a '}}}}}}' that is not a triple-stash close")
+    return {
+        "uuid": stable_uuid(name), "label": name, "body": body, "statusCode": status,
+        "latency": latency, "headers": [], "bodyType": "DATABUCKET" if bucket else "INLINE",
+        "databucketID": bucket, "filePath": "", "sendFileAsBody": False, "rules": rules or [],
+        "rulesOperator": "OR", "disableTemplating": False, "fallbackTo404": False,
+        "default": not rules, "crudKey": "id", "callbacks": [],
+    }
+
+
+def rule(target: str, modifier: str, value: str, operator: str = "equals",
+         invert: bool = False) -> dict:
+    return {"target": target, "modifier": modifier, "value": value, "operator": operator,
+            "invert": invert}
+
+
+def route(method: str, endpoint: str, *responses: dict, doc: str = "") -> dict:
+    return {
+        "uuid": stable_uuid(f"{method} {endpoint}"), "type": "http", "method": method,
+        "endpoint": endpoint, "documentation": doc, "responses": list(responses),
+        "responseMode": None, "streamingMode": None, "streamingInterval": 0,
+    }
+
+
+def unknown_symbol(endpoint: str) -> dict:
+    pattern = "^(" + "|".join(SYMBOLS) + ")$"
+    return response(f"{endpoint} unknown symbol",
+                    '{"code":40410000,"message":"unknown symbol: {{urlParam \'symbol\'}}"}',
+                    status=404, rules=[rule("params", "symbol", pattern, "regex_i", invert=True)])
+
+
+def fault_responses(endpoint: str, success_body: str, stall_ms: int) -> list[dict]:
+    """Injected faults first (their rules decide), the real answer last (the default)."""
+    faults = [
+        response(f"{endpoint} fault stall", success_body, latency=stall_ms,
+                 rules=[rule("templating", broker.FAULT_VERDICT, "stall")]),
+        response(f"{endpoint} fault 500", broker.fault_error(500), status=500,
+                 rules=[rule("global_var", "fault", "500")]),
+        response(f"{endpoint} fault 503", broker.fault_error(503), status=503,
+                 rules=[rule("global_var", "fault", "503")]),
+    ]
+    if endpoint == "v2/orders":
+        faults.append(response(f"{endpoint} fault lost", broker.place_order(response_lost=True),
+                               rules=[rule("global_var", "fault", "lost")]))
+    else:  # a lost answer of a read is just an error
+        faults[1]["rules"].append(rule("global_var", "fault", "lost"))
+    return [*faults, response(endpoint, success_body)]
+
+
+def routes(stall_ms: int) -> list[dict]:
+    lookup = broker.order_lookup("client_order_id", "(queryParam 'client_order_id')")
+    stock = "v2/stocks/:symbol/"
+    return [
+        route("get", "v2/calendar", response("calendar", "", bucket="calendar"),
+              doc="Market clock: dates[index]"),
+        route("get", stock + "bars", unknown_symbol(stock + "bars"),
+              response(stock + "bars", market.bars())),
+        route("get", stock + "bars/latest", unknown_symbol(stock + "bars/latest"),
+              response(stock + "bars/latest", market.latest_bar())),
+        route("get", stock + "quotes/latest", unknown_symbol(stock + "quotes/latest"),
+              response(stock + "quotes/latest", market.latest_quote())),
+        route("get", "v1beta1/news", response("news", market.news())),
+        route("get", FAULT_PATHS[1], *fault_responses(FAULT_PATHS[1], lookup, stall_ms)),
+        route("post", FAULT_PATHS[0], *fault_responses(FAULT_PATHS[0], broker.place_order(),
+                                                       stall_ms)),
+        route("get", "v2/orders", response("orders", broker.list_orders())),
+        route("get", "v2/orders/:order_id",
+              response("order", broker.order_lookup("id", "(urlParam 'order_id')"))),
+        route("get", "v2/account", response("account", broker.account())),
+        route("get", "v2/positions", response("positions", broker.positions())),
+        route("get", "__harness/faults", response("faults", "", bucket="faults")),
+        route("put", "__harness/faults", response("set faults", broker.set_faults())),
+        route("delete", "__harness/faults",
+              response("clear faults", broker.CLEAR_FAULTS + "{{{data 'faults'}}}")),
+        route("post", "__harness/reset", response("reset", broker.reset())),
+    ]
+
+
+def bucket(name: str, value: object) -> dict:
+    # The bucket id doubles as its name: Mockoon matches names by substring, ids exactly.
+    return {"uuid": stable_uuid(f"bucket {name}"), "id": name, "name": name,
+            "documentation": "", "value": compact_json(value)}
+
+
+def buckets(calendar: list[str], series: dict[str, list[Bar]]) -> list[dict]:
+    bars, news = {}, {}
+    for symbol in SYMBOLS:
+        origin = calendar.index(series[symbol][0].date)
+        if [bar.date for bar in series[symbol]] != calendar[origin:]:
+            raise ValueError(f"{symbol} has gaps on the market calendar")
+        bars[symbol] = {
+            "origin": origin, "last": len(calendar) - 1,
+            "bars": [[b.date, b.open, b.high, b.low, b.close, b.volume] for b in series[symbol]],
+        }
+        news[symbol] = symbol_news(symbol, series[symbol], origin)
+    empty_positions = {symbol: {"cost": 0, "qty": 0} for symbol in SYMBOLS}
+    return [
+        bucket("calendar", {"dates": calendar}),
+        bucket("bars", bars),
+        bucket("news", news),
+        bucket("orders", []),
+        bucket("positions", empty_positions),
+        bucket("account", {"cash": broker.INITIAL_CASH}),
+        bucket("faults", {"count": 0, "mode": ""}),
+    ]
+
+
+def environment(calendar: list[str], series: dict[str, list[Bar]], port: int = 3000,
+                stall_ms: int = 3000) -> dict:
+    all_routes = routes(stall_ms)
+    return {
+        "uuid": stable_uuid("environment"), "lastMigration": LAST_MIGRATION,
+        "name": "harness-market-news-broker", "endpointPrefix": "", "latency": 0,
+        "port": port, "hostname": "127.0.0.1", "folders": [], "routes": all_routes,
+        "rootChildren": [{"type": "route", "uuid": r["uuid"]} for r in all_routes],
+        "proxyMode": False, "proxyHost": "", "proxyRemovePrefix": False,
+        "tlsOptions": {"enabled": False, "type": "CERT", "pfxPath": "", "certPath": "",
+                       "keyPath": "", "caPath": "", "passphrase": ""},
+        "cors": False, "headers": [{"key": "Content-Type", "value": "application/json"}],
+        "proxyReqHeaders": [], "proxyResHeaders": [],
+        "data": buckets(calendar, series), "callbacks": [],
+    }

@@ -1,0 +1,73 @@
+"""Broker: Alpaca-shaped limit orders that fill at their limit, idempotent on client_order_id."""
+
+from __future__ import annotations
+
+import pytest
+
+ORDER_KEYS = {"id", "client_order_id", "symbol", "qty", "filled_qty", "side", "type",
+              "limit_price", "filled_avg_price", "status", "time_in_force"}
+
+
+def order(coid: str, **overrides) -> dict:
+    return {"symbol": "AAPL", "qty": 10, "side": "buy", "type": "limit", "limit_price": 4.25,
+            "time_in_force": "day", "client_order_id": coid, **overrides}
+
+
+def test_limit_order_fills_at_its_limit(api):
+    answer = api.post("/v2/orders", json=order("wf-1:t1:AAPL"))
+    assert answer.status_code == 200
+    placed = answer.json()
+    assert ORDER_KEYS <= set(placed)
+    assert placed["status"] == "filled" and placed["client_order_id"] == "wf-1:t1:AAPL"
+    assert placed["filled_qty"] == placed["qty"] == "10"  # strings, as Alpaca sends them
+    assert placed["filled_avg_price"] == placed["limit_price"] == "4.25"
+    assert placed["id"] == "00000000-0000-4000-8000-000000000001"
+    assert api.get("/v2/orders").json() == [placed]
+    assert api.get(f"/v2/orders/{placed['id']}").json() == placed
+
+
+def test_duplicate_client_order_id_is_rejected_and_not_stored(api):
+    assert api.post("/v2/orders", json=order("dup")).status_code == 200
+    again = api.post("/v2/orders", json=order("dup", qty=99))
+    assert again.status_code == 422
+    assert again.json() == {"code": 40010001, "message": "client_order_id must be unique"}
+    assert len(api.get("/v2/orders").json()) == 1
+    found = api.get("/v2/orders:by_client_order_id", params={"client_order_id": "dup"})
+    assert found.status_code == 200 and found.json()["qty"] == "10"
+    missing = api.get("/v2/orders:by_client_order_id", params={"client_order_id": "nope"})
+    assert missing.status_code == 404 and missing.json()["code"] == 40410000
+
+
+@pytest.mark.parametrize("overrides,status,words", [
+    ({"qty": 0}, 422, "qty"), ({"qty": -3}, 422, "qty"), ({"client_order_id": ""}, 422,
+                                                          "client_order_id"),
+    ({"side": "hold"}, 422, "side"), ({"type": "market"}, 422, "market orders"),
+    ({"limit_price": "abc"}, 422, "limit_price"), ({"symbol": "XYZ"}, 422, "symbol"),
+    ({"time_in_force": "forever"}, 422, "time_in_force"),
+    ({"side": "sell"}, 403, "insufficient qty"), ({"qty": 10**6}, 403, "buying power"),
+])
+def test_invalid_orders_answer_with_a_reason(api, overrides, status, words):
+    answer = api.post("/v2/orders", json=order("bad", **overrides))
+    assert answer.status_code == status and words in answer.json()["message"]
+    assert api.get("/v2/orders").json() == []
+
+
+def test_account_and_positions_follow_fills(api):
+    api.post("/v2/orders", json=order("b1", qty=10, limit_price=4))
+    api.post("/v2/orders", json=order("s1", qty=4, side="sell", limit_price=5))
+    account = api.get("/v2/account").json()
+    assert account["status"] == "ACTIVE" and account["currency"] == "USD"
+    assert account["cash"] == "99980.00" and account["equity"] == "100004.00"  # 6 @ cost 4
+    [position] = api.get("/v2/positions").json()
+    assert position["symbol"] == "AAPL" and position["qty"] == "6"
+    assert position["avg_entry_price"] == "4.0000" and position["cost_basis"] == "24.00"
+    marked = api.get("/v2/positions", params={"index": 0}).json()[0]
+    assert marked["current_price"] == "4.1867" and marked["market_value"] == "25.12"
+    assert api.get("/v2/account", params={"index": 0}).json()["equity"] == "100005.12"
+
+
+def test_reset_forgets_everything(api):
+    api.post("/v2/orders", json=order("r1"))
+    assert api.post("/__harness/reset", json={"cash": 5000}).json()["cash"] == "5000.00"
+    assert api.get("/v2/orders").json() == [] and api.get("/v2/positions").json() == []
+    assert api.get("/v2/account").json()["cash"] == "5000.00"

@@ -1,0 +1,55 @@
+"""Shared helpers for the runtime tests: run the CLI, wait for a condition."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from engine.runtime.pids import pid_alive
+
+T = TypeVar("T")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli_argv(home: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "engine.cli", "--home", str(home), *args]
+
+
+def harness(home: Path, *args: str, env: dict[str, str] | None = None,
+            timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cli_argv(home, *args), capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=REPO)
+
+
+def status_json(home: Path) -> tuple[int, dict]:
+    result = harness(home, "status", "--json")
+    return result.returncode, json.loads(result.stdout)
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, what: str,
+               every: float = 0.05) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
+
+
+def all_dead(pids: list[int], timeout: float = 10.0) -> None:
+    wait_until(lambda: not any(pid_alive(p) for p in pids), timeout,
+               f"pids {pids} to exit")
+
+
+def env_without(*names: str, **overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env.update(overrides)
+    return env

@@ -1,0 +1,77 @@
+"""`harness up` as a real subprocess: start, refuse a second one, stop without orphans."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine.runtime.pids import pid_alive
+from engine.runtime.state import RuntimeInfo, read_runtime, runtime_file
+from tests.runtime.helpers import REPO, all_dead, cli_argv, harness, wait_until
+
+
+def _all_ready(home: Path) -> RuntimeInfo | None:
+    info = read_runtime(home)
+    if info and info.services and all(s["status"] == "ready" for s in info.services.values()):
+        return info
+    return None
+
+
+@pytest.fixture
+def harness_up(tmp_path: Path):
+    process = subprocess.Popen(cli_argv(tmp_path, "up"), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    try:
+        info = wait_until(lambda: _all_ready(tmp_path), 90, "harness up to be ready")
+        yield process, info
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_up_then_sigint_leaves_no_child_alive(harness_up, tmp_path: Path) -> None:
+    process, info = harness_up
+    pids = [rec["pid"] for rec in info.services.values()]
+    assert len(pids) == 3 and all(pid_alive(p) for p in pids)
+    assert info.supervisor_pid == process.pid
+    assert info.ui_url and httpx.get(info.ui_url, timeout=10).status_code == 200
+
+    second = harness(tmp_path, "up", timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert "already running" in second.stdout
+    assert str(process.pid) in second.stdout
+    assert harness(tmp_path, "status").returncode == 0
+
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, out
+    assert info.ui_url in out and "worker-1" in out  # the status table was printed
+    all_dead(pids, timeout=5)
+    assert not runtime_file(tmp_path).exists()
+    gone = harness(tmp_path, "status")
+    assert gone.returncode == 2 and "no runtime is running" in gone.stderr
+
+
+def test_sigterm_also_stops_everything(harness_up) -> None:
+    process, info = harness_up
+    pids = [rec["pid"] for rec in info.services.values()]
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert process.returncode == 0
+    all_dead(pids, timeout=5)
+
+
+def test_children_die_when_the_supervisor_is_sigkilled(harness_up, tmp_path: Path) -> None:
+    process, info = harness_up
+    pids = [rec["pid"] for rec in info.services.values()]
+    process.kill()  # no chance to clean up: PR_SET_PDEATHSIG must do it
+    process.wait()
+    all_dead(pids, timeout=5)
+    # The runtime.json it left behind is stale, and a new runtime may start.
+    assert runtime_file(tmp_path).exists() and read_runtime(tmp_path) is None
+    assert harness(tmp_path, "status").returncode == 2

@@ -1,0 +1,1 @@
+"""Shared test helpers and test doubles (each says so in its docstring)."""
