@@ -7,6 +7,7 @@ check that a history still replays against today's code.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -21,6 +22,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from engine.config import Settings
@@ -44,7 +46,12 @@ WORKFLOW_TYPE = "TradingAgentWorkflow"
 
 
 class RequestRejected(ValueError):
-    """The agent refused a request (an update's validator said no); nothing was written."""
+    """The agent refused a request (an update's validator said no, or it is no longer
+    running); nothing was written."""
+
+
+class AgentNotFound(LookupError):
+    """No agent with this workflow id exists in the namespace."""
 
 
 def new_agent_id(config: AgentConfig, now: datetime | None = None) -> str:
@@ -110,6 +117,10 @@ class HarnessClient:
             cause = exc.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)
             raise RequestRejected(message) from exc
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise RequestRejected(f"agent {workflow_id} is not running: {exc.message}") from exc
+            raise
 
     async def review(
         self, workflow_id: str, trade_id: str, *, approve: bool, reviewer: str = "human",
@@ -138,14 +149,19 @@ class HarnessClient:
     # ------------------------------------------------------------ reading
 
     async def state(self, workflow_id: str) -> AgentStateView:
-        return await self._handle(workflow_id).query("state", result_type=AgentStateView)
+        with _not_found_as(workflow_id):
+            return await self._handle(workflow_id).query("state", result_type=AgentStateView)
 
     async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
         request = DecisionPageRequest(offset=offset, limit=limit)
-        return await self._handle(workflow_id).query("decisions", request, result_type=DecisionPage)
+        with _not_found_as(workflow_id):
+            return await self._handle(workflow_id).query(
+                "decisions", request, result_type=DecisionPage
+            )
 
     async def history(self, workflow_id: str, run_id: str | None = None) -> WorkflowHistory:
-        return await self._handle(workflow_id, run_id).fetch_history()
+        with _not_found_as(workflow_id):
+            return await self._handle(workflow_id, run_id).fetch_history()
 
     async def export_history(self, workflow_id: str, run_id: str | None = None) -> str:
         """The history as JSON, in the format `temporal workflow show -o json` writes."""
@@ -182,6 +198,16 @@ class HarnessClient:
                 if result.replay_failure is not None:
                     failures.append(f"{result.history.workflow_id}: {result.replay_failure}")
         return failures
+
+
+@contextlib.contextmanager
+def _not_found_as(workflow_id: str):
+    try:
+        yield
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise AgentNotFound(f"no agent {workflow_id!r} in this namespace") from exc
+        raise
 
 
 async def _iterate(histories: list[WorkflowHistory]) -> AsyncIterator[WorkflowHistory]:

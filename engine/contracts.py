@@ -44,7 +44,9 @@ class MarketClock(Payload):
         return pos if pos < self.bar_count else period - pos
 
     def pass_number(self) -> int:
-        return (self.start_index + self.tick) // (self.bar_count - 1) + 1
+        """1 on the first pass over the tape, 2 on the way back, and so on."""
+        offset = self.start_index + self.tick
+        return max(0, offset - 1) // (self.bar_count - 1) + 1
 
 
 class TickRequest(Payload):

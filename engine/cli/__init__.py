@@ -13,7 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from engine.cli.exit_codes import EXIT_INVALID_CONFIG, EXIT_MISSING_DEPENDENCY
+from engine.cli.exit_codes import (
+    EXIT_INVALID_CONFIG,
+    EXIT_MISSING_DEPENDENCY,
+    EXIT_NOT_RUNNING,
+    EXIT_UNHEALTHY,
+)
 
 COMMANDS = (
     "engine.cli.up",
@@ -68,7 +73,8 @@ def _run_command(argv: Sequence[str] | None) -> int:
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per health probe
     # Errors every command can hit are mapped to one line and a stable exit code here,
     # so no command prints a traceback for a machine that merely lacks node.
-    from engine.runtime.errors import MissingDependencyError
+    from engine.config import SettingsError
+    from engine.runtime.errors import MissingDependencyError, RuntimeNotRunning
     from engine.runtime.mockoon import InvalidEnvironmentError
 
     try:
@@ -79,6 +85,18 @@ def _run_command(argv: Sequence[str] | None) -> int:
     except InvalidEnvironmentError as exc:
         print(f"harness: invalid Mockoon environment: {exc}", file=sys.stderr)
         return EXIT_INVALID_CONFIG
+    except SettingsError as exc:
+        print(f"harness: {exc}", file=sys.stderr)
+        return EXIT_INVALID_CONFIG
+    except RuntimeNotRunning as exc:
+        print(f"harness: {exc}", file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    except LookupError as exc:  # AgentNotFound: a workflow id nobody started
+        print(f"harness: {exc}", file=sys.stderr)
+        return EXIT_UNHEALTHY
+    except ConnectionError as exc:  # TemporalUnavailable: the server stopped answering
+        print(f"harness: {exc}", file=sys.stderr)
+        return EXIT_UNHEALTHY
 
 
 def run() -> None:

@@ -8,13 +8,10 @@ from pathlib import Path
 
 from engine.client import HarnessClient
 from engine.config import Settings, load_settings
+from engine.runtime.errors import RuntimeNotRunning
 from engine.runtime.home import resolve_home
 from engine.runtime.state import RuntimeInfo, attach
 from engine.runtime.supervisor import ensure_runtime
-
-
-class NoRuntime(RuntimeError):
-    """No runtime is running in this home (and the command does not start one)."""
 
 
 def settings_for(info: RuntimeInfo, home: Path) -> Settings:
@@ -35,7 +32,7 @@ async def agent_session(home_arg: str | None, *, start: bool) -> AsyncIterator[H
     else:
         info = attach(home)
         if info is None:
-            raise NoRuntime(f"no runtime is running in {home}: start one with `harness up`")
+            raise RuntimeNotRunning(f"no runtime is running in {home}: start one with `harness up`")
     try:
         yield await HarnessClient.connect(settings_for(info, home))
     finally:

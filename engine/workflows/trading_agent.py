@@ -396,9 +396,11 @@ class TradingAgentWorkflow:
 
     @workflow.query
     def state(self) -> AgentStateView:
-        if self._memory is None:
-            raise ValueError("the agent has not started yet")
         info = workflow.info()
+        if self._memory is None:
+            return views.starting_view(
+                self._config, workflow_id=info.workflow_id, run_id=info.run_id
+            )
         return views.state_view(
             self._memory,
             self._config,

@@ -9,6 +9,7 @@ from engine.contracts import (
     AgentConfig,
     AgentStateView,
     AgentSummary,
+    Counters,
     DecisionPage,
     DecisionPageRequest,
     HoldingView,
@@ -99,6 +100,18 @@ def state_view(
         limits=memory.limits,
         history_length=history_length,
         outage=outage,
+    )
+
+
+def starting_view(config: AgentConfig, *, workflow_id: str, run_id: str) -> AgentStateView:
+    """What the agent looks like before its first workflow task has loaded the calendar."""
+    return AgentStateView(
+        workflow_id=workflow_id, run_id=run_id, phase=Phase.STARTING, tick=0, date="",
+        pass_number=1, model=config.model, model_label=model_label(config.model),
+        symbols=config.symbols, cash=config.starting_cash, equity=config.starting_cash,
+        realized_pnl=0.0, unrealized_pnl=0.0, holdings=[], pending=[], last_decisions=[],
+        decisions_total=0, equity_series=[], counters=Counters(), limits=config.limits,
+        history_length=0,
     )
 
 

@@ -53,9 +53,8 @@ async def test_state_after_continue_as_new_equals_state_without_it(harness):
 
 
 async def test_every_run_stays_far_below_the_history_limit(harness):
-    workflow_id = await harness.start_agent(
-        agent_config(max_ticks=450, continue_as_new_every=200), f"test-can-size-{uuid.uuid4().hex[:6]}"
-    )
+    config = agent_config(max_ticks=450, continue_as_new_every=200, approval_expiry_s=1.0)
+    workflow_id = await harness.start_agent(config, f"test-can-size-{uuid.uuid4().hex[:6]}")
     summary = await harness.result(workflow_id)
     assert summary.ticks == 450 and summary.counters.runs == 3
     run_ids, lengths = [], {}

@@ -1,0 +1,64 @@
+"""The agent commands of `harness`, run as a user would, against the session's
+runtime and its real worker process (`python -m engine.worker`)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from engine.runtime.pids import pid_alive
+from tests.runtime.helpers import harness
+
+
+def test_run_prints_the_final_state_then_state_history_and_review_read_it(runtime):
+    httpx.post(f"{runtime.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
+    result = harness(
+        runtime.home, "run", "--symbols", "AAPL,MSFT", "--ticks", "25", "--seed", "3",
+        "--start-date", "2004-01-02", "--approve", "auto", "--json", timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ticks"] == 25 and report["decisions"] == 25
+    assert report["phase"] == "finished"
+    assert report["orders"] > 0 and report["positions"]
+    assert report["equity"] > 0 and report["cash"] < 100_000
+    assert set(report["approvals"]) <= {"approved", "superseded", "cancelled"}
+    workflow_id = report["workflow_id"]
+
+    state = harness(runtime.home, "state", workflow_id, "--json")
+    assert state.returncode == 0, state.stderr
+    assert json.loads(state.stdout)["tick"] == 25
+
+    history = harness(runtime.home, "history", workflow_id, "--json")
+    events = json.loads(history.stdout)["events"]
+    assert events[0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+    assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    readable = harness(runtime.home, "history", workflow_id)
+    assert "invoke_model_activity" in readable.stdout and "place_order" in readable.stdout
+
+    refused = harness(runtime.home, "approve", workflow_id, "t1-NOPE", "--reason", "x")
+    assert refused.returncode == 1
+    assert "is not running" in refused.stderr and "Traceback" not in refused.stderr
+    missing = harness(runtime.home, "state", "agent-that-never-was")
+    assert missing.returncode == 1 and "no agent 'agent-that-never-was'" in missing.stderr
+
+
+def test_run_on_an_empty_home_starts_a_runtime_and_leaves_nothing_behind(tmp_path):
+    result = harness(
+        tmp_path, "run", "--ticks", "3", "--start-date", "2004-01-02", "--json", timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ticks"] == 3
+    record = json.loads((tmp_path / "runtime.json").read_text()) if (
+        tmp_path / "runtime.json"
+    ).exists() else None
+    if record:  # the file may remain as a record; its processes must be gone
+        assert not any(pid_alive(s["pid"]) for s in record["services"].values() if s.get("pid"))
+    assert harness(tmp_path, "status").returncode == 2
+
+
+def test_state_without_a_runtime_says_how_to_start_one(tmp_path):
+    result = harness(tmp_path, "state", "agent-x")
+    assert result.returncode != 0
+    assert "harness up" in result.stderr

@@ -1,0 +1,105 @@
+"""Record the golden histories that every workflow change must still replay.
+
+    .venv/bin/python -m tests.histories.record
+
+Starts a throwaway runtime (dev server + Mockoon), runs short deterministic
+agents on an in-process worker, and writes one JSON file per workflow run in
+the format `temporal workflow show -o json` writes. Re-record only together
+with a workflow version change (patching): a golden history that stops
+replaying means running agents would break.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+from pathlib import Path
+
+import httpx
+
+from engine.agent.providers import HarnessModelProvider
+from engine.client import HarnessClient
+from engine.config import Settings
+from engine.contracts import AgentConfig
+from engine.models import RiskLimits
+from engine.plugin import agents_plugin
+from engine.runtime.supervisor import Supervisor
+from engine.temporal_connect import connect
+from engine.worker import build_worker
+
+HERE = Path(__file__).parent
+
+SCENARIOS = {
+    # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
+    "tick_loop": AgentConfig(
+        symbols=["AAPL", "MSFT"], start_date="2004-01-02", max_ticks=30,
+        continue_as_new_every=12, approval_expiry_s=1.0,
+        limits=RiskLimits(approval_notional=8_000.0),
+    ),
+    # Every order needs a human: approve, reject, pause/resume, limits changed in flight.
+    "human_in_the_loop": AgentConfig(
+        symbols=["AAPL"], start_date="2004-01-02", max_ticks=12, tick_interval_s=0.3,
+        approval_expiry_s=30.0, limits=RiskLimits(approval_notional=1.0),
+    ),
+}
+
+
+async def _human(harness: HarnessClient, workflow_id: str) -> None:
+    """Answer the first approval yes, the second no, and steer the agent once."""
+    answers = [True, False]
+    await harness.pause(workflow_id)
+    await harness.set_limits(workflow_id, RiskLimits(approval_notional=1.0, max_quantity=50_000))
+    await harness.resume(workflow_id)
+    await harness.steer(workflow_id, "stay disciplined")
+    while answers:
+        state = await harness.state(workflow_id)
+        if state.pending:
+            await harness.review(
+                workflow_id, state.pending[0].trade_id, approve=answers.pop(0), reviewer="golden"
+            )
+        await asyncio.sleep(0.1)
+    await harness.stop(workflow_id)
+
+
+async def record(out: Path = HERE) -> list[Path]:
+    written = []
+    with Supervisor(Path(tempfile.mkdtemp()), headless=True, with_worker=False) as supervisor:
+        info = supervisor.info
+        settings = Settings(
+            temporal_address=info.temporal_address, mockoon_url=info.mockoon_url,
+            task_queue=f"golden-{uuid.uuid4().hex[:6]}",
+        )
+        httpx.post(f"{info.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
+        client = await connect(settings, plugins=[agents_plugin(HarnessModelProvider())])
+        harness = HarnessClient(client, settings)
+        async with build_worker(client, settings):
+            for name, config in SCENARIOS.items():
+                workflow_id = await harness.start_agent(
+                    config, f"golden-{name}-{uuid.uuid4().hex[:6]}"
+                )
+                if name == "human_in_the_loop":
+                    await _human(harness, workflow_id)
+                await harness.result(workflow_id)
+                run_id = await harness.first_run_id(workflow_id)
+                index = 0
+                while run_id:
+                    history = await harness.history(workflow_id, run_id)
+                    path = out / f"{name}.run{index}.json"
+                    path.write_text(history.to_json() + "\n")
+                    written.append(path)
+                    run_id = _next_run(history)
+                    index += 1
+    return written
+
+
+def _next_run(history) -> str:
+    last = history.events[-1]
+    if last.HasField("workflow_execution_continued_as_new_event_attributes"):
+        return last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    return ""
+
+
+if __name__ == "__main__":
+    for path in asyncio.run(record()):
+        print(path)
