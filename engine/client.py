@@ -87,6 +87,13 @@ class HarnessClient:
         )
         return workflow_id
 
+    async def ensure_agent(self, config: AgentConfig) -> tuple[str, bool]:
+        """Re-attach to the newest running agent, or start one: (workflow id, started)."""
+        query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
+        async for execution in self.temporal.list_workflows(query, limit=1):
+            return execution.id, False
+        return await self.start_agent(config), True
+
     async def result(self, workflow_id: str) -> AgentSummary:
         """Wait for the agent to finish (following continue-as-new) and return its summary."""
         handle = self.temporal.get_workflow_handle(workflow_id, result_type=AgentSummary)

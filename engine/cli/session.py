@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
+from engine.cli.settings import settings_for
 from engine.client import HarnessClient
-from engine.config import Settings, load_settings
 from engine.runtime.errors import RuntimeNotRunning
 from engine.runtime.home import resolve_home
-from engine.runtime.state import RuntimeInfo, attach
+from engine.runtime.state import attach
 from engine.runtime.supervisor import ensure_runtime
-
-
-def settings_for(info: RuntimeInfo, home: Path) -> Settings:
-    settings = load_settings(home)
-    return settings.model_copy(
-        update={"temporal_address": info.temporal_address, "mockoon_url": info.mockoon_url,
-                "namespace": info.namespace}
-    )
 
 
 @contextlib.asynccontextmanager

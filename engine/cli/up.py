@@ -8,6 +8,8 @@ import sys
 import threading
 
 from engine.cli.exit_codes import EXIT_OK, EXIT_UNHEALTHY
+from engine.cli.feed import AgentFeed
+from engine.cli.settings import settings_for
 from engine.cli.table import render_runtime
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home
@@ -29,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temporal-address", metavar="HOST:PORT",
                         help="use this (remote) Temporal cluster; no local dev server")
     parser.add_argument("--namespace", default="default")
+    parser.add_argument("--agent", action="store_true",
+                        help="also run the trading agent (re-attach or start) and print its feed")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds to wait for every service to be ready")
     parser.set_defaults(func=run)
@@ -50,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         headless=args.headless,
     )
     stop_requested = threading.Event()
+    feed = None
 
     def on_signal(signum: int, _frame: object) -> None:
         stop_requested.set()
@@ -66,11 +71,16 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_UNHEALTHY
         print(render_runtime(info), flush=True)
         print("\nSupervising. Ctrl-C stops every service.", flush=True)
+        if args.agent:
+            feed = AgentFeed(settings_for(info, home), say=lambda line: print(line, flush=True))
+            feed.start()
         while not stop_requested.wait(1.0):
             pass
     except _Stop:
         pass
     finally:
+        if feed is not None:
+            feed.stop()
         # No second signal may interrupt the orderly stop; the stop itself is bounded
         # (SIGKILL after the grace period), and children die with us regardless.
         for sig in previous:

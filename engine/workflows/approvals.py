@@ -1,0 +1,128 @@
+"""The approval desk of the trading agent: human review of trades that need it.
+
+A trade that needs a human opens a pending approval with a durable expiry timer.
+`review_trade` is a workflow update: its validator refuses unknown, decided,
+superseded and expired trade ids before anything is written (a refused update
+leaves no event); an approval re-runs the guardrail at the latest price before
+the order goes out. A newer intent for the same symbol supersedes the pending one.
+
+A mixin of TradingAgentWorkflow, which provides `_memory`, `_config`,
+`_book_lock`, `_expiry_timers`, `_check` and `_place`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts import (
+        AgentCarry,
+        AgentConfig,
+        ApprovalStatus,
+        OrderResult,
+        PendingApproval,
+        ReviewRequest,
+        ReviewResult,
+    )
+    from engine.models import GuardrailResult, TradeIntent, Verdict
+    from engine.workflows import memory as mem
+
+
+class ApprovalDesk:
+    _memory: AgentCarry
+    _config: AgentConfig
+    _book_lock: asyncio.Lock
+    _expiry_timers: dict[str, asyncio.Task[None]]
+
+    def _check(self, intent: TradeIntent) -> GuardrailResult:
+        raise NotImplementedError
+
+    async def _place(
+        self, trade_id: str, intent: TradeIntent, check: GuardrailResult
+    ) -> OrderResult:
+        raise NotImplementedError
+
+    def _open_approval(self, trade_id: str, intent: TradeIntent, check: GuardrailResult) -> None:
+        now = workflow.now().timestamp()
+        pending = PendingApproval(
+            trade_id=trade_id,
+            tick=self._memory.tick,
+            date=self._memory.date,
+            intent=intent,
+            check=check,
+            opened_at=now,
+            expires_at=now + self._config.approval_expiry_s,
+        )
+        self._memory.pending.append(pending)
+        decision = mem.find_decision(self._memory, trade_id)
+        if decision is not None:
+            decision.approval = ApprovalStatus.PENDING
+        self._arm_expiry(pending)
+
+    def _arm_expiry(self, pending: PendingApproval) -> None:
+        """A durable timer per approval: when it fires, the trade is rejected as expired."""
+
+        async def expire() -> None:
+            remaining = pending.expires_at - workflow.now().timestamp()
+            if remaining > 0:
+                await workflow.sleep(timedelta(seconds=remaining))
+            self._expiry_timers.pop(pending.trade_id, None)
+            self._close(pending.trade_id, ApprovalStatus.EXPIRED, "expired")
+
+        self._expiry_timers[pending.trade_id] = asyncio.create_task(expire())
+
+    def _close(self, trade_id: str, status: ApprovalStatus, note: str) -> PendingApproval | None:
+        timer = self._expiry_timers.pop(trade_id, None)
+        if timer is not None:
+            timer.cancel()
+        return mem.close_approval(self._memory, trade_id, status, note)
+
+    def _supersede(self, symbol: str, newer_trade_id: str) -> None:
+        for pending in list(self._memory.pending):
+            if pending.intent.symbol == symbol:
+                self._close(
+                    pending.trade_id, ApprovalStatus.SUPERSEDED, f"superseded by {newer_trade_id}"
+                )
+
+    @workflow.update
+    async def review_trade(self, review: ReviewRequest) -> ReviewResult:
+        who = f"{review.reviewer}" + (f": {review.reason}" if review.reason else "")
+        if not review.approve:
+            self._close(review.trade_id, ApprovalStatus.REJECTED, f"rejected by {who}")
+            return ReviewResult(trade_id=review.trade_id, status=ApprovalStatus.REJECTED)
+        pending = self._close(review.trade_id, ApprovalStatus.APPROVED, f"approved by {who}")
+        decision = mem.find_decision(self._memory, review.trade_id)
+        if pending is None:  # it expired or was superseded between validation and now
+            status = decision.approval if decision else ApprovalStatus.CANCELLED
+            return ReviewResult(trade_id=review.trade_id, status=status, note="no longer pending")
+        async with self._book_lock:
+            # The price has moved since the agent asked: check again before placing.
+            recheck = self._check(pending.intent)
+            if recheck.verdict == Verdict.BLOCK:
+                note = "approved, but blocked at the latest price: " + "; ".join(recheck.reasons)
+                if decision is not None:
+                    decision.approval_note += f"; {note}"
+                return ReviewResult(
+                    trade_id=review.trade_id, status=ApprovalStatus.APPROVED, check=recheck,
+                    note=note,
+                )
+            order = await self._place(review.trade_id, pending.intent, recheck)
+        if decision is not None:
+            decision.order = order
+        return ReviewResult(
+            trade_id=review.trade_id, status=ApprovalStatus.APPROVED, check=recheck, order=order
+        )
+
+    @review_trade.validator
+    def _validate_review(self, review: ReviewRequest) -> None:
+        # Runs before anything is written: a rejected update leaves no event.
+        if self._memory is None:
+            raise ValueError("the agent has not started yet")
+        pending = mem.find_pending(self._memory, review.trade_id)
+        if pending is None:
+            raise ValueError(mem.why_not_pending(self._memory, review.trade_id))
+        if pending.expires_at <= workflow.now().timestamp():
+            raise ValueError(f"trade {review.trade_id} has expired")
