@@ -16,7 +16,8 @@ from templates import (
 
 INITIAL_CASH = 100000
 DUPLICATE = (422, 40010001)  # what Alpaca answers for a reused client_order_id
-FAULT_MODES = "|500|503|stall|lost|"
+FAULT_MODES = "|500|503|422|stall|lost|"
+READ_FAULT_MODES = "|500|503|stall|lost|"  # a 422 is for the order itself, not its lookup
 ORDER_ID_PREFIX = "00000000-0000-4000-8000-"  # UUID-shaped ids from the order sequence number
 
 
@@ -185,7 +186,7 @@ def set_faults() -> str:
         "{{setVar 'mode' (concat (bodyRaw 'mode' (bodyRaw 'status' '')))}}",
         "{{setVar 'count' (parseInt (concat (bodyRaw 'count' 1)))}}",
         guard(f"(eq {not_in(FAULT_MODES, '@mode')} false)", INVALID,
-              "'mode must be one of 500, 503, stall, lost (or send status: 500 or 503)'"),
+              "'mode must be one of 500, 503, 422, stall, lost (or send status: 500, 503, 422)'"),
         guard("(eq @count '')", INVALID, "'count must be a positive integer'"),
         guard("(lt @count 1)", INVALID, "'count must be a positive integer'"),
         respond("{{setData 'set' 'faults' 'mode' @mode}}{{setData 'set' 'faults' 'count' @count}}"
@@ -212,15 +213,21 @@ def reset() -> str:
 # armed fault (or honours X-Harness-Fault without consuming) and leaves the verdict in the
 # global var `fault` for the other responses' rules. Rules run synchronously before any
 # latency, so a stalled request has already consumed its fault when the next one arrives.
-FAULT_VERDICT = compact(
-    "{{#if (header 'X-Harness-Fault')}}{{setGlobalVar 'fault' (header 'X-Harness-Fault')}}",
-    "{{else}}{{#if (gt (dataRaw 'faults' 'count') 0)}}{{setData 'dec' 'faults' 'count'}}",
-    "{{setGlobalVar 'fault' (dataRaw 'faults' 'mode')}}",
-    "{{else}}{{setGlobalVar 'fault' ''}}{{/if}}{{/if}}",
-    "{{getGlobalVar 'fault'}}",
-)
+def fault_verdict(honoured: str) -> str:
+    """The rule body: consumes one armed fault whose mode this endpoint honours."""
+    return compact(
+        "{{#if (header 'X-Harness-Fault')}}{{setGlobalVar 'fault' (header 'X-Harness-Fault')}}",
+        "{{else}}{{#if (gt (dataRaw 'faults' 'count') 0)}}",
+        f"{{{{#if (includes '{honoured}' (concat '|' (dataRaw 'faults' 'mode') '|'))}}}}",
+        "{{setData 'dec' 'faults' 'count'}}",
+        "{{setGlobalVar 'fault' (dataRaw 'faults' 'mode')}}",
+        "{{else}}{{setGlobalVar 'fault' ''}}{{/if}}",
+        "{{else}}{{setGlobalVar 'fault' ''}}{{/if}}{{/if}}",
+        "{{getGlobalVar 'fault'}}",
+    )
 
 
 def fault_error(status: int) -> str:
-    return (f'{{"code":{status}10000,"message":"injected fault: HTTP {status} '
+    code = 42210000 if status == 422 else int(f"{status}10000")
+    return (f'{{"code":{code},"message":"injected fault: HTTP {status} '
             '(PUT /__harness/faults or X-Harness-Fault)"}')

@@ -61,9 +61,10 @@ def unknown_symbol(endpoint: str) -> dict:
 
 def fault_responses(endpoint: str, success_body: str, stall_ms: int) -> list[dict]:
     """Injected faults first (their rules decide), the real answer last (the default)."""
+    honoured = broker.FAULT_MODES if endpoint == "v2/orders" else broker.READ_FAULT_MODES
     faults = [
         response(f"{endpoint} fault stall", success_body, latency=stall_ms,
-                 rules=[rule("templating", broker.FAULT_VERDICT, "stall")]),
+                 rules=[rule("templating", broker.fault_verdict(honoured), "stall")]),
         response(f"{endpoint} fault 500", broker.fault_error(500), status=500,
                  rules=[rule("global_var", "fault", "500")]),
         response(f"{endpoint} fault 503", broker.fault_error(503), status=503,
@@ -72,6 +73,8 @@ def fault_responses(endpoint: str, success_body: str, stall_ms: int) -> list[dic
     if endpoint == "v2/orders":
         faults.append(response(f"{endpoint} fault lost", broker.place_order(response_lost=True),
                                rules=[rule("global_var", "fault", "lost")]))
+        faults.append(response(f"{endpoint} fault 422", broker.fault_error(422), status=422,
+                               rules=[rule("global_var", "fault", "422")]))
     else:  # a lost answer of a read is just an error
         faults[1]["rules"].append(rule("global_var", "fault", "lost"))
     return [*faults, response(endpoint, success_body)]

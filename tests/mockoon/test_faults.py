@@ -61,3 +61,14 @@ def test_stall_times_out_the_client_then_completes(api):
 @pytest.mark.parametrize("body", [{"mode": "boom"}, {"status": 418}, {"mode": "500", "count": 0}])
 def test_bad_fault_settings_are_rejected(api, body):
     assert api.put("/__harness/faults", json=body).status_code == 422
+
+
+def test_a_422_fault_refuses_the_order_but_not_its_lookup(api):
+    api.put("/__harness/faults", json={"mode": "422", "count": 1})
+    lookup = {"client_order_id": "u1"}
+    assert api.get("/v2/orders:by_client_order_id", params=lookup).status_code == 404
+    refused = api.post("/v2/orders", json=order("u1"))
+    assert refused.status_code == 422 and refused.json()["code"] == 42210000
+    assert api.get("/v2/orders").json() == []
+    assert api.get("/__harness/faults").json() == {"count": 0, "mode": "422"}
+    assert api.post("/v2/orders", json=order("u1")).status_code == 200
