@@ -71,32 +71,31 @@ def _run_command(argv: Sequence[str] | None) -> int:
     )
     if not args.verbose:
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per health probe
-    # Errors every command can hit are mapped to one line and a stable exit code here,
-    # so no command prints a traceback for a machine that merely lacks node.
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:
+        for kinds, prefix, code in _expected_errors():
+            if isinstance(exc, kinds):
+                print(f"harness: {prefix}{exc}", file=sys.stderr)
+                return code
+        raise
+
+
+def _expected_errors() -> list[tuple[tuple[type[BaseException], ...], str, int]]:
+    """Errors any command can hit, each mapped to one line and a stable exit code, so no
+    command prints a traceback for a machine that merely lacks node."""
     from engine.config import SettingsError
     from engine.runtime.errors import MissingDependencyError, RuntimeNotRunning
     from engine.runtime.mockoon import InvalidEnvironmentError
 
-    try:
-        return int(args.func(args) or 0)
-    except MissingDependencyError as exc:
-        print(f"harness: missing dependency: {exc}", file=sys.stderr)
-        return EXIT_MISSING_DEPENDENCY
-    except InvalidEnvironmentError as exc:
-        print(f"harness: invalid Mockoon environment: {exc}", file=sys.stderr)
-        return EXIT_INVALID_CONFIG
-    except SettingsError as exc:
-        print(f"harness: {exc}", file=sys.stderr)
-        return EXIT_INVALID_CONFIG
-    except RuntimeNotRunning as exc:
-        print(f"harness: {exc}", file=sys.stderr)
-        return EXIT_NOT_RUNNING
-    except LookupError as exc:  # AgentNotFound: a workflow id nobody started
-        print(f"harness: {exc}", file=sys.stderr)
-        return EXIT_UNHEALTHY
-    except ConnectionError as exc:  # TemporalUnavailable: the server stopped answering
-        print(f"harness: {exc}", file=sys.stderr)
-        return EXIT_UNHEALTHY
+    return [
+        ((MissingDependencyError,), "missing dependency: ", EXIT_MISSING_DEPENDENCY),
+        ((InvalidEnvironmentError,), "invalid Mockoon environment: ", EXIT_INVALID_CONFIG),
+        ((SettingsError,), "", EXIT_INVALID_CONFIG),
+        ((RuntimeNotRunning,), "", EXIT_NOT_RUNNING),
+        # AgentNotFound (a workflow id nobody started), TemporalUnavailable (no server).
+        ((LookupError, ConnectionError), "", EXIT_UNHEALTHY),
+    ]
 
 
 def run() -> None:

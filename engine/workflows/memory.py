@@ -7,6 +7,7 @@ it is carried (`AgentCarry`). Everything here is deterministic and I/O free.
 
 from __future__ import annotations
 
+from engine import guardrail
 from engine import portfolio as book
 from engine.contracts import (
     AgentCarry,
@@ -15,9 +16,12 @@ from engine.contracts import (
     CalendarInfo,
     Decision,
     MarketClock,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
     PendingApproval,
 )
-from engine.models import DayStats, Portfolio, Side, Verdict
+from engine.models import DayStats, GuardrailResult, Portfolio, Side, TradeIntent, Verdict
 
 
 def fresh(config: AgentConfig, calendar: CalendarInfo) -> AgentCarry:
@@ -37,6 +41,50 @@ def start_day_if_new(memory: AgentCarry, date: str) -> None:
     """A new market date opens a new trading day for the daily limits."""
     if memory.day is None or memory.day.date != date:
         memory.day = DayStats(date=date, start_equity=equity(memory))
+
+
+def check(memory: AgentCarry, intent: TradeIntent) -> GuardrailResult:
+    """The guardrail, priced at the latest quotes the agent itself fetched."""
+    return guardrail.evaluate(
+        intent,
+        portfolio=memory.portfolio,
+        prices=memory.prices,
+        headlines=memory.headlines,
+        limits=memory.limits,
+        day=memory.day,
+    )
+
+
+def order_request(
+    workflow_id: str, trade_id: str, intent: TradeIntent, verdict: GuardrailResult
+) -> OrderRequest:
+    """A limit order at the guardrail's price; its id is derived, never random, so every
+    retry, replay and continued run sends the same one."""
+    return OrderRequest(
+        client_order_id=f"{workflow_id}-{trade_id}",
+        symbol=intent.symbol,
+        side=intent.side.value,
+        quantity=intent.quantity,
+        limit_price=verdict.price,
+    )
+
+
+def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult) -> None:
+    """Bring the book up to date with what the broker did."""
+    counters = memory.counters
+    if result.status == OrderStatus.FILLED:
+        memory.portfolio = book.apply_fill(
+            memory.portfolio, intent.symbol, intent.side, result.filled_quantity,
+            result.filled_price,
+        )
+        memory.day.notional_traded += book.fill_notional(
+            result.filled_quantity, result.filled_price
+        )
+        counters.orders_filled += 1
+    elif result.status == OrderStatus.REJECTED:
+        counters.orders_rejected += 1
+    else:
+        counters.orders_failed += 1
 
 
 def record(memory: AgentCarry, decision: Decision, keep: int) -> None:

@@ -20,8 +20,6 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from temporalio.exceptions import ActivityError
 
-    from engine import guardrail
-    from engine import portfolio as book
     from engine.contracts import (
         AgentCarry,
         AgentInput,
@@ -33,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         DecisionPage,
         DecisionPageRequest,
-        OrderRequest,
         OrderResult,
         OrderStatus,
         Phase,
@@ -194,28 +191,12 @@ class TradingAgentWorkflow(ApprovalDesk):
     # ------------------------------------------------------------------ the book
 
     def _check(self, intent: TradeIntent) -> GuardrailResult:
-        """The guardrail, priced at the latest quote the workflow itself fetched."""
-        memory = self._memory
-        return guardrail.evaluate(
-            intent,
-            portfolio=memory.portfolio,
-            prices=memory.prices,
-            headlines=memory.headlines,
-            limits=memory.limits,
-            day=memory.day,
-        )
+        return mem.check(self._memory, intent)
 
     async def _place(
         self, trade_id: str, intent: TradeIntent, check: GuardrailResult
     ) -> OrderResult:
-        memory = self._memory
-        request = OrderRequest(
-            client_order_id=f"{workflow.info().workflow_id}-{trade_id}",
-            symbol=intent.symbol,
-            side=intent.side.value,
-            quantity=intent.quantity,
-            limit_price=check.price,
-        )
+        request = mem.order_request(workflow.info().workflow_id, trade_id, intent, check)
         try:
             result = await workflow.execute_activity(
                 "place_order",
@@ -231,20 +212,7 @@ class TradingAgentWorkflow(ApprovalDesk):
                 status=OrderStatus.FAILED,
                 reason=f"broker unavailable after retries: {_cause(exc)}",
             )
-        counters = memory.counters
-        if result.status == OrderStatus.FILLED:
-            memory.portfolio = book.apply_fill(
-                memory.portfolio, intent.symbol, intent.side, result.filled_quantity,
-                result.filled_price,
-            )
-            memory.day.notional_traded += book.fill_notional(
-                result.filled_quantity, result.filled_price
-            )
-            counters.orders_filled += 1
-        elif result.status == OrderStatus.REJECTED:
-            counters.orders_rejected += 1
-        else:
-            counters.orders_failed += 1
+        mem.book_order(self._memory, intent, result)
         return result
 
     # ------------------------------------------------------------------ steering
