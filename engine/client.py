@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
@@ -43,6 +43,7 @@ from engine.temporal_connect import connect
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 WORKFLOW_TYPE = "TradingAgentWorkflow"
+WORKFLOW_TASK_TIMEOUT = timedelta(seconds=2)
 
 
 class RequestRejected(ValueError):
@@ -84,6 +85,9 @@ class HarnessClient:
             task_queue=self.settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # A workflow task on a worker that dies is retried elsewhere after this long
+            # (default 10 s); continue-as-new keeps it.
+            task_timeout=WORKFLOW_TASK_TIMEOUT,
         )
         return workflow_id
 

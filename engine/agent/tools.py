@@ -25,7 +25,8 @@ from engine.agent.reports import PortfolioReport
 from engine.contracts import MarketClock
 
 CLOCK_ARG = "clock"
-TOOL_TIMEOUT = timedelta(seconds=10)
+# These reads take milliseconds; a short timeout is how a dead worker is noticed quickly.
+TOOL_TIMEOUT = timedelta(seconds=3)
 TOOL_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     maximum_interval=timedelta(seconds=2),

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from agents import Agent, AgentsException, RunConfig, Runner
     from pydantic import ValidationError
     from temporalio.exceptions import ActivityError, ApplicationError
+    from temporalio.openai_agents import AgentsWorkflowError
 
     from engine.agent.brief import INSTRUCTIONS, TickBrief, render_brief
     from engine.agent.tools import ToolContext, analyst_tools
@@ -56,6 +57,13 @@ async def ask_agent(
             run_config=RunConfig(tracing_disabled=True, workflow_name="trading-agent"),
         )
         intent = result.final_output_as(TradeIntent, raise_if_incorrect_type=True)
+    except AgentsWorkflowError as exc:
+        # The plugin turns a tool or model activity that failed for good into a workflow
+        # failure; for the agent that is one failed tick, not the end of its life.
+        if not isinstance(exc.__cause__, ActivityError):
+            raise
+        reason = f"model error: {_describe(exc)}"
+        return TradeIntent.hold(fallback, reason), reason
     except MODEL_ERRORS as exc:
         reason = f"model error: {_describe(exc)}"
         return TradeIntent.hold(fallback, reason), reason

@@ -18,7 +18,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.exceptions import ActivityError
+    from temporalio.exceptions import ActivityError, ApplicationError
+    from temporalio.exceptions import TimeoutError as ActivityTimeout
 
     from engine.contracts import (
         AgentCarry,
@@ -58,7 +59,10 @@ ORDER_RETRY = RetryPolicy(
     maximum_attempts=6,
     non_retryable_error_types=["ClientError"],
 )
-DATA_OUTAGE_BACKOFF = (1, 2, 5, 10, 30)  # seconds between retries of a tick without market data
+# Seconds between retries of a tick without market data.
+DATA_OUTAGE_BACKOFF = (1, 2, 5, 10, 30)
+# A local activity that runs out of attempts raises its own failure, unwrapped.
+READ_FAILURES = (ActivityError, ApplicationError, ActivityTimeout)
 
 
 @workflow.defn(name="TradingAgentWorkflow")
@@ -79,14 +83,7 @@ class TradingAgentWorkflow(ApprovalDesk):
     @workflow.run
     async def run(self, params: AgentInput) -> AgentSummary:
         if self._memory is None:
-            calendar = await workflow.execute_local_activity(
-                "load_calendar",
-                CalendarRequest(start_date=self._config.start_date),
-                result_type=CalendarInfo,
-                start_to_close_timeout=READ_TIMEOUT,
-                retry_policy=READ_RETRY,
-            )
-            self._memory = mem.fresh(self._config, calendar)
+            self._memory = mem.fresh(self._config, await self._load_calendar())
         else:
             self._memory.counters.runs += 1
         memory = self._memory
@@ -125,6 +122,25 @@ class TradingAgentWorkflow(ApprovalDesk):
         self._phase = Phase.STOPPED if self._stop else Phase.FINISHED
         return views.summary(memory, workflow_id=workflow.info().workflow_id, phase=self._phase)
 
+    async def _load_calendar(self) -> CalendarInfo:
+        """The market calendar, waiting out a market-data outage (a bad start date fails)."""
+        for attempt in range(10_000):
+            try:
+                return await workflow.execute_local_activity(
+                    "load_calendar",
+                    CalendarRequest(start_date=self._config.start_date),
+                    result_type=CalendarInfo,
+                    start_to_close_timeout=READ_TIMEOUT,
+                    retry_policy=READ_RETRY,
+                )
+            except READ_FAILURES as exc:
+                if _is_non_retryable(exc):
+                    raise
+                self._outage = f"market data unavailable: {_cause(exc)}"
+                delay = DATA_OUTAGE_BACKOFF[min(attempt, len(DATA_OUTAGE_BACKOFF) - 1)]
+                await workflow.sleep(delay)
+        raise RuntimeError("unreachable")
+
     async def _sleep_unless_stopped(self, seconds: float) -> None:
         """A durable timer: the agent sleeps at zero cost; `stop` wakes it early."""
         try:
@@ -153,7 +169,7 @@ class TradingAgentWorkflow(ApprovalDesk):
                 start_to_close_timeout=READ_TIMEOUT,
                 retry_policy=READ_RETRY,
             )
-        except ActivityError as exc:
+        except READ_FAILURES as exc:
             self._outage = f"market data unavailable: {_cause(exc)}"
             return False
         self._outage = ""
@@ -301,6 +317,20 @@ class TradingAgentWorkflow(ApprovalDesk):
 
 
 def _cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
+    """The most telling message in a failure chain: the driver's own error (it names the
+    service and its address), else the innermost cause."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ApplicationError) and seen.message:
+            return seen.message[:300]
+        exc, seen = seen, seen.__cause__
     return str(exc)[:300]
+
+
+def _is_non_retryable(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ApplicationError) and seen.non_retryable:
+            return True
+        seen = seen.__cause__
+    return False
