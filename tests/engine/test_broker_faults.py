@@ -127,3 +127,19 @@ async def test_a_broker_rejection_is_journaled_and_leaves_the_book_alone(harness
     assert orders_for(broker, workflow_id) == []
     attempts = await place_order_attempts(harness, workflow_id)
     assert [a.attempt for a in attempts] == [1] * len(rejected), "a 4xx must not be retried"
+
+
+async def test_a_422_refusal_is_recorded_and_the_next_order_fills(harness, broker):
+    broker.put("/__harness/faults", json={"mode": "422", "count": 1}).raise_for_status()
+    workflow_id = await harness.start_agent(_config(), _id("422"))
+    summary = await harness.result(workflow_id)
+
+    assert summary.phase == Phase.FINISHED and summary.ticks == 40
+    assert summary.counters.orders_rejected == 1 and summary.counters.orders_filled > 0
+    page = await harness.decisions(workflow_id, limit=500)
+    orders = [d.order for d in reversed(page.decisions) if d.order is not None]
+    assert orders[0].status == OrderStatus.REJECTED and "(422)" in orders[0].reason
+    assert all(o.status == OrderStatus.FILLED for o in orders[1:])
+    attempts = await place_order_attempts(harness, workflow_id)
+    assert all(a.attempt == 1 for a in attempts), "a 422 is not retried"
+    assert_one_order_per_fill(broker, workflow_id, summary)
