@@ -53,7 +53,9 @@ def clocked(tool: FunctionTool) -> FunctionTool:
         schema.pop("$defs", None)
     invoke_activity = tool.on_invoke_tool
 
-    async def invoke(ctx: RunContextWrapper[ToolContext], raw: str) -> Any:
+    # `ctx` stays unannotated on purpose: the Agents SDK reads the annotation and would
+    # hand a plain RunContextWrapper (without tool_name) to a wrapped function tool.
+    async def invoke(ctx: Any, raw: str) -> Any:
         try:
             args = json.loads(raw or "{}")
         except json.JSONDecodeError:

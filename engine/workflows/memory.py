@@ -20,6 +20,7 @@ from engine.contracts import (
     OrderResult,
     OrderStatus,
     PendingApproval,
+    TickContext,
 )
 from engine.models import DayStats, GuardrailResult, Portfolio, Side, TradeIntent, Verdict
 
@@ -35,6 +36,33 @@ def fresh(config: AgentConfig, calendar: CalendarInfo) -> AgentCarry:
 
 def equity(memory: AgentCarry) -> float:
     return book.equity(memory.portfolio, memory.prices)
+
+
+def observe(memory: AgentCarry, clock: MarketClock, context: TickContext) -> None:
+    """A new tick: the clock moves one bar and the agent's view of the market follows."""
+    memory.tick += 1
+    memory.clock = clock
+    memory.date = context.date or memory.date
+    memory.prices.update({s: q.last for s, q in context.quotes.items()})
+    memory.headlines = context.headlines
+    start_day_if_new(memory, memory.date)
+
+
+def new_decision(
+    memory: AgentCarry, context: TickContext, intent: TradeIntent, model_error: str,
+    verdict: GuardrailResult,
+) -> Decision:
+    """The journal entry for this tick's intent (its outcome is filled in later)."""
+    return Decision(
+        tick=memory.tick,
+        date=memory.date,
+        trade_id=f"t{memory.tick}-{intent.symbol}",
+        seen={s: q.last for s, q in context.quotes.items()},
+        news=[h.headline for hs in context.headlines.values() for h in hs],
+        intent=intent,
+        model_error=model_error,
+        check=verdict,
+    )
 
 
 def start_day_if_new(memory: AgentCarry, date: str) -> None:

@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
         ApprovalStatus,
         CalendarInfo,
         CalendarRequest,
-        Decision,
         DecisionPage,
         DecisionPageRequest,
         OrderResult,
@@ -173,34 +172,18 @@ class TradingAgentWorkflow(ApprovalDesk):
             self._outage = f"market data unavailable: {_cause(exc)}"
             return False
         self._outage = ""
-        memory.tick += 1
-        memory.clock = clock
-        memory.date = context.date or memory.date
-        memory.prices.update({s: q.last for s, q in context.quotes.items()})
-        memory.headlines = context.headlines
-        mem.start_day_if_new(memory, memory.date)
+        mem.observe(memory, clock, context)
 
         intent, model_error = await ask_agent(self._agent, memory, self._config, context)
-        trade_id = f"t{memory.tick}-{intent.symbol}"
         async with self._book_lock:
-            check = self._check(intent)
-            decision = Decision(
-                tick=memory.tick,
-                date=memory.date,
-                trade_id=trade_id,
-                seen={s: q.last for s, q in context.quotes.items()},
-                news=[h.headline for hs in context.headlines.values() for h in hs],
-                intent=intent,
-                model_error=model_error,
-                check=check,
-            )
+            decision = mem.new_decision(memory, context, intent, model_error, self._check(intent))
             mem.record(memory, decision, self._config.journal_keep)
             if intent.side != Side.HOLD:
-                self._supersede(intent.symbol, trade_id)
-            if check.verdict == Verdict.ALLOW and intent.side != Side.HOLD:
-                decision.order = await self._place(trade_id, intent, check)
-            elif check.verdict == Verdict.NEEDS_APPROVAL:
-                self._open_approval(trade_id, intent, check)
+                self._supersede(intent.symbol, decision.trade_id)
+            if decision.check.verdict == Verdict.ALLOW and intent.side != Side.HOLD:
+                decision.order = await self._place(decision.trade_id, intent, decision.check)
+            elif decision.check.verdict == Verdict.NEEDS_APPROVAL:
+                self._open_approval(decision.trade_id, intent, decision.check)
         mem.record_equity(memory, self._config.equity_keep)
         return True
 
