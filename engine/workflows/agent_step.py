@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.agent.tools import ToolContext, analyst_tools
     from engine.contracts import AgentCarry, AgentConfig, TickContext
     from engine.models import Side, TradeIntent
+    from engine.workflows.failures import describe_failure
     from engine.workflows.views import portfolio_report
 
 MAX_TURNS = 4
@@ -62,10 +63,10 @@ async def ask_agent(
         # failure; for the agent that is one failed tick, not the end of its life.
         if not isinstance(exc.__cause__, ActivityError):
             raise
-        reason = f"model error: {_describe(exc)}"
+        reason = f"model error: {describe_failure(exc)}"
         return TradeIntent.hold(fallback, reason), reason
     except MODEL_ERRORS as exc:
-        reason = f"model error: {_describe(exc)}"
+        reason = f"model error: {describe_failure(exc)}"
         return TradeIntent.hold(fallback, reason), reason
     intent = intent.model_copy(update={"symbol": intent.symbol.strip().upper()})
     problem = insane(intent, context, config)
@@ -91,13 +92,3 @@ def insane(intent: TradeIntent, context: TickContext, config: AgentConfig) -> st
     ):
         return f"invalid limit price {intent.limit_price}"
     return ""
-
-
-def _describe(exc: BaseException) -> str:
-    # Activity failures wrap the real cause; the innermost message is the useful one.
-    seen = exc
-    while seen.__cause__ is not None:
-        seen = seen.__cause__
-    text = f"{type(seen).__name__}: {seen}" if seen is not exc else f"{type(exc).__name__}: {exc}"
-    return text[:300]
-

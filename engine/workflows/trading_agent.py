@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
     from engine.workflows.approvals import ApprovalDesk
+    from engine.workflows.failures import describe_failure, is_non_retryable
 
 READ_TIMEOUT = timedelta(seconds=10)
 READ_RETRY = RetryPolicy(
@@ -105,9 +106,8 @@ class TradingAgentWorkflow(ApprovalDesk):
                 ticks_this_run += 1
                 outages = 0
             else:
-                delay = DATA_OUTAGE_BACKOFF[min(outages, len(DATA_OUTAGE_BACKOFF) - 1)]
+                await self._sleep_unless_stopped(_outage_backoff(outages))
                 outages += 1
-                await self._sleep_unless_stopped(delay)
                 continue
             if self._config.tick_interval_s > 0:
                 await self._sleep_unless_stopped(self._config.tick_interval_s)
@@ -123,7 +123,8 @@ class TradingAgentWorkflow(ApprovalDesk):
 
     async def _load_calendar(self) -> CalendarInfo:
         """The market calendar, waiting out a market-data outage (a bad start date fails)."""
-        for attempt in range(10_000):
+        attempt = 0
+        while True:
             try:
                 return await workflow.execute_local_activity(
                     "load_calendar",
@@ -133,12 +134,11 @@ class TradingAgentWorkflow(ApprovalDesk):
                     retry_policy=READ_RETRY,
                 )
             except READ_FAILURES as exc:
-                if _is_non_retryable(exc):
+                if is_non_retryable(exc):
                     raise
-                self._outage = f"market data unavailable: {_cause(exc)}"
-                delay = DATA_OUTAGE_BACKOFF[min(attempt, len(DATA_OUTAGE_BACKOFF) - 1)]
-                await workflow.sleep(delay)
-        raise RuntimeError("unreachable")
+                self._outage = f"market data unavailable: {describe_failure(exc)}"
+                await workflow.sleep(_outage_backoff(attempt))
+                attempt += 1
 
     async def _sleep_unless_stopped(self, seconds: float) -> None:
         """A durable timer: the agent sleeps at zero cost; `stop` wakes it early."""
@@ -169,7 +169,7 @@ class TradingAgentWorkflow(ApprovalDesk):
                 retry_policy=READ_RETRY,
             )
         except READ_FAILURES as exc:
-            self._outage = f"market data unavailable: {_cause(exc)}"
+            self._outage = f"market data unavailable: {describe_failure(exc)}"
             return False
         self._outage = ""
         mem.observe(memory, clock, context)
@@ -209,7 +209,7 @@ class TradingAgentWorkflow(ApprovalDesk):
             result = OrderResult(
                 client_order_id=request.client_order_id,
                 status=OrderStatus.FAILED,
-                reason=f"broker unavailable after retries: {_cause(exc)}",
+                reason=f"broker unavailable after retries: {describe_failure(exc)}",
             )
         mem.book_order(self._memory, intent, result)
         return result
@@ -299,21 +299,5 @@ class TradingAgentWorkflow(ApprovalDesk):
         return views.decision_page(self._memory, request)
 
 
-def _cause(exc: BaseException) -> str:
-    """The most telling message in a failure chain: the driver's own error (it names the
-    service and its address), else the innermost cause."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ApplicationError) and seen.message:
-            return seen.message[:300]
-        exc, seen = seen, seen.__cause__
-    return str(exc)[:300]
-
-
-def _is_non_retryable(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ApplicationError) and seen.non_retryable:
-            return True
-        seen = seen.__cause__
-    return False
+def _outage_backoff(attempt: int) -> float:
+    return DATA_OUTAGE_BACKOFF[min(attempt, len(DATA_OUTAGE_BACKOFF) - 1)]
