@@ -21,6 +21,16 @@ def _id(name: str) -> str:
     return f"test-{name}-{uuid.uuid4().hex[:6]}"
 
 
+async def _pending_while_paused(harness, workflow_id: str) -> str:
+    """A pending trade id, held still: paused, no newer intent can supersede it."""
+    await wait_for_state(harness, workflow_id, lambda s: s.pending)
+    await harness.pause(workflow_id)
+    state = await wait_for_state(
+        harness, workflow_id, lambda s: s.phase == Phase.PAUSED and s.pending
+    )
+    return state.pending[0].trade_id
+
+
 async def _history_length(harness, workflow_id: str) -> int:
     return len((await harness.history(workflow_id)).events)
 
@@ -30,8 +40,7 @@ async def test_approve_places_the_order_and_a_second_answer_is_refused(harness, 
         max_ticks=60, tick_interval_s=0.5, limits=EVERYTHING_NEEDS_APPROVAL
     )
     workflow_id = await harness.start_agent(config, _id("approve"))
-    state = await wait_for_state(harness, workflow_id, lambda s: s.pending)
-    trade_id = state.pending[0].trade_id
+    trade_id = await _pending_while_paused(harness, workflow_id)
 
     result = await harness.review(workflow_id, trade_id, approve=True, reviewer="alice")
     assert result.status == ApprovalStatus.APPROVED
@@ -52,8 +61,7 @@ async def test_approve_places_the_order_and_a_second_answer_is_refused(harness, 
 async def test_reject_places_nothing(harness, broker):
     config = agent_config(max_ticks=60, tick_interval_s=0.5, limits=EVERYTHING_NEEDS_APPROVAL)
     workflow_id = await harness.start_agent(config, _id("reject"))
-    state = await wait_for_state(harness, workflow_id, lambda s: s.pending)
-    trade_id = state.pending[0].trade_id
+    trade_id = await _pending_while_paused(harness, workflow_id)
 
     result = await harness.review(workflow_id, trade_id, approve=False, reason="too big")
     assert result.status == ApprovalStatus.REJECTED
