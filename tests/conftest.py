@@ -32,7 +32,9 @@ def runtime_supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sup
 
 @pytest.fixture(scope="session")
 def runtime(runtime_supervisor: Supervisor) -> RuntimeInfo:
-    """A running runtime with one worker (python -m engine.worker)."""
+    """A running runtime with one worker (python -m engine.worker). Its addresses stay valid
+    for the session; its pids do not (tests/chaos kills the worker): for live pids read
+    `runtime_supervisor.info`."""
     return runtime_supervisor.info
 
 
