@@ -54,11 +54,14 @@ class AgentFeed:
         seen_tick, announced = 0, set()
         while not self._stopping.is_set():
             state = await harness.state(workflow_id)
-            # The newest decision may still be placing its order: print it next time.
-            settled = [d for d in state.last_decisions if seen_tick < d.tick < state.tick]
-            for decision in settled:
-                self._say(describe_decision(decision))
-            seen_tick = max([seen_tick] + [d.tick for d in settled])
+            # The newest decision may still be placing its order: print it next time. Read
+            # the journal, not just the state's last few decisions, so a slow poll skips none.
+            if state.tick - 1 > seen_tick:
+                page = await harness.decisions(workflow_id, limit=min(500, state.tick - seen_tick))
+                settled = [d for d in reversed(page.decisions) if seen_tick < d.tick < state.tick]
+                for decision in settled:
+                    self._say(describe_decision(decision))
+                seen_tick = max([seen_tick] + [d.tick for d in settled])
             for line in _new_approvals(state, announced):
                 self._say(line)
             await asyncio.sleep(POLL_S)
