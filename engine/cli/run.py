@@ -87,7 +87,8 @@ async def _answer(harness, workflow_id: str, pending: PendingApproval, mode: str
             f"  why: {intent.rationale}\n  needs approval: {'; '.join(pending.check.reasons)}\n"
             "approve? [y/N] "
         )
-        answer = await asyncio.to_thread(input, question)
+        print(question, end="", file=sys.stderr, flush=True)  # stdout is for the report
+        answer = await asyncio.to_thread(sys.stdin.readline)
         approve = answer.strip().lower() in ("y", "yes")
     try:
         await harness.review(workflow_id, pending.trade_id, approve=approve, reviewer=f"cli-{mode}")

@@ -4,11 +4,12 @@ runtime and its real worker process (`python -m engine.worker`)."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import httpx
 
 from engine.runtime.pids import pid_alive
-from tests.runtime.helpers import harness
+from tests.runtime.helpers import REPO, cli_argv, harness
 
 
 def test_run_prints_the_final_state_then_state_history_and_review_read_it(runtime):
@@ -62,3 +63,16 @@ def test_state_without_a_runtime_says_how_to_start_one(tmp_path):
     result = harness(tmp_path, "state", "agent-x")
     assert result.returncode != 0
     assert "harness up" in result.stderr
+
+
+def test_run_asks_on_the_terminal_and_keeps_stdout_for_the_report(runtime):
+    httpx.post(f"{runtime.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
+    result = subprocess.run(
+        cli_argv(runtime.home, "run", "--ticks", "12", "--start-date", "2004-01-02",
+                 "--approve", "ask", "--json"),
+        input="y\n" * 20, capture_output=True, text=True, timeout=180, cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # prompts went to stderr, not into the JSON
+    assert "approve? [y/N]" in result.stderr and "needs approval:" in result.stderr
+    assert report["approvals"].get("approved", 0) >= 1
