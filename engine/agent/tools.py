@@ -53,8 +53,8 @@ def clocked(tool: FunctionTool) -> FunctionTool:
         schema.pop("$defs", None)
     invoke_activity = tool.on_invoke_tool
 
-    # `ctx` stays unannotated on purpose: the Agents SDK reads the annotation and would
-    # hand a plain RunContextWrapper (without tool_name) to a wrapped function tool.
+    # `ctx` is typed Any on purpose: the Agents SDK reads a RunContextWrapper annotation and
+    # would then hand a wrapped function tool a context without its tool_name.
     async def invoke(ctx: Any, raw: str) -> Any:
         try:
             args = json.loads(raw or "{}")
