@@ -50,22 +50,18 @@ class MarketActivities:
         return [_bar(raw) for raw in response.json().get("bars", [])]
 
     async def _quote(self, symbol: str, index: int) -> Quote | None:
-        bars, quote_response = await asyncio.gather(
-            self._bars(symbol, index, 1),
-            self._get(
-                self._settings.market_base,
-                f"/v2/stocks/{symbol}/quotes/latest",
-                {"index": index},
-            ),
+        bars, raw = await asyncio.gather(
+            self._bars(symbol, index, 1), self._raw_quote(symbol, index)
         )
-        if not bars or bars[-1].index != index or quote_response.status_code == 404:
+        return _quote_from(symbol, index, {bar.index: bar for bar in bars}, raw)
+
+    async def _raw_quote(self, symbol: str, index: int) -> dict | None:
+        response = await self._get(
+            self._settings.market_base, f"/v2/stocks/{symbol}/quotes/latest", {"index": index}
+        )
+        if response.status_code == 404:
             return None
-        raw = check("market data", quote_response).json()["quote"]
-        bar = bars[-1]
-        return Quote(
-            symbol=symbol, index=index, date=bar.date, last=bar.close,
-            bid=float(raw["bp"]), ask=float(raw["ap"]),
-        )
+        return check("market data", response).json()["quote"]
 
     async def _headlines(self, symbol: str, index: int) -> list[Headline]:
         response = await self._get(
@@ -151,12 +147,15 @@ class MarketActivities:
         ticks = range(clock.tick - SLOW_WINDOW + 1, clock.tick + 1)
         indices = [clock.bar_index(t) for t in ticks]
         low, high = min(indices), max(indices)
-        bars, quote = await asyncio.gather(
-            self._bars(symbol, high, high - low + 1), self._quote(symbol, clock.bar_index())
+        # The window already holds today's bar: only the bid/ask needs its own request.
+        now = clock.bar_index()
+        bars, raw = await asyncio.gather(
+            self._bars(symbol, high, high - low + 1), self._raw_quote(symbol, now)
         )
+        by_index = {bar.index: bar for bar in bars}
+        quote = _quote_from(symbol, now, by_index, raw)
         if quote is None:
             return None
-        by_index = {bar.index: bar for bar in bars}
         window = [by_index[i] for i in indices if i in by_index]
         return build_quote_report(quote, window)
 
@@ -178,6 +177,17 @@ def build_quote_report(quote: Quote, window: list[Bar]) -> QuoteReport:
         high_20=max(bar.high for bar in window) if window else quote.last,
         low_20=min(bar.low for bar in window) if window else quote.last,
         bars=len(closes),
+    )
+
+
+def _quote_from(symbol: str, index: int, bars: dict[int, Bar], raw: dict | None) -> Quote | None:
+    """Today's quote: the bar's close is the last price, the quote gives bid and ask."""
+    bar = bars.get(index)
+    if bar is None or raw is None:
+        return None
+    return Quote(
+        symbol=symbol, index=index, date=bar.date, last=bar.close,
+        bid=float(raw["bp"]), ask=float(raw["ap"]),
     )
 
 
