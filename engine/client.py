@@ -107,15 +107,6 @@ class HarnessClient:
         description = await self._handle(workflow_id).describe()
         return description.status == WorkflowExecutionStatus.RUNNING
 
-    async def list_agents(self, limit: int = 50) -> list[tuple[str, str]]:
-        """(workflow id, status) of the most recent agents."""
-        found = []
-        query = f"WorkflowType = '{WORKFLOW_TYPE}'"
-        async for execution in self.temporal.list_workflows(query, limit=limit):
-            status = execution.status.name if execution.status else "UNKNOWN"
-            found.append((execution.id, status))
-        return found
-
     # ------------------------------------------------------------ human in the loop
 
     async def _update(self, workflow_id: str, name: str, arg=None, result_type=None):
@@ -200,7 +191,8 @@ class HarnessClient:
                     next_run = attrs.new_execution_run_id
             run_id = next_run if follow_runs else ""
 
-    async def replay_check(self, histories: list[WorkflowHistory]) -> list[str]:
+    @staticmethod
+    async def replay_check(histories: list[WorkflowHistory]) -> list[str]:
         """Replay histories against today's workflow code; return the failures (empty = OK)."""
         replayer = Replayer(workflows=[TradingAgentWorkflow], plugins=[agents_plugin()])
         failures = []

@@ -10,6 +10,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from engine.client import HarnessClient
 from engine.contracts import AgentInput, AgentSummary
 from engine.plugin import agents_plugin
 from engine.workflows.trading_agent import TradingAgentWorkflow
@@ -29,9 +30,7 @@ def test_golden_histories_exist_for_every_scenario():
 
 @pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.name)
 async def test_golden_history_replays(path):
-    replayer = Replayer(workflows=[TradingAgentWorkflow], plugins=[agents_plugin()])
-    result = await replayer.replay_workflow(_load(path), raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
+    assert await HarnessClient.replay_check([_load(path)]) == []
 
 
 @workflow.defn(name="TradingAgentWorkflow")
