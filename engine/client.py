@@ -126,10 +126,12 @@ class HarnessClient:
 
     async def review(
         self, workflow_id: str, trade_id: str, *, approve: bool, reviewer: str = "human",
-        reason: str = "",
+        reason: str = "", quantity: int | None = None,
     ) -> ReviewResult:
+        """Answer a pending approval; `quantity` approves fewer shares than proposed."""
         request = ReviewRequest(
-            trade_id=trade_id, approve=approve, reviewer=reviewer, reason=reason
+            trade_id=trade_id, approve=approve, reviewer=reviewer, reason=reason,
+            quantity=quantity,
         )
         return await self._update(workflow_id, "review_trade", request, ReviewResult)
 

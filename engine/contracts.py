@@ -105,6 +105,16 @@ class OrderResult(Payload):
 # ---------------------------------------------------------------- agent
 
 
+class ApprovalPolicy(str, Enum):
+    """Who decides a trade that needs approval. Decided inside the workflow, so the
+    decision is part of the history and a seeded run is reproducible."""
+
+    HUMAN = "human"  # the loop ticks on; a newer intent supersedes; the timer expires it
+    AUTO_APPROVE = "auto-approve"  # approved at once (fast runs, backtests, CI)
+    AUTO_REJECT = "auto-reject"  # rejected at once
+    WAIT = "wait"  # the market clock stops until a human decides (or the approval expires)
+
+
 class AgentConfig(Payload):
     model_config = ConfigDict(extra="forbid")
 
@@ -114,6 +124,7 @@ class AgentConfig(Payload):
     start_date: str | None = Field(default=None, description="YYYY-MM-DD in the price history")
     limits: RiskLimits = Field(default_factory=RiskLimits)
     approval_expiry_s: float = Field(default=600.0, gt=0)
+    approval_policy: ApprovalPolicy = ApprovalPolicy.HUMAN
     model: str = "offline-analyst"
     max_ticks: int | None = Field(default=None, ge=1)
     continue_as_new_every: int = Field(default=200, ge=1)
@@ -206,6 +217,9 @@ class ReviewRequest(Payload):
     approve: bool
     reviewer: str = "human"
     reason: str = ""
+    quantity: int | None = Field(
+        default=None, description="Approve fewer shares than proposed (never more)"
+    )
 
 
 class ReviewResult(Payload):
@@ -219,6 +233,7 @@ class ReviewResult(Payload):
 class Phase(str, Enum):
     STARTING = "starting"
     RUNNING = "running"
+    AWAITING_APPROVAL = "awaiting-approval"  # the `wait` policy: the clock stops for a human
     PAUSED = "paused"
     DRAINING = "draining"
     STOPPED = "stopped"

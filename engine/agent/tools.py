@@ -1,23 +1,31 @@
 """The analyst's tools, as the workflow hands them to the Agents SDK.
 
-`get_quote` and `get_news` are Temporal activities made into tools with
-`activity_as_tool`, so each call is a durable, retried activity in the event
-history. Their activities also take the market clock; the workflow injects it
-and hides it from the model's schema, so a model can never ask for a bar from
-the future. `get_portfolio` reads workflow state directly: it has no side
-effect, so it needs no activity (and costs no event).
+`get_quote` and `get_news` are Temporal activities made into tools, so each call
+is a durable, retried step in the event history. They are read-only, so they run
+as local activities (`local_activity_as_tool`): no schedule/start/complete
+events and no extra workflow task per call, only a marker. Agents started before
+that change keep the regular activities of `activity_as_tool` (the workflow picks
+the set by a patch). Their activities also take the market clock; the workflow
+injects it and hides it from the model's schema, so a model can never ask for a
+bar from the future. `get_portfolio` reads workflow state directly: it has no
+side effect, so it needs no activity (and costs no event).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from agents import FunctionTool, RunContextWrapper, function_tool
+from agents.function_schema import function_schema
+from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.openai_agents.workflow import activity_as_tool
 
 from engine.activities.market import MarketActivities
@@ -80,10 +88,53 @@ async def get_portfolio(ctx: RunContextWrapper[ToolContext]) -> str:
     return ctx.context.portfolio.model_dump_json()
 
 
-def analyst_tools() -> list[FunctionTool]:
+def local_activity_as_tool(fn: Any, **options: Any) -> FunctionTool:
+    """Like `activity_as_tool`, but the tool runs the activity as a local activity.
+
+    For reads only: a local activity's result is saved when the workflow task
+    completes, so after a crash it may run again. `fn` is an `@activity.defn`
+    method (its `self` is bound by the worker, as for `activity_as_tool`);
+    `options` go to `workflow.execute_local_activity`.
+    """
+    name = activity._Definition.must_from_callable(fn).name
+    schema = function_schema(_unbound(fn))
+
+    async def invoke(ctx: Any, raw: str) -> str:
+        try:
+            args_json = json.loads(raw or "{}")
+        except json.JSONDecodeError as exc:
+            raise ApplicationError(f"Invalid JSON input for tool {schema.name}: {raw}") from exc
+        args, _ = schema.to_call_args(schema.params_pydantic_model(**args_json))
+        result = await workflow.execute_local_activity(name, args=args, **options)
+        return str(result)
+
+    return FunctionTool(
+        name=schema.name,
+        description=schema.description or "",
+        params_json_schema=schema.params_json_schema,
+        on_invoke_tool=invoke,
+    )
+
+
+def _unbound(fn: Any) -> Any:
+    """The schema of a method without its `self` (which the worker binds)."""
+    if next(iter(inspect.signature(fn).parameters), None) != "self":
+        return fn
+    partial = functools.partial(fn, None)
+    # Not update_wrapper: its __wrapped__ would lead inspect.signature back to `self`.
+    partial.__name__ = fn.__name__
+    partial.__doc__ = fn.__doc__
+    partial.__annotations__ = fn.__annotations__
+    return partial
+
+
+def analyst_tools(*, local_reads: bool = True) -> list[FunctionTool]:
+    """The analyst's tools; `local_reads=False` is the set of agents started before the
+    reads became local activities (their histories must replay unchanged)."""
     options = {"start_to_close_timeout": TOOL_TIMEOUT, "retry_policy": TOOL_RETRY}
+    as_tool = local_activity_as_tool if local_reads else activity_as_tool
     return [
-        clocked(activity_as_tool(MarketActivities.get_quote, **options)),
-        clocked(activity_as_tool(MarketActivities.get_news, **options)),
+        clocked(as_tool(MarketActivities.get_quote, **options)),
+        clocked(as_tool(MarketActivities.get_news, **options)),
         get_portfolio,
     ]

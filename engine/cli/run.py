@@ -1,8 +1,10 @@
 """`harness run`: run the trading agent to N ticks and print its final state.
 
 Starts the runtime if none is running (and stops it afterwards), or attaches to
-the one `harness up` runs. Approvals are answered as `--approve` says: `auto`
-approves, `reject` rejects, `ask` asks on the terminal.
+the one `harness up` runs. `--approve` picks the agent's approval policy, decided
+inside the workflow so a seeded run gives the same book every time: `auto`
+approves at once, `reject` rejects at once, `ask` stops the market clock and asks
+on the terminal.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import asyncio
 import json
 import sys
 
-from engine.contracts import AgentConfig, AgentSummary, PendingApproval
+from engine.contracts import AgentConfig, AgentSummary, ApprovalPolicy, PendingApproval
 
 # The client (temporalio, the Agents SDK) is imported where it is used, so that
 # `harness --help` and `harness status` stay quick.
 
 POLL_S = 0.2
+POLICIES = {
+    "auto": ApprovalPolicy.AUTO_APPROVE,
+    "reject": ApprovalPolicy.AUTO_REJECT,
+    "ask": ApprovalPolicy.WAIT,
+}
 
 
 def register(subparsers) -> None:
@@ -47,11 +54,15 @@ async def _run(args: argparse.Namespace) -> int:
         start_date=args.start_date,
         starting_cash=args.cash,
         tick_interval_s=args.interval,
+        approval_policy=POLICIES[args.approve],
     )
     async with agent_session(args.home, start=True) as harness:
         workflow_id = await harness.start_agent(config, args.workflow_id)
         print(f"agent {workflow_id} started", file=sys.stderr)
-        summary = await _supervise(harness, workflow_id, args.approve)
+        if args.approve == "ask":
+            summary = await _ask_until_done(harness, workflow_id)
+        else:
+            summary = await harness.result(workflow_id)
     report = final_report(summary)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
@@ -61,8 +72,9 @@ async def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _supervise(harness, workflow_id: str, mode: str) -> AgentSummary:
-    """Answer approvals until the agent finishes."""
+async def _ask_until_done(harness, workflow_id: str) -> AgentSummary:
+    """Ask the human about each approval until the agent finishes. The agent's clock
+    stands still while a question is open (the `wait` policy), so nothing races it."""
     result = asyncio.ensure_future(harness.result(workflow_id))
     answered: set[str] = set()
     while not result.done():
@@ -70,29 +82,27 @@ async def _supervise(harness, workflow_id: str, mode: str) -> AgentSummary:
         for pending in state.pending:
             if pending.trade_id not in answered:
                 answered.add(pending.trade_id)
-                await _answer(harness, workflow_id, pending, mode)
+                await _ask(harness, workflow_id, pending)
         await asyncio.wait([result], timeout=POLL_S)
     return result.result()
 
 
-async def _answer(harness, workflow_id: str, pending: PendingApproval, mode: str):
+async def _ask(harness, workflow_id: str, pending: PendingApproval) -> None:
     from engine.client import RequestRejected
 
-    approve = mode == "auto"
-    if mode == "ask":
-        intent = pending.intent
-        question = (
-            f"\n{pending.trade_id} {pending.date}: {intent.side.value} {intent.quantity} "
-            f"{intent.symbol} at ${pending.check.price:,.2f} (${pending.check.notional:,.2f})\n"
-            f"  why: {intent.rationale}\n  needs approval: {'; '.join(pending.check.reasons)}\n"
-            "approve? [y/N] "
-        )
-        print(question, end="", file=sys.stderr, flush=True)  # stdout is for the report
-        answer = await asyncio.to_thread(sys.stdin.readline)
-        approve = answer.strip().lower() in ("y", "yes")
+    intent = pending.intent
+    question = (
+        f"\n{pending.trade_id} {pending.date}: {intent.side.value} {intent.quantity} "
+        f"{intent.symbol} at ${pending.check.price:,.2f} (${pending.check.notional:,.2f})\n"
+        f"  why: {intent.rationale}\n  needs approval: {'; '.join(pending.check.reasons)}\n"
+        "approve? [y/N] "
+    )
+    print(question, end="", file=sys.stderr, flush=True)  # stdout is for the report
+    answer = await asyncio.to_thread(sys.stdin.readline)
+    approve = answer.strip().lower() in ("y", "yes")
     try:
-        await harness.review(workflow_id, pending.trade_id, approve=approve, reviewer=f"cli-{mode}")
-    except RequestRejected as exc:  # expired or superseded meanwhile: say so and go on
+        await harness.review(workflow_id, pending.trade_id, approve=approve, reviewer="cli-ask")
+    except RequestRejected as exc:  # expired meanwhile: say so and go on
         print(f"{pending.trade_id}: {exc}", file=sys.stderr)
 
 

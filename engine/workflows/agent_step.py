@@ -29,12 +29,12 @@ MAX_TURNS = 4
 MODEL_ERRORS = (AgentsException, ActivityError, ApplicationError, ValidationError, ValueError)
 
 
-def build_agent(config: AgentConfig) -> Agent[ToolContext]:
+def build_agent(config: AgentConfig, *, local_reads: bool = True) -> Agent[ToolContext]:
     return Agent(
         name="analyst",
         instructions=INSTRUCTIONS,
         model=config.model,
-        tools=analyst_tools(),
+        tools=analyst_tools(local_reads=local_reads),
         output_type=TradeIntent,
     )
 

@@ -93,14 +93,20 @@ class ApprovalDesk:
         if not review.approve:
             self._close(review.trade_id, ApprovalStatus.REJECTED, f"rejected by {who}")
             return ReviewResult(trade_id=review.trade_id, status=ApprovalStatus.REJECTED)
-        pending = self._close(review.trade_id, ApprovalStatus.APPROVED, f"approved by {who}")
+        pending = mem.find_pending(self._memory, review.trade_id)
+        intent = pending.intent if pending is not None else None
+        what = "approved"
+        if intent is not None and review.quantity not in (None, intent.quantity):
+            what = f"approved {review.quantity} of {intent.quantity} shares"
+            intent = intent.model_copy(update={"quantity": review.quantity})
+        pending = self._close(review.trade_id, ApprovalStatus.APPROVED, f"{what} by {who}")
         decision = mem.find_decision(self._memory, review.trade_id)
         if pending is None:  # it expired or was superseded between validation and now
             status = decision.approval if decision else ApprovalStatus.CANCELLED
             return ReviewResult(trade_id=review.trade_id, status=status, note="no longer pending")
         async with self._book_lock:
             # The price has moved since the agent asked: check again before placing.
-            recheck = self._check(pending.intent)
+            recheck = self._check(intent)
             if recheck.verdict == Verdict.BLOCK:
                 note = "approved, but blocked at the latest price: " + "; ".join(recheck.reasons)
                 if decision is not None:
@@ -109,7 +115,7 @@ class ApprovalDesk:
                     trade_id=review.trade_id, status=ApprovalStatus.APPROVED, check=recheck,
                     note=note,
                 )
-            order = await self._place(review.trade_id, pending.intent, recheck)
+            order = await self._place(review.trade_id, intent, recheck)
         if decision is not None:
             decision.order = order
         return ReviewResult(
@@ -126,3 +132,9 @@ class ApprovalDesk:
             raise ValueError(mem.why_not_pending(self._memory, review.trade_id))
         if pending.expires_at <= workflow.now().timestamp():
             raise ValueError(f"trade {review.trade_id} has expired")
+        proposed = pending.intent.quantity
+        if review.approve and review.quantity is not None and not 1 <= review.quantity <= proposed:
+            raise ValueError(
+                f"cannot approve {review.quantity} shares of {review.trade_id}: "
+                f"the agent proposed {proposed}, so approve 1..{proposed}"
+            )

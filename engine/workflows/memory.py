@@ -171,6 +171,16 @@ def close_approval(
     return pending
 
 
+def decide_by_policy(
+    memory: AgentCarry, decision: Decision, status: ApprovalStatus, policy: str
+) -> None:
+    """An approval decided at once by the agent's approval policy (no human asked)."""
+    decision.approval = status
+    decision.approval_note = f"{status.value} by policy {policy}"
+    approvals = memory.counters.approvals
+    approvals[status.value] = approvals.get(status.value, 0) + 1
+
+
 def why_not_pending(memory: AgentCarry, trade_id: str) -> str:
     """The validator's answer for a trade id that cannot be reviewed."""
     decision = find_decision(memory, trade_id)

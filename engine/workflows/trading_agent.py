@@ -4,9 +4,12 @@ Each tick: advance the market clock one bar, read quotes and news (a local
 activity), ask the agent for a TradeIntent (model and tool activities), run the
 pure guardrail at the current price, then place the order (ALLOW), open an
 approval (NEEDS_APPROVAL) or record why not (BLOCK). Approvals are a workflow
-update with a validator and a durable expiry timer; the loop keeps ticking while
-one is pending. The run continues as new every N ticks (or when Temporal
-suggests it), carrying its whole memory, so histories stay small forever.
+update with a validator and a durable expiry timer; the approval policy says
+whether the loop keeps ticking meanwhile (`human`), stops its clock until the
+human answers (`wait`), or decides at once (`auto-approve`, `auto-reject`), so
+every decision is part of the history. The run continues as new every N ticks
+(or when Temporal suggests it), carrying its whole memory, so histories stay
+small forever.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         AgentInput,
         AgentStateView,
         AgentSummary,
+        ApprovalPolicy,
         ApprovalStatus,
         CalendarInfo,
         CalendarRequest,
@@ -63,6 +67,8 @@ ORDER_RETRY = RetryPolicy(
 DATA_OUTAGE_BACKOFF = (1, 2, 5, 10, 30)
 # A local activity that runs out of attempts raises its own failure, unwrapped.
 READ_FAILURES = (ActivityError, ApplicationError, ActivityTimeout)
+# Workflow versions (workflow.patched): agents started before a change replay the old path.
+LOCAL_TOOL_READS = "local-tool-reads"  # get_quote/get_news as local activities
 
 
 @workflow.defn(name="TradingAgentWorkflow")
@@ -77,6 +83,7 @@ class TradingAgentWorkflow(ApprovalDesk):
         self._book_lock = asyncio.Lock()  # guardrail check + order + fill are one critical section
         self._expiry_timers: dict[str, asyncio.Task[None]] = {}
         self._agent = build_agent(params.config)
+        self._agent_before_local_reads = build_agent(params.config, local_reads=False)
 
     # ------------------------------------------------------------------ main loop
 
@@ -93,8 +100,8 @@ class TradingAgentWorkflow(ApprovalDesk):
         ticks_this_run = 0
         outages = 0
         while True:
-            self._phase = Phase.PAUSED if memory.paused else Phase.RUNNING
-            await workflow.wait_condition(lambda: not memory.paused or self._stop)
+            self._phase = self._idle_phase()
+            await workflow.wait_condition(lambda: self._idle_phase() == Phase.RUNNING or self._stop)
             if self._stop or self._reached_max_ticks():
                 break
             if ticks_this_run >= self._config.continue_as_new_every or (
@@ -147,6 +154,16 @@ class TradingAgentWorkflow(ApprovalDesk):
         except TimeoutError:
             pass
 
+    def _idle_phase(self) -> Phase:
+        """Why the loop may not tick now, or RUNNING if it may."""
+        if self._memory.paused:
+            return Phase.PAUSED
+        if self._config.approval_policy == ApprovalPolicy.WAIT and (
+            self._memory.pending or self._book_lock.locked()  # an approved order still placing
+        ):
+            return Phase.AWAITING_APPROVAL
+        return Phase.RUNNING
+
     def _reached_max_ticks(self) -> bool:
         return self._config.max_ticks is not None and self._memory.tick >= self._config.max_ticks
 
@@ -174,16 +191,27 @@ class TradingAgentWorkflow(ApprovalDesk):
         self._outage = ""
         mem.observe(memory, clock, context)
 
-        intent, model_error = await ask_agent(self._agent, memory, self._config, context)
+        agent = self._agent if workflow.patched(LOCAL_TOOL_READS) else (
+            self._agent_before_local_reads
+        )
+        intent, model_error = await ask_agent(agent, memory, self._config, context)
         async with self._book_lock:
             decision = mem.new_decision(memory, context, intent, model_error, self._check(intent))
             mem.record(memory, decision, self._config.journal_keep)
             if intent.side != Side.HOLD:
                 self._supersede(intent.symbol, decision.trade_id)
-            if decision.check.verdict == Verdict.ALLOW and intent.side != Side.HOLD:
-                decision.order = await self._place(decision.trade_id, intent, decision.check)
-            elif decision.check.verdict == Verdict.NEEDS_APPROVAL:
+            verdict = decision.check.verdict
+            policy = self._config.approval_policy
+            if verdict == Verdict.NEEDS_APPROVAL and policy == ApprovalPolicy.AUTO_APPROVE:
+                mem.decide_by_policy(memory, decision, ApprovalStatus.APPROVED, policy.value)
+            elif verdict == Verdict.NEEDS_APPROVAL and policy == ApprovalPolicy.AUTO_REJECT:
+                mem.decide_by_policy(memory, decision, ApprovalStatus.REJECTED, policy.value)
+            elif verdict == Verdict.NEEDS_APPROVAL:
                 self._open_approval(decision.trade_id, intent, decision.check)
+            if intent.side != Side.HOLD and (
+                verdict == Verdict.ALLOW or decision.approval == ApprovalStatus.APPROVED
+            ):
+                decision.order = await self._place(decision.trade_id, intent, decision.check)
         mem.record_equity(memory, self._config.equity_keep)
         return True
 

@@ -24,7 +24,7 @@ def test_run_prints_the_final_state_then_state_history_and_review_read_it(runtim
     assert report["phase"] == "finished"
     assert report["orders"] > 0 and report["positions"]
     assert report["equity"] > 0 and report["cash"] < 100_000
-    assert set(report["approvals"]) <= {"approved", "superseded", "cancelled"}
+    assert set(report["approvals"]) <= {"approved"}
     workflow_id = report["workflow_id"]
 
     state = harness(runtime.home, "state", workflow_id, "--json")
@@ -75,4 +75,36 @@ def test_run_asks_on_the_terminal_and_keeps_stdout_for_the_report(runtime):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)  # prompts went to stderr, not into the JSON
     assert "approve? [y/N]" in result.stderr and "needs approval:" in result.stderr
+    # The clock stood still while each question was open: every one was answered yes,
+    # none was superseded or expired under the human's nose.
     assert report["approvals"].get("approved", 0) >= 1
+    assert set(report["approvals"]) <= {"approved", "cancelled"}, report["approvals"]
+
+
+def test_a_seeded_run_gives_the_same_report_every_time(runtime):
+    """`--approve auto` is a policy inside the workflow, so nothing races the loop: the same
+    seed and options give the same decisions, orders and book (workflow id aside)."""
+    argv = ("run", "--symbols", "AAPL,MSFT", "--ticks", "40", "--seed", "7",
+            "--start-date", "2004-01-02", "--approve", "auto", "--json")
+    reports = []
+    for _ in range(2):
+        httpx.post(f"{runtime.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
+        result = harness(runtime.home, *argv, timeout=180)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        report.pop("workflow_id")
+        reports.append(report)
+    assert reports[0]["approvals"].get("approved", 0) >= 1, reports[0]
+    assert reports[0]["orders"] > 0
+    assert reports[0] == reports[1]
+
+
+def test_run_with_approve_reject_places_no_trade_that_needs_approval(runtime):
+    httpx.post(f"{runtime.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
+    result = harness(
+        runtime.home, "run", "--symbols", "AAPL,MSFT", "--ticks", "40", "--seed", "7",
+        "--start-date", "2004-01-02", "--approve", "reject", "--json", timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report["approvals"]) == {"rejected"}, report["approvals"]

@@ -3,10 +3,11 @@
     .venv/bin/python -m tests.histories.record
 
 Starts a throwaway runtime (dev server + Mockoon), runs short deterministic
-agents on an in-process worker, and writes one JSON file per workflow run in
-the format `temporal workflow show -o json` writes. Re-record only together
-with a workflow version change (patching): a golden history that stops
-replaying means running agents would break.
+agents on an in-process worker, and writes one JSON file per workflow run, in
+the format `temporal workflow show -o json` writes, into `VERSION/`. Record
+only together with a workflow version change (a new `workflow.patched` id):
+bump VERSION, record, and keep every older folder. A golden history that stops
+replaying means agents started on that version would break.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import httpx
 from engine.agent.providers import HarnessModelProvider
 from engine.client import HarnessClient
 from engine.config import Settings
-from engine.contracts import AgentConfig
+from engine.contracts import AgentConfig, ApprovalPolicy
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.runtime.supervisor import Supervisor
@@ -29,6 +30,9 @@ from engine.temporal_connect import connect
 from engine.worker import build_worker
 
 HERE = Path(__file__).parent
+# The workflow version the recorded histories come from: v1 before any patch, v2 with
+# local tool reads and approval policies.
+VERSION = "v2"
 
 SCENARIOS = {
     # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
@@ -42,11 +46,23 @@ SCENARIOS = {
         symbols=["AAPL"], start_date="2004-01-02", max_ticks=12, tick_interval_s=0.3,
         approval_expiry_s=30.0, limits=RiskLimits(approval_notional=1.0),
     ),
+    # Approvals decided by the policy inside the workflow, two symbols.
+    "auto_approve": AgentConfig(
+        symbols=["AAPL", "MSFT"], start_date="2004-01-02", max_ticks=20, seed=7,
+        limits=RiskLimits(approval_notional=8_000.0),
+        approval_policy=ApprovalPolicy.AUTO_APPROVE,
+    ),
+    # The clock stops while the human decides: approve fewer shares, then reject.
+    "waiting_human": AgentConfig(
+        symbols=["AAPL"], start_date="2004-01-02", max_ticks=40, approval_expiry_s=60.0,
+        limits=RiskLimits(approval_notional=1.0), approval_policy=ApprovalPolicy.WAIT,
+    ),
 }
 
 
-async def _human(harness: HarnessClient, workflow_id: str) -> None:
-    """Answer the first approval yes, the second no, and steer the agent once."""
+async def _human(harness: HarnessClient, workflow_id: str, *, halve: bool = False) -> None:
+    """Answer the first approval yes (for half the shares if `halve`), the second no,
+    and steer the agent once."""
     answers = [True, False]
     await harness.pause(workflow_id)
     await harness.set_limits(workflow_id, RiskLimits(approval_notional=1.0, max_quantity=50_000))
@@ -55,14 +71,19 @@ async def _human(harness: HarnessClient, workflow_id: str) -> None:
     while answers:
         state = await harness.state(workflow_id)
         if state.pending:
+            pending = state.pending[0]
+            approve = answers.pop(0)
+            quantity = max(1, pending.intent.quantity // 2) if halve and approve else None
             await harness.review(
-                workflow_id, state.pending[0].trade_id, approve=answers.pop(0), reviewer="golden"
+                workflow_id, pending.trade_id, approve=approve, reviewer="golden",
+                quantity=quantity,
             )
         await asyncio.sleep(0.1)
     await harness.stop(workflow_id)
 
 
-async def record(out: Path = HERE) -> list[Path]:
+async def record(out: Path = HERE / VERSION) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
     written = []
     with Supervisor(Path(tempfile.mkdtemp()), headless=True, with_worker=False) as supervisor:
         info = supervisor.info
@@ -80,6 +101,8 @@ async def record(out: Path = HERE) -> list[Path]:
                 )
                 if name == "human_in_the_loop":
                     await _human(harness, workflow_id)
+                elif name == "waiting_human":
+                    await _human(harness, workflow_id, halve=True)
                 await harness.result(workflow_id)
                 run_id = await harness.first_run_id(workflow_id)
                 index = 0
