@@ -38,9 +38,14 @@ def history_figures(runs: list[list[HistoryEvent]], ticks: int) -> dict[str, Any
     tick_times = [_seconds(e) for e in events
                   if _name(e) == "MARKER_RECORDED" and _marker_type(e) == FETCH]
     gaps = [b - a for a, b in zip(tick_times, tick_times[1:], strict=False)]
+    activities = types.get("ACTIVITY_TASK_SCHEDULED", 0)
+    local_activities = sum(n for kind, n in markers.items() if kind)  # not patch markers
     return {
         "events": len(events),
         "events_per_tick": len(events) / ticks,
+        # A durable step: one activity or local activity, each saved in the history.
+        "durable_steps_per_tick": (activities + local_activities) / ticks,
+        "workflow_tasks_per_tick": types.get("WORKFLOW_TASK_COMPLETED", 0) / ticks,
         "runs_per_workflow": len(runs),
         "max_events_per_run": max(len(run) for run in runs),
         "event_types_per_tick": {k: round(v / ticks, 2) for k, v in types.most_common()},
