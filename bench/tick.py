@@ -11,6 +11,8 @@ second of a 1000-tick durable run, and whether both legs decided the same things
 
 Measurement notes (also in the JSON):
 - Times are wall clock per leg, from "start" (calendar lookup included) to "result".
+- The legs alternate (plain, durable) for --rounds pairs; `ratio` is the median of the
+  pairs' ratios, `ratio_per_round` lists them all, ms per tick are medians.
 - The broker account is reset before each leg; limits make approvals impossible
   (approval threshold and daily notional far above any order, no restricted terms), so no
   human is needed and both legs take the same path through the guardrail.
@@ -249,23 +251,31 @@ def settings_for(info: RuntimeInfo) -> Settings:
 async def bench(
     info: RuntimeInfo, *, ticks: int, symbols: list[str], warmup: int = 5,
     throughput_ticks: int = 1000, long_ticks: int = 0, start_date: str = DEFAULT_START,
-    flags: list[str] | str = "",
+    flags: list[str] | str = "", rounds: int = 3,
 ) -> dict[str, Any]:
     settings = settings_for(info)
     config = bench_config(symbols, ticks, start_date)
     mockoon_ms = mockoon_request_ms(settings)
-    # The plain leg first: no Temporal worker runs in this process at any time anyway
-    # (the durable leg runs on the runtime's worker process).
-    plain = await plain_leg(settings, config, warmup)
     harness = await HarnessClient.connect(settings)
-    durable = await durable_leg(harness, settings, config, warmup)
+    # Legs alternate, plain then durable, `rounds` times: the machine is shared, and a
+    # load that comes and goes then weighs on both legs alike. The plain leg runs in
+    # this process, the durable one on the runtime's worker process (no Temporal worker
+    # runs here, so the plugin's runner override never touches the plain leg).
+    pairs = []
+    for n in range(rounds):
+        plain = await plain_leg(settings, config, warmup if n == 0 else 0)
+        durable = await durable_leg(harness, settings, config, warmup if n == 0 else 0)
+        pairs.append((plain, durable))
+    ratios = [d["seconds"] / p["seconds"] for p, d in pairs]
+    plain, durable = pairs[ratios.index(statistics.median(ratios))] if rounds % 2 else pairs[0]
 
-    plain_ms = plain["seconds"] * 1000 / ticks
-    durable_ms = durable["seconds"] * 1000 / ticks
+    plain_ms = statistics.median(p["seconds"] for p, _ in pairs) * 1000 / ticks
+    durable_ms = statistics.median(d["seconds"] for _, d in pairs) * 1000 / ticks
     report: dict[str, Any] = {
         "plain_ms_per_tick": round(plain_ms, 2),
         "durable_ms_per_tick": round(durable_ms, 2),
-        "ratio": round(durable_ms / plain_ms, 3),
+        "ratio": round(statistics.median(ratios), 3),
+        "ratio_per_round": [round(r, 3) for r in ratios],
         "overhead_ms_per_tick": round(durable_ms - plain_ms, 2),
         # Comparable with other engines' cost of one checkpointed step.
         "overhead_ms_per_step": round(
@@ -281,11 +291,14 @@ async def bench(
         report["ticks_per_s_1000"] = round(throughput_ticks / run["seconds"], 2)
         report["throughput_ticks"] = throughput_ticks
         report["flatness_1000"] = run["flatness"]
-    same = compare_decisions(plain["decisions"], durable["decisions"])
-    report.update(same)
-    report["same_summary"] = compare_summaries(plain["summary"], durable["summary"])
+    comparisons = [compare_decisions(p["decisions"], d["decisions"]) for p, d in pairs]
+    report.update(next((c for c in comparisons if not c["same_decisions"]), comparisons[0]))
+    report["same_summary"] = all(
+        compare_summaries(p["summary"], d["summary"]) for p, d in pairs
+    )
     report.update({
-        "ticks": ticks, "warmup_ticks": warmup, "symbols": symbols, "start_date": start_date,
+        "ticks": ticks, "rounds": rounds, "warmup_ticks": warmup, "symbols": symbols,
+        "start_date": start_date,
         "model": config.model, "tick_interval_s": 0,
         "limits": "approval_notional=1e12, max_daily_notional=1e12, restricted_terms=[]: "
                   "no approvals in either leg",
@@ -322,7 +335,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
     async with AsyncExitStack() as stack:
         info, started_here = await stack.enter_async_context(runtime(args.attach))
         return await bench(
-            info, ticks=args.ticks, symbols=symbols, warmup=args.warmup,
+            info, ticks=args.ticks, symbols=symbols, warmup=args.warmup, rounds=args.rounds,
             throughput_ticks=args.throughput_ticks, long_ticks=args.long,
             start_date=args.start_date, flags=server_flags(info, started_here),
         )
@@ -334,6 +347,8 @@ def main() -> None:
     parser.add_argument("--symbols", default=",".join(DEFAULT_SYMBOLS))
     parser.add_argument("--start-date", default=DEFAULT_START)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="plain/durable pairs, alternating; the ratio is their median")
     parser.add_argument("--throughput-ticks", type=int, default=1000,
                         help="ticks of the durable run behind ticks_per_s_1000 (0: skip)")
     parser.add_argument("--long", type=int, default=0, help="also run N ticks, report flatness")

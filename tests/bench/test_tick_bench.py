@@ -18,12 +18,14 @@ KEYS = ("plain_ms_per_tick", "durable_ms_per_tick", "ratio", "events_per_tick",
 async def test_tick_bench_smoke(runtime):
     # `runtime` has its own worker process: no in-process worker (and so no global runner
     # override of the Temporal plugin) is involved in the durable leg.
-    report = await bench(runtime, ticks=TICKS, symbols=["AAPL"], warmup=1,
+    report = await bench(runtime, ticks=TICKS, symbols=["AAPL"], warmup=1, rounds=2,
                          throughput_ticks=TICKS, flags=server_flags(runtime, False))
     json.dumps(report)  # the bench prints it: it must be JSON-ready
     for key in KEYS:
         assert report[key] > 0, key
     assert report["ticks"] == TICKS
+    assert len(report["ratio_per_round"]) == 2 and report["overhead_ms_per_step"] != 0
+    assert report["durable_steps_per_tick"] >= 3  # context read, two model calls at least
     assert report["approvals_needed"] == 0
     assert report["decisions_compared"] == TICKS
     assert report["same_decisions"] is True, report["mismatches"]
