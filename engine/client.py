@@ -23,7 +23,6 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Replayer
 
 from engine.config import Settings
 from engine.contracts import (
@@ -39,10 +38,12 @@ from engine.contracts import (
 )
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
+from engine.replay import ReplayOutcome, verify
 from engine.temporal_connect import connect
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 WORKFLOW_TYPE = "TradingAgentWorkflow"
+CONTINUED_AS_NEW = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 WORKFLOW_TASK_TIMEOUT = timedelta(seconds=2)
 
 
@@ -188,21 +189,36 @@ class HarnessClient:
             events = self._handle(workflow_id, run_id).fetch_history_events(wait_new_event=True)
             async for event in events:
                 yield run_id, event
-                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+                if event.event_type == CONTINUED_AS_NEW:
                     attrs = event.workflow_execution_continued_as_new_event_attributes
                     next_run = attrs.new_execution_run_id
             run_id = next_run if follow_runs else ""
 
+    async def run_histories(self, workflow_id: str) -> list[WorkflowHistory]:
+        """The history of every run of the agent, first to last (continue-as-new followed)."""
+        histories, run_id = [], await self.first_run_id(workflow_id)
+        while run_id:
+            history = await self.history(workflow_id, run_id)
+            histories.append(history)
+            last = history.events[-1] if history.events else None
+            run_id = ""
+            if last is not None and last.event_type == CONTINUED_AS_NEW:
+                attrs = last.workflow_execution_continued_as_new_event_attributes
+                run_id = attrs.new_execution_run_id
+        return histories
+
+    async def verify_replay(self, workflow_id: str) -> list[ReplayOutcome]:
+        """Replay every run of the agent against today's code (see engine.replay)."""
+        return await verify(await self.run_histories(workflow_id))
+
     @staticmethod
     async def replay_check(histories: list[WorkflowHistory]) -> list[str]:
         """Replay histories against today's workflow code; return the failures (empty = OK)."""
-        replayer = Replayer(workflows=[TradingAgentWorkflow], plugins=[agents_plugin()])
-        failures = []
-        async with replayer.workflow_replay_iterator(_iterate(histories)) as results:
-            async for result in results:
-                if result.replay_failure is not None:
-                    failures.append(f"{result.history.workflow_id}: {result.replay_failure}")
-        return failures
+        return [
+            f"{o.workflow_id}: first nondeterminism at event {o.event_id} ({o.event_type}): "
+            f"{o.error}"
+            for o in await verify(histories) if not o.ok
+        ]
 
 
 @contextlib.contextmanager
@@ -215,6 +231,3 @@ def _not_found_as(workflow_id: str):
         raise
 
 
-async def _iterate(histories: list[WorkflowHistory]) -> AsyncIterator[WorkflowHistory]:
-    for history in histories:
-        yield history

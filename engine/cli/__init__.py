@@ -26,6 +26,7 @@ COMMANDS = (
     "engine.cli.run",
     "engine.cli.review",
     "engine.cli.inspect",
+    "engine.cli.verify_replay",
 )
 
 
