@@ -26,6 +26,7 @@ from engine.activities.broker import BrokerActivities
 from engine.activities.market import MarketActivities
 from engine.agent.providers import HarnessModelProvider
 from engine.config import Settings, load_settings
+from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin
 from engine.temporal_connect import connect
 from engine.workflows.trading_agent import TradingAgentWorkflow
@@ -53,6 +54,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             broker.place_order,
         ],
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+        interceptors=inflight_interceptors(),  # what its supervisor fails over if it dies
         graceful_shutdown_timeout=timedelta(seconds=2),
     )
 

@@ -25,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "child. If a runtime already runs in this home, show it instead.")
     parser.add_argument("--headless", action="store_true", help="no Temporal Web UI")
     parser.add_argument("--no-worker", action="store_true", help="start no worker process")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="worker processes polling the same queues (default 1)")
+    parser.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="worker processes polling the same queues (default 2: one "
+                             "active, one hot standby that takes over at once if it dies)")
     parser.add_argument("--seed", type=int, default=42, help="Mockoon faker seed")
     parser.add_argument("--temporal-address", metavar="HOST:PORT",
                         help="use this (remote) Temporal cluster; no local dev server")

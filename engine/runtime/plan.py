@@ -39,7 +39,8 @@ MOCKOON_DATA_ENV = "HARNESS_MOCKOON_DATA"
 @dataclass(frozen=True)
 class RuntimeOptions:
     with_worker: bool = True
-    worker_count: int = 1  # 2 = a hot standby polling the same queues (roadmap 3)
+    worker_count: int = 1  # 2 = a hot standby polling the same queues
+    active_failover: bool = True  # hand a dead worker's work over at once (failover.py)
     mockoon_seed: int = 42
     mockoon_data: Path | None = None  # default: $HARNESS_MOCKOON_DATA, else the shipped file
     # Remote mode: a cluster address means no local dev server is started. (TLS and API

@@ -38,6 +38,7 @@ class ChildProcess:
         self.extra_env = dict(env or {})
         self.cwd = cwd
         self._popen: subprocess.Popen[bytes] | None = None
+        self._pidfd: int | None = None
         self.started_at: float | None = None  # wall clock, for runtime.json
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -65,6 +66,11 @@ class ChildProcess:
                 preexec_fn=die_with_parent_preexec(),
             )
         self.started_at = time.time()
+        self._close_pidfd()
+        try:  # readable the moment the process exits: the supervisor waits on it
+            self._pidfd = os.pidfd_open(self._popen.pid)
+        except (AttributeError, OSError):  # not Linux >= 5.3: the supervisor polls instead
+            self._pidfd = None
         return self._popen.pid
 
     def stop(self, grace: float = DEFAULT_GRACE_S) -> int | None:
@@ -104,9 +110,22 @@ class ChildProcess:
     def running(self) -> bool:
         return self._popen is not None and self._popen.poll() is None
 
+    @property
+    def exit_fd(self) -> int | None:
+        """A pidfd of the running child (readable once it exits), or None."""
+        return self._pidfd
+
     def poll(self) -> int | None:
         """Reap the child if it exited; its exit code, or None while it runs."""
-        return self._popen.poll() if self._popen else None
+        code = self._popen.poll() if self._popen else None
+        if code is not None:
+            self._close_pidfd()
+        return code
+
+    def _close_pidfd(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the log: what an error message shows when a child dies."""

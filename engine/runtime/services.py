@@ -70,6 +70,7 @@ class Service:
         self.restart_at: float | None = None
         self.generation = 0  # bumped per spawn; a readiness watcher of an old run gives up
         self.last_exit_code: int | None = None
+        self.kill_expected = False  # a deliberate kill (chaos) is not a crash
         self._spawned_at = 0.0
 
     @property
@@ -87,13 +88,18 @@ class Service:
         return pid
 
     def note_exit(self, code: int, policy: RestartPolicy) -> float:
-        """Record an unexpected exit; return the delay before the restart."""
+        """Record an exit; return the delay before the restart. A deliberate kill is
+        restarted at once and never counts towards the crash-loop back-off."""
         self.last_exit_code = code
-        if time.monotonic() - self._spawned_at >= policy.stable_after:
-            self.consecutive_crashes = 0
-        self.consecutive_crashes += 1
         self.restarts += 1
-        delay = policy.delay(self.consecutive_crashes)
+        if self.kill_expected:
+            self.kill_expected = False
+            delay = 0.0
+        else:
+            if time.monotonic() - self._spawned_at >= policy.stable_after:
+                self.consecutive_crashes = 0
+            self.consecutive_crashes += 1
+            delay = policy.delay(self.consecutive_crashes)
         self.restart_at = time.monotonic() + delay
         self.status = "restarting"
         return delay
@@ -104,6 +110,7 @@ class Service:
             "port": self.port,
             "started_at": self.child.started_at,
             "restarts": self.restarts,
+            "crash_streak": self.consecutive_crashes,
             "status": self.status,
             "log": str(self.child.log_path),
         }

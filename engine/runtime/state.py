@@ -27,6 +27,7 @@ class ServiceRecord(TypedDict, total=False):
     port: int | None
     started_at: float | None
     restarts: int
+    crash_streak: int  # unexpected exits in a row (deliberate kills excluded): the back-off
     status: str  # planned | starting | ready | exited | restarting | failed | stopped
     log: str  # path of the service's log file
     ready_file: str  # workers only

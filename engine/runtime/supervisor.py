@@ -3,9 +3,11 @@ them, restarts what dies, and keeps runtime.json current.
 
 Threads, not asyncio: one long-lived `harness-supervisor` thread spawns every child (so
 PR_SET_PDEATHSIG, which is bound to the forking thread, stays armed for the supervisor's
-whole life) and polls them for exits; a short-lived watcher thread per spawn waits for
-readiness. The public methods are thread-safe and never block on the children, so the Qt
-app can call them from its qasync loop.
+whole life) and sleeps on their pidfds, so it learns of an exit the moment it happens; a
+short-lived watcher thread per spawn waits for readiness. When a worker dies, its work
+is handed to the standby at once (engine/runtime/failover.py). The public methods are
+thread-safe and never block on the children, so the Qt app can call them from its
+qasync loop.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import select
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home
@@ -27,9 +31,14 @@ from engine.runtime.services import RestartPolicy, Service, ServiceStartError
 from engine.runtime.state import RuntimeInfo, attach, remove_runtime, write_runtime
 from engine.runtime.temporal_server import temporal_answers
 
+if TYPE_CHECKING:
+    from engine.runtime.failover import Failover
+
 log = logging.getLogger(__name__)
 
-EXIT_POLL_S = 0.05  # how soon a dead child is noticed (recovery time counts)
+# Without pidfds (not Linux >= 5.3) exits are polled this often (recovery time counts).
+EXIT_POLL_S = 0.05
+IDLE_WAIT_S = 1.0  # with pidfds the monitor wakes on an exit, a restart due, or stop()
 READY_POLL_S = 0.05
 
 
@@ -60,6 +69,8 @@ class Supervisor:
         self._remote_ok = threading.Event()
         self._started_at = time.time()
         self._info: RuntimeInfo | None = None
+        self._wake_r, self._wake_w = os.pipe()  # stop() wakes the monitor through it
+        self.failover: Failover | None = None
 
     # -- public API ------------------------------------------------------------------------
 
@@ -82,6 +93,7 @@ class Supervisor:
                 threading.Thread(target=self._watch_remote, args=(timeout,), daemon=True,
                                  name="harness-remote-probe").start()
             self._await_startup(timeout)
+            self._start_failover()
         except BaseException:
             self.stop(grace=1.0)
             raise
@@ -95,9 +107,12 @@ class Supervisor:
         """Stop every child (workers first, then server and Mockoon), drop runtime.json."""
         self._grace = grace
         self._stop_requested.set()
+        self._wake()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        if self.failover is not None:
+            self.failover.stop()
         if self._lock_file.held:
             remove_runtime(self.home)
             self._lock_file.release()
@@ -121,14 +136,17 @@ class Supervisor:
         return self._thread is not None and not self._stop_requested.is_set()
 
     def kill_worker(self, name: str | None = None) -> int | None:
-        """SIGKILL a worker (default: the first) for chaos; the monitor restarts it.
-        Returns the killed pid, or None when that worker is not running right now."""
+        """SIGKILL a worker (default: the first) for chaos; the monitor restarts it at once
+        (a deliberate kill never counts towards the crash-loop back-off). Returns the
+        killed pid, or None when that worker is not running right now."""
         with self._cond:
             name = name or next(n for n in self._services() if n.startswith("worker-"))
-            child = self._services()[name].child
+            service = self._services()[name]
+            child = service.child
             if not child.running:
                 return None
             pid = child.pid
+            service.kill_expected = True
             child.kill()
         log.warning("chaos: SIGKILL %s (pid %s)", name, pid)
         return pid
@@ -152,7 +170,8 @@ class Supervisor:
                     service.spawn()
                     self._watch_ready(service)
                 self._publish()
-            while not self._stop_requested.wait(EXIT_POLL_S):
+            while not self._stop_requested.is_set():
+                self._wait_for_exit()
                 self._reap_and_restart()
         except BaseException as exc:  # noqa: BLE001 - surfaced by start() or logged
             with self._cond:
@@ -180,6 +199,8 @@ class Supervisor:
                     delay = service.note_exit(code, self.policy)
                     log.warning("%s exited with code %s; restart #%d in %.1fs",
                                 service.name, code, service.restarts, delay)
+                    if self.failover is not None and service.name.startswith("worker-"):
+                        self.failover.worker_died(service.name)
                 elif service.status == "restarting" and time.monotonic() >= service.restart_at:
                     changed = True
                     try:
@@ -192,6 +213,38 @@ class Supervisor:
                     self._watch_ready(service)
             if changed:
                 self._publish()
+
+    def _wait_for_exit(self) -> None:
+        """Sleep until a child exits, a restart is due, or stop() is called."""
+        with self._cond:
+            services = list(self._services().values())
+        fds = [s.child.exit_fd for s in services if s.status in ("starting", "ready")]
+        due = [s.restart_at for s in services if s.status == "restarting" and s.restart_at]
+        timeout = IDLE_WAIT_S
+        if due:
+            timeout = max(0.0, min(due) - time.monotonic())
+        if any(fd is None for fd in fds):
+            timeout = min(timeout, EXIT_POLL_S)  # some child cannot be waited on: poll
+        readable, _, _ = select.select([self._wake_r, *(fd for fd in fds if fd is not None)],
+                                       [], [], timeout)
+        if self._wake_r in readable:
+            os.read(self._wake_r, 1024)
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    def _start_failover(self) -> None:
+        """Connect the failover client ahead of time (workers only; see failover.py)."""
+        if not self.options.active_failover or not self.options.with_worker:
+            return
+        from engine.runtime.failover import Failover
+
+        assert self._plan is not None
+        self.failover = Failover(self.home, self._plan.temporal_address, self.options.namespace)
+        self.failover.start()
 
     def _watch_ready(self, service: Service) -> None:
         generation = service.generation
