@@ -27,6 +27,7 @@ COMMANDS = (
     "engine.cli.review",
     "engine.cli.inspect",
     "engine.cli.verify_replay",
+    "engine.cli.chaos",
 )
 
 

@@ -136,11 +136,16 @@ class Supervisor:
         return self._thread is not None and not self._stop_requested.is_set()
 
     def kill_worker(self, name: str | None = None) -> int | None:
-        """SIGKILL a worker (default: the first) for chaos; the monitor restarts it at once
-        (a deliberate kill never counts towards the crash-loop back-off). Returns the
-        killed pid, or None when that worker is not running right now."""
+        """SIGKILL a worker (default: the first) for chaos; see kill_service."""
         with self._cond:
             name = name or next(n for n in self._services() if n.startswith("worker-"))
+        return self.kill_service(name)
+
+    def kill_service(self, name: str) -> int | None:
+        """SIGKILL a service for chaos; the monitor restarts it at once (a deliberate kill
+        never counts towards the crash-loop back-off). Returns the killed pid, or None
+        when that service is not running right now."""
+        with self._cond:
             service = self._services()[name]
             child = service.child
             if not child.running:

@@ -1,0 +1,162 @@
+"""A chaos experiment: run the agent with and without kills and compare.
+
+The same config runs twice on one runtime: once undisturbed (the reference), once
+while a target is SIGKILLed K times at seeded random ticks. Then: how long each kill
+took to recover (kill to the next event a live worker wrote into the history), whether
+the broker holds any order twice, whether ticks were lost, and whether the journal and
+the book equal the reference's. `harness chaos` prints it; bench/recovery.py repeats it
+per runtime configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from temporalio.api.enums.v1 import EventType
+
+from engine.client import HarnessClient
+from engine.contracts import AgentConfig, AgentSummary, Decision
+
+# Events only a live worker (or the server acting on a live worker's answer) writes.
+PROGRESS = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+    EventType.EVENT_TYPE_MARKER_RECORDED,
+}
+KILL_TARGETS = ("worker", "server")
+
+
+@dataclass
+class ChaosReport:
+    kills: int
+    recoveries_ms: list[float]
+    duplicate_orders: int
+    lost_ticks: int
+    final_state_equal: bool
+    diff: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        ms = sorted(self.recoveries_ms)
+        return {
+            "kills": self.kills,
+            "recoveries_ms": [round(r, 1) for r in self.recoveries_ms],
+            "median_ms": round(statistics.median(ms), 1) if ms else None,
+            "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
+            "duplicate_orders": self.duplicate_orders,
+            "lost_ticks": self.lost_ticks,
+            "final_state_equal": self.final_state_equal,
+            "diff": self.diff[:10],
+        }
+
+
+def kill_ticks(ticks: int, kills: int, seed: int) -> list[int]:
+    """K distinct ticks in [2, ticks - 1], seeded, in order (never before the first tick)."""
+    candidates = list(range(2, max(3, ticks)))
+    return sorted(random.Random(seed).sample(candidates, min(kills, len(candidates))))
+
+
+async def run_chaos(
+    harness: HarnessClient,
+    config: AgentConfig,
+    *,
+    kills: int,
+    seed: int,
+    kill: Callable[[], object],
+    reset_broker: Callable[[], None] | None = None,
+    on_kill: Callable[[int, float], None] | None = None,
+) -> ChaosReport:
+    """`kill()` kills the target once (and returns once it is dead or None on failure)."""
+    ticks = config.max_ticks or 0
+    if reset_broker:
+        reset_broker()
+    reference_id = await harness.start_agent(config, f"chaos-ref-{uuid.uuid4().hex[:8]}")
+    reference = await harness.result(reference_id)
+
+    if reset_broker:
+        reset_broker()
+    workflow_id = await harness.start_agent(config, f"chaos-run-{uuid.uuid4().hex[:8]}")
+    killed_at: list[float] = []
+    for tick in kill_ticks(ticks, kills, seed):
+        await _wait_for_tick(harness, workflow_id, tick)
+        if kill() is not None:
+            killed_at.append(time.time())
+            if on_kill:
+                on_kill(tick, killed_at[-1])
+    summary = await harness.result(workflow_id)
+
+    recoveries = await _recoveries(harness, workflow_id, killed_at)
+    ours, theirs = await _journal(harness, workflow_id), await _journal(harness, reference_id)
+    diff = _diff(ours, theirs) + _diff_summary(summary, reference)
+    return ChaosReport(
+        kills=len(killed_at),
+        recoveries_ms=recoveries,
+        duplicate_orders=await _duplicates(harness, workflow_id),
+        lost_ticks=max(0, ticks - summary.ticks),
+        final_state_equal=not diff,
+        diff=diff,
+    )
+
+
+async def _wait_for_tick(harness: HarnessClient, workflow_id: str, tick: int) -> None:
+    """Until the agent has reached `tick` (queries fail while no worker runs: go on asking)."""
+    while True:
+        try:
+            if (await harness.state(workflow_id)).tick >= tick:
+                return
+        except Exception:  # noqa: BLE001 - no worker to answer the query right now
+            pass
+        await asyncio.sleep(0.02)
+
+
+async def _recoveries(harness: HarnessClient, workflow_id: str, kills: list[float]) -> list[float]:
+    """Per kill: ms from the kill to the first progress event written after it."""
+    times = sorted(
+        e.event_time.ToDatetime().timestamp()
+        for history in await harness.run_histories(workflow_id)
+        for e in history.events if e.event_type in PROGRESS
+    )
+    return [
+        (next((t for t in times if t > kill), kill) - kill) * 1000 for kill in kills
+    ]
+
+
+async def _journal(harness: HarnessClient, workflow_id: str) -> list[tuple]:
+    page = await harness.decisions(workflow_id, limit=500)
+    return [_decision_key(d) for d in reversed(page.decisions)]
+
+
+def _decision_key(d: Decision) -> tuple:
+    order = d.order and (d.order.status.value, d.order.filled_quantity, d.order.filled_price)
+    return (d.tick, d.date, d.intent.side.value, d.intent.symbol, d.intent.quantity,
+            d.check.verdict.value, d.approval and d.approval.value, order)
+
+
+def _diff(ours: list[tuple], theirs: list[tuple]) -> list[str]:
+    lines = [f"tick {a[0]}: {a} != {b}" for a, b in zip(ours, theirs, strict=False) if a != b]
+    if len(ours) != len(theirs):
+        lines.append(f"{len(ours)} decisions kept, the reference kept {len(theirs)}")
+    return lines
+
+
+def _diff_summary(ours: AgentSummary, theirs: AgentSummary) -> list[str]:
+    fields = ("ticks", "cash", "equity", "realized_pnl", "positions", "orders")
+    return [f"{f}: {getattr(ours, f)} != {getattr(theirs, f)}" for f in fields
+            if getattr(ours, f) != getattr(theirs, f)]
+
+
+async def _duplicates(harness: HarnessClient, workflow_id: str) -> int:
+    """Orders the broker holds more than once for one client_order_id of this agent."""
+    base = harness.settings.broker_base
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        orders = (await http.get("/v2/orders", params={"status": "all", "limit": 500})).json()
+    ids = Counter(o["client_order_id"] for o in orders
+                  if str(o.get("client_order_id", "")).startswith(workflow_id + "-"))
+    return sum(n - 1 for n in ids.values())

@@ -1,0 +1,125 @@
+"""`harness chaos --ticks N --kills K --seed S [--target worker|server] --json`.
+
+Starts a private runtime (a temporary home unless --home is given; a hot standby
+worker unless --workers 1), runs the agent N fast ticks undisturbed, then again while
+SIGKILLing the target K times at seeded random ticks, and prints what the kills cost
+and whether anything differs (engine/chaos_run.py). Exit 0 when the run with kills
+ended exactly like the one without and no order is duplicated, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from engine.cli.exit_codes import EXIT_OK, EXIT_UNHEALTHY
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "chaos", help="kill a service K times during a run and compare with a run without"
+    )
+    parser.add_argument("--ticks", type=int, default=60)
+    parser.add_argument("--kills", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=0, help="seeds the kill moments")
+    parser.add_argument("--target", choices=("worker", "server"), default="worker")
+    parser.add_argument("--symbols", default="AAPL,MSFT")
+    parser.add_argument("--start-date", default="2004-01-02")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes (default 2: active + hot standby)")
+    parser.add_argument("--no-failover", action="store_true",
+                        help="no active failover: a dead worker is found by timeouts only")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=_chaos)
+
+
+def _chaos(args: argparse.Namespace) -> int:
+    from engine.contracts import AgentConfig
+    from engine.models import RiskLimits
+
+    symbols = [s.strip().upper() for s in args.symbols.split(",") if s.strip()]
+    config = AgentConfig(
+        symbols=symbols, start_date=args.start_date, max_ticks=args.ticks, seed=args.seed,
+        limits=RiskLimits(approval_notional=1e12, allowed_symbols=symbols),
+    )
+    with tempfile.TemporaryDirectory(prefix="harness-chaos-") as scratch:
+        home = Path(args.home) if args.home else Path(scratch)
+        report = asyncio.run(chaos_on_new_runtime(
+            home, config, kills=args.kills, seed=args.seed, target=args.target,
+            workers=args.workers, failover=not args.no_failover,
+            log=None if args.json else print,
+        ))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key:>18}: {value}")
+    good = report["final_state_equal"] and report["duplicate_orders"] == 0
+    return EXIT_OK if good else EXIT_UNHEALTHY
+
+
+async def chaos_on_new_runtime(
+    home: Path, config, *, kills: int, seed: int, target: str, workers: int = 2,
+    failover: bool = True, log=None,
+) -> dict:
+    """Start a runtime in `home`, run the experiment, stop the runtime; the report's JSON."""
+    import httpx
+
+    from engine.chaos_run import run_chaos
+    from engine.client import HarnessClient
+    from engine.config import Settings
+    from engine.runtime.supervisor import Supervisor
+
+    supervisor = Supervisor(home, headless=True, worker_count=workers, active_failover=failover)
+    supervisor.start(timeout=120)
+    try:
+        info = supervisor.info
+        harness = await HarnessClient.connect(Settings(
+            temporal_address=info.temporal_address, mockoon_url=info.mockoon_url
+        ))
+
+        def reset_broker() -> None:
+            httpx.post(f"{info.mockoon_url}/__harness/reset", json={"cash": 1e12},
+                       timeout=10).raise_for_status()
+
+        def kill():
+            if not supervisor.wait_for(_all_ready, timeout=120):
+                print("harness: the runtime did not recover in 120 s", file=sys.stderr)
+                return None
+            return supervisor.kill_service("temporal" if target == "server" else "worker-1"
+                                           if workers == 1 else _active_worker(home, workers))
+
+        def on_kill(tick: int, _at: float) -> None:
+            if log:
+                log(f"killed the {target} at tick {tick}")
+
+        report = await run_chaos(harness, config, kills=kills, seed=seed, kill=kill,
+                                 reset_broker=reset_broker, on_kill=on_kill)
+        return {"target": target, "workers": workers, "active_failover": failover,
+                "ticks": config.max_ticks, "seed": seed, **report.to_json()}
+    finally:
+        supervisor.stop()
+
+
+def _all_ready(info) -> bool:
+    return all(s.get("status") == "ready" for s in info.services.values())
+
+
+def _active_worker(home: Path, workers: int) -> str:
+    """The worker that ran an activity last: the one the agent is on (killing the idle
+    standby would prove nothing)."""
+    from engine.runtime.inflight import inflight_path
+
+    names = [f"worker-{i}" for i in range(1, workers + 1)]
+
+    def last_write(name: str) -> float:
+        try:
+            return inflight_path(home, name).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    return max(names, key=last_write)
