@@ -24,6 +24,7 @@ from temporalio.api.enums.v1 import EventType
 
 from engine.client import HarnessClient
 from engine.contracts import AgentConfig, AgentSummary, Decision
+from engine.replay import verify
 
 # Events only a live worker (or the server acting on a live worker's answer) writes.
 PROGRESS = {
@@ -42,6 +43,8 @@ class ChaosReport:
     lost_ticks: int
     final_state_equal: bool
     diff: list[str] = field(default_factory=list)
+    # What a worker taking the agent over pays per tick of the run it replays.
+    replay_ms_per_tick: float | None = None
 
     def to_json(self) -> dict:
         ms = sorted(self.recoveries_ms)
@@ -54,6 +57,7 @@ class ChaosReport:
             "lost_ticks": self.lost_ticks,
             "final_state_equal": self.final_state_equal,
             "diff": self.diff[:10],
+            "replay_ms_per_tick": self.replay_ms_per_tick,
         }
 
 
@@ -93,6 +97,7 @@ async def run_chaos(
     summary = await harness.result(workflow_id)
 
     recoveries = await _recoveries(harness, workflow_id, killed_at)
+    replay_ms = await _replay_ms(harness, reference_id, ticks)
     ours, theirs = await _journal(harness, workflow_id), await _journal(harness, reference_id)
     diff = _diff(ours, theirs) + _diff_summary(summary, reference)
     return ChaosReport(
@@ -102,6 +107,7 @@ async def run_chaos(
         lost_ticks=max(0, ticks - summary.ticks),
         final_state_equal=not diff,
         diff=diff,
+        replay_ms_per_tick=replay_ms,
     )
 
 
@@ -126,6 +132,16 @@ async def _recoveries(harness: HarnessClient, workflow_id: str, kills: list[floa
     return [
         (next((t for t in times if t > kill), kill) - kill) * 1000 for kill in kills
     ]
+
+
+async def _replay_ms(harness: HarnessClient, workflow_id: str, ticks: int) -> float | None:
+    """Replaying every run of the (undisturbed) reference here, per tick, in ms."""
+    histories = await harness.run_histories(workflow_id)
+    started = time.perf_counter()
+    outcomes = await verify(histories)
+    if not ticks or not all(o.ok for o in outcomes):
+        return None
+    return round((time.perf_counter() - started) * 1000 / ticks, 2)
 
 
 async def _journal(harness: HarnessClient, workflow_id: str) -> list[tuple]:
