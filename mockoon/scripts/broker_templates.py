@@ -113,8 +113,10 @@ def _order_checks() -> str:
 
 
 def move_money() -> str:
-    """Book @fill shares of @sym at @price into @acct's cash and position (@pos, @held set)."""
+    """Book @fill shares of @sym at @price into @acct's cash and position (@pos, @held set).
+    Nothing for 0 shares: `setData 'inc'` with a 0 would add its default step of 1."""
     return compact(
+        "{{#unless (eq @fill 0)}}",
         "{{setVar 'fnotional' (multiply @fill @price)}}",
         "{{#if (eq @side 'buy')}}",
         "{{setData 'dec' 'accounts' (concat @acct '.cash') @fnotional}}",
@@ -129,6 +131,7 @@ def move_money() -> str:
         "{{#if (eq (dataRaw 'positions' (concat @pos 'qty')) 0)}}",
         "{{setData 'set' 'positions' (concat @pos 'cost') 0}}{{/if}}",
         "{{/if}}",
+        "{{/unless}}",
     )
 
 
