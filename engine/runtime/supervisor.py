@@ -26,6 +26,7 @@ from engine.runtime.broker_journal import JournalSink
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home
 from engine.runtime.lock import RuntimeAlreadyRunning, RuntimeLock
+from engine.runtime.pids import process_start_ticks
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
 from engine.runtime.services import RestartPolicy, Service, ServiceStartError
@@ -336,6 +337,7 @@ class Supervisor:
             ui_url=plan.ui_url,
             mockoon_url=plan.mockoon_url,
             supervisor_pid=os.getpid(),
+            supervisor_start=process_start_ticks(os.getpid()),
             services={name: s.record() for name, s in plan.services.items()},
             started_at=self._started_at,
             remote_temporal=plan.remote_temporal,
