@@ -187,6 +187,12 @@ class AgentConfig(Payload):
     seed: int = 0
     journal_keep: int = Field(default=500, ge=10, description="Decisions kept in state")
     equity_keep: int = Field(default=2_000, ge=10, description="Equity points kept in state")
+    reconcile_every: int = Field(
+        default=20, ge=1, description="Ticks between checks of the book against the broker"
+    )
+    fill_deadline_s: float = Field(
+        default=5.0, gt=0, le=600, description="An order not filled by then is cancelled"
+    )
 
 
 class ApprovalStatus(str, Enum):
@@ -234,8 +240,35 @@ class Counters(Payload):
     orders_rejected: int = 0
     orders_failed: int = 0
     model_errors: int = 0
+    late_fills: int = 0
     approvals: dict[str, int] = Field(default_factory=dict)
     runs: int = 1
+
+
+class UnsettledOrder(Payload):
+    """An order whose outcome was not a clean fill: the broker may still change it (a late
+    fill, a lost answer), so reconciliation keeps an eye on it until the broker closes it."""
+
+    client_order_id: str
+    symbol: str
+    side: str
+    quantity: int
+    filled_quantity: int = Field(description="What the book has booked for it so far")
+    checks: int = 0
+
+
+class ReconcileNote(Payload):
+    """One reconciliation: why it ran, what it adopted from the broker, what disagreed."""
+
+    tick: int
+    date: str
+    trigger: str
+    adopted: list[str] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.findings
 
 
 class AgentCarry(Payload):
@@ -256,6 +289,11 @@ class AgentCarry(Payload):
     counters: Counters = Field(default_factory=Counters)
     paused: bool = False
     note: str = ""
+    account_id: str = Field(default="", description="The agent's broker account ('' = /v2's)")
+    pause_reason: str = ""
+    unsettled: list[UnsettledOrder] = Field(default_factory=list)
+    reconciliations: list[ReconcileNote] = Field(default_factory=list)
+    reconciled_tick: int = 0
 
 
 class AgentInput(Payload):
@@ -330,6 +368,9 @@ class AgentStateView(Payload):
     limits: RiskLimits
     history_length: int
     outage: str = Field(default="", description="Why the agent is waiting on a service, if it is")
+    pause_reason: str = Field(default="", description="Why the agent paused itself, if it did")
+    account_id: str = ""
+    reconciliations: list[ReconcileNote] = Field(default_factory=list)
 
 
 class DecisionPageRequest(Payload):
