@@ -111,6 +111,9 @@ class HarnessClient:
         """Re-attach to the newest running agent, or start one: (workflow id, started)."""
         query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
         async for execution in self.temporal.list_workflows(query, limit=1):
+            # Re-attached (after a restart, say): the agent checks its book with the broker.
+            with contextlib.suppress(RPCError):
+                await self._handle(execution.id).signal("reconcile")
             return execution.id, False
         return await self.start_agent(config), True
 

@@ -400,3 +400,6 @@ class AgentSummary(Payload):
     decisions: int
     approvals: dict[str, int]
     counters: Counters
+    book_vs_broker: str = Field(
+        default="", description="The last reconciliation: 'agrees', or what disagreed"
+    )

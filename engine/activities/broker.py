@@ -74,11 +74,14 @@ class BrokerActivities(BrokerAccounts):
         return await self._settle(request, response.json(), reused=False)
 
     @activity.defn(name="lookup_order")
-    async def lookup_order(self, lookup: OrderLookup) -> OrderResult | None:
-        """The order as the broker holds it now, or None if it never arrived."""
+    async def lookup_order(self, lookup: OrderLookup) -> OrderResult:
+        """The order as the broker holds it now; FAILED with broker_status '' if it never
+        arrived."""
         order = await self.find_order(lookup.client_order_id, lookup.account_id)
         if order is None:
-            return None
+            return OrderResult(client_order_id=lookup.client_order_id, status=OrderStatus.FAILED,
+                               reason="the broker has no such order",
+                               requested_quantity=lookup.requested_quantity)
         return result_from(order, reused=True, requested=lookup.requested_quantity)
 
     async def _settle(self, request: OrderRequest, order: dict, *, reused: bool) -> OrderResult:

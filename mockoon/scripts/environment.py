@@ -183,7 +183,7 @@ def buckets(calendar: list[str], series: dict[str, list[Bar]]) -> list[dict]:
 
 
 def environment(calendar: list[str], series: dict[str, list[Bar]], port: int = 3000,
-                stall_ms: int = 3000) -> dict:
+                stall_ms: int = 3500) -> dict:
     all_routes = routes(stall_ms)
     return {
         "uuid": stable_uuid("environment"), "lastMigration": LAST_MIGRATION,
