@@ -72,7 +72,13 @@ async def run(ticks: int, kills: int, seed: int) -> dict:
         while state is None or state.phase not in OVER:
             await asyncio.sleep(0.2)
             state = await _state(harness, workflow_id)
-        summary = await harness.result(workflow_id) if state.phase == Phase.FINISHED else None
+            if state is not None and not await harness.is_running(workflow_id):
+                state = await _state(harness, workflow_id)  # closed: its last word
+                break
+        try:
+            summary = await harness.result(workflow_id) if state.phase == Phase.FINISHED else None
+        except Exception as exc:  # noqa: BLE001 - a failed workflow: report it, do not hide it
+            summary, state = None, state.model_copy(update={"pause_reason": f"failed: {exc}"})
         account = f"/v1/trading/accounts/{account_key(workflow_id)}"
         with httpx.Client(base_url=info.mockoon_url, timeout=10) as http:
             broker_cash = float(http.get(f"{account}/account").json()["cash"])

@@ -47,8 +47,9 @@ async def ask_agent(
 ) -> tuple[TradeIntent, str]:
     """Run the agent for this tick; return a sane intent and the model error, if any.
 
-    `live_limits`: the sanity check reads the limits in memory (set_limits moves them), not
-    the start-time config (the RECONCILED_BOOK patch; older agents replay the old check)."""
+    `live_limits` (the RECONCILED_BOOK patch; older agents replay the old behaviour): the
+    sanity check reads the limits in memory (set_limits moves them), not the start-time
+    config, and a tool that failed for good is a HOLD however the failure is wrapped."""
     tradable = [s for s in config.symbols if s in context.quotes]
     fallback = tradable[0] if tradable else config.symbols[0]
     brief = TickBrief(
@@ -67,7 +68,12 @@ async def ask_agent(
     except AgentsWorkflowError as exc:
         # The plugin turns a tool or model activity that failed for good into a workflow
         # failure; for the agent that is one failed tick, not the end of its life.
-        if not isinstance(exc.__cause__, ActivityError):
+        # A local-activity tool that fails for good raises its own ApplicationError
+        # unwrapped, maybe under the SDK's UserError: with the patch, any activity failure
+        # in the chain is one failed tick (before it, such a tick failed the workflow).
+        failed = _activity_failure(exc) if live_limits else isinstance(
+            exc.__cause__, ActivityError)
+        if not failed:
             raise
         reason = f"model error: {describe_failure(exc)}"
         return TradeIntent.hold(fallback, reason), reason
@@ -80,6 +86,15 @@ async def ask_agent(
         reason = f"model output rejected: {problem}"
         return TradeIntent.hold(fallback, reason), reason
     return intent, ""
+
+
+def _activity_failure(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, ActivityError | ApplicationError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def insane(
