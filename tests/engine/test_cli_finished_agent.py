@@ -13,7 +13,8 @@ def test_running_a_finished_agent_id_again_is_refused_clearly(runtime):
     args = ("run", "--ticks", "2", "--start-date", "2004-01-02", "--id", workflow_id, "--json")
     first = harness(runtime.home, *args, timeout=180)
     assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout)["phase"] == "finished"
+    report = json.loads(first.stdout)
+    assert report["phase"] == "finished" and report["book_vs_broker"] == "agrees"
 
     again = harness(runtime.home, *args, timeout=180)
     assert again.returncode == 1, again.stderr
