@@ -290,6 +290,11 @@ class AgentCarry(Payload):
     paused: bool = False
     note: str = ""
     account_id: str = Field(default="", description="The agent's broker account ('' = /v2's)")
+    reconciles: bool = Field(
+        default=False,
+        description="The book is checked against the broker: agents started before the "
+        "reconciled-book patch trade in the shared account and are not",
+    )
     pause_reason: str = ""
     unsettled: list[UnsettledOrder] = Field(default_factory=list)
     reconciliations: list[ReconcileNote] = Field(default_factory=list)

@@ -88,6 +88,7 @@ class BrokerSteps:
             self._pause(f"the broker account could not be opened: {describe_failure(exc)}")
             return
         memory.account_id = account.account_id
+        memory.reconciles = True
         if book.to_cents(account.cash) != book.to_cents(memory.portfolio.cash):
             # An account that existed already (a shared paper account): its cash is the truth.
             memory.portfolio = Portfolio(cash=account.cash)
@@ -100,6 +101,8 @@ class BrokerSteps:
 
     def _reconcile_needed(self) -> bool:
         memory = self._memory
+        if not memory.reconciles:  # started before the patch: it shares the trading account
+            return False
         return bool(self._reconcile_due) or (
             memory.tick - memory.reconciled_tick >= self._config.reconcile_every
         )

@@ -135,7 +135,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place fir
         for pending in list(memory.pending):
             self._close(pending.trade_id, ApprovalStatus.CANCELLED, "the agent stopped")
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._book_v3 and not memory.pause_reason.startswith(DISAGREE):
+        if self._book_v3 and memory.reconciles and not memory.pause_reason.startswith(DISAGREE):
             await self._reconcile("final")  # the summary says whether the book agrees
         self._phase = Phase.STOPPED if self._stop else Phase.FINISHED
         return views.summary(memory, workflow_id=workflow.info().workflow_id, phase=self._phase)
