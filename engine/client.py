@@ -21,7 +21,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.config import Settings
@@ -56,6 +56,11 @@ class AgentNotFound(LookupError):
     """No agent with this workflow id exists in the namespace."""
 
 
+class AgentFinished(LookupError):
+    """An agent with this id already ran to its end: its order ids are spent, so the id
+    cannot name a new agent (a new one would collide with the broker's orders)."""
+
+
 def new_agent_id(config: AgentConfig, now: datetime | None = None) -> str:
     """A fresh, readable id: order ids derive from it, so it is never reused."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S-%f")
@@ -79,23 +84,36 @@ class HarnessClient:
     async def start_agent(self, config: AgentConfig, workflow_id: str | None = None) -> str:
         """Start an agent, or attach to it if one with this id is already running."""
         workflow_id = workflow_id or new_agent_id(config)
-        await self.temporal.start_workflow(
-            TradingAgentWorkflow.run,
-            AgentInput(config=config),
-            id=workflow_id,
-            task_queue=self.settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            # A workflow task on a worker that dies is retried elsewhere after this long
-            # (default 10 s); continue-as-new keeps it.
-            task_timeout=WORKFLOW_TASK_TIMEOUT,
-        )
+        try:
+            await self.temporal.start_workflow(
+                TradingAgentWorkflow.run,
+                AgentInput(config=config),
+                id=workflow_id,
+                task_queue=self.settings.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                # A workflow task on a worker that dies is retried elsewhere after this long
+                # (default 10 s); continue-as-new keeps it.
+                task_timeout=WORKFLOW_TASK_TIMEOUT,
+            )
+        except WorkflowAlreadyStartedError:
+            status = "ended"
+            with contextlib.suppress(RPCError):
+                described = await self._handle(workflow_id).describe()
+                status = described.status.name.lower() if described.status else status
+            raise AgentFinished(
+                f"agent {workflow_id} already ran to its end ({status}); its id cannot start "
+                f"a new agent. See it with `harness state {workflow_id}`, or pick another --id"
+            ) from None
         return workflow_id
 
     async def ensure_agent(self, config: AgentConfig) -> tuple[str, bool]:
         """Re-attach to the newest running agent, or start one: (workflow id, started)."""
         query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
         async for execution in self.temporal.list_workflows(query, limit=1):
+            # Re-attached (after a restart, say): the agent checks its book with the broker.
+            with contextlib.suppress(RPCError):
+                await self._handle(execution.id).signal("reconcile")
             return execution.id, False
         return await self.start_agent(config), True
 

@@ -43,6 +43,9 @@ class Settings(BaseModel):
         default=None, description="Base URL of an OpenAI-compatible endpoint (Ollama, vLLM ...)"
     )
     http_timeout_s: float = Field(default=5.0, gt=0)
+    # One account per agent through Alpaca's broker API (the embedded mock has it). A plain
+    # trading account (an Alpaca paper account) has none: set false, and agents share it.
+    broker_sub_accounts: bool = True
 
     @property
     def market_base(self) -> str:
@@ -68,6 +71,7 @@ _ENV_FIELDS = {
     "HARNESS_NEWS_URL": "news_url",
     "HARNESS_BROKER_URL": "broker_url",
     "HARNESS_OPENAI_BASE_URL": "openai_base_url",
+    "HARNESS_BROKER_SUB_ACCOUNTS": "broker_sub_accounts",
 }
 
 

@@ -84,6 +84,10 @@ class OrderRequest(Payload):
     side: str
     quantity: int
     limit_price: float
+    account_id: str = Field(default="", description="The agent's broker account; '' = /v2's")
+    fill_deadline_s: float = Field(
+        default=5.0, gt=0, description="An order not (fully) filled by then is cancelled"
+    )
 
 
 class OrderStatus(str, Enum):
@@ -100,6 +104,58 @@ class OrderResult(Payload):
     filled_price: float = 0.0
     reason: str = ""
     reused: bool = Field(default=False, description="The broker already had this order")
+    requested_quantity: int = Field(default=0, description="0 = unknown (older results)")
+    broker_status: str = Field(default="", description="The order's status at the broker")
+
+    @property
+    def clean_fill(self) -> bool:
+        """Filled completely: nothing for reconciliation to look at."""
+        return self.status == OrderStatus.FILLED and (
+            self.requested_quantity in (0, self.filled_quantity)
+        )
+
+
+class OrderLookup(Payload):
+    """Find one order by its client_order_id (the last word before FAILED is booked)."""
+
+    client_order_id: str
+    account_id: str = ""
+    requested_quantity: int = 0
+
+
+class OpenAccountRequest(Payload):
+    account_id: str = Field(description="Derived from the workflow id: opening is idempotent")
+    cash: float = Field(gt=0)
+
+
+class BrokerAccount(Payload):
+    account_id: str = Field(description="'' when the broker has one trading account only")
+    cash: float
+    opened: bool = Field(description="False: the account already existed")
+
+
+class SnapshotRequest(Payload):
+    account_id: str = ""
+    client_order_id_prefix: str
+
+
+class BrokerOrder(Payload):
+    client_order_id: str
+    broker_order_id: str
+    symbol: str
+    side: str
+    quantity: int
+    filled_quantity: int
+    filled_price: float
+    status: str
+
+
+class BrokerSnapshot(Payload):
+    """What the broker says the agent owns: the other side of reconciliation."""
+
+    cash: float
+    positions: dict[str, int] = Field(default_factory=dict)
+    orders: list[BrokerOrder] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- agent
@@ -133,6 +189,12 @@ class AgentConfig(Payload):
     seed: int = 0
     journal_keep: int = Field(default=500, ge=10, description="Decisions kept in state")
     equity_keep: int = Field(default=2_000, ge=10, description="Equity points kept in state")
+    reconcile_every: int = Field(
+        default=20, ge=1, description="Ticks between checks of the book against the broker"
+    )
+    fill_deadline_s: float = Field(
+        default=5.0, gt=0, le=600, description="An order not filled by then is cancelled"
+    )
 
 
 class ApprovalStatus(str, Enum):
@@ -180,8 +242,35 @@ class Counters(Payload):
     orders_rejected: int = 0
     orders_failed: int = 0
     model_errors: int = 0
+    late_fills: int = 0
     approvals: dict[str, int] = Field(default_factory=dict)
     runs: int = 1
+
+
+class UnsettledOrder(Payload):
+    """An order whose outcome was not a clean fill: the broker may still change it (a late
+    fill, a lost answer), so reconciliation keeps an eye on it until the broker closes it."""
+
+    client_order_id: str
+    symbol: str
+    side: str
+    quantity: int
+    filled_quantity: int = Field(description="What the book has booked for it so far")
+    checks: int = 0
+
+
+class ReconcileNote(Payload):
+    """One reconciliation: why it ran, what it adopted from the broker, what disagreed."""
+
+    tick: int
+    date: str
+    trigger: str
+    adopted: list[str] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.findings
 
 
 class AgentCarry(Payload):
@@ -202,6 +291,16 @@ class AgentCarry(Payload):
     counters: Counters = Field(default_factory=Counters)
     paused: bool = False
     note: str = ""
+    account_id: str = Field(default="", description="The agent's broker account ('' = /v2's)")
+    reconciles: bool = Field(
+        default=False,
+        description="The book is checked against the broker: agents started before the "
+        "reconciled-book patch trade in the shared account and are not",
+    )
+    pause_reason: str = ""
+    unsettled: list[UnsettledOrder] = Field(default_factory=list)
+    reconciliations: list[ReconcileNote] = Field(default_factory=list)
+    reconciled_tick: int = 0
 
 
 class AgentInput(Payload):
@@ -276,6 +375,9 @@ class AgentStateView(Payload):
     limits: RiskLimits
     history_length: int
     outage: str = Field(default="", description="Why the agent is waiting on a service, if it is")
+    pause_reason: str = Field(default="", description="Why the agent paused itself, if it did")
+    account_id: str = ""
+    reconciliations: list[ReconcileNote] = Field(default_factory=list)
 
 
 class DecisionPageRequest(Payload):
@@ -305,3 +407,6 @@ class AgentSummary(Payload):
     decisions: int
     approvals: dict[str, int]
     counters: Counters
+    book_vs_broker: str = Field(
+        default="", description="The last reconciliation: 'agrees', or what disagreed"
+    )

@@ -52,6 +52,9 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             market.get_quote,
             market.get_news,
             broker.place_order,
+            broker.lookup_order,
+            broker.open_account,
+            broker.broker_snapshot,
         ],
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         interceptors=inflight_interceptors(),  # what its supervisor fails over if it dies

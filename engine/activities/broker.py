@@ -7,42 +7,33 @@ existing order if there is one; a duplicate-id 422 (our earlier attempt landed
 but its answer was lost) is resolved the same way. Other 4xx come back as a
 REJECTED result (the agent goes on); 5xx, connection errors and timeouts raise
 so Temporal retries with back-off.
+
+An order that is not completely filled by its deadline (a real account outside
+market hours holds it; a thin market fills part) is cancelled, and the result is
+what actually filled. `lookup_order` is the workflow's last word before it books
+an order FAILED: whatever the retries saw, the broker may hold the order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 
-import httpx
 from temporalio import activity
 
-from engine.activities.http import ServiceClients, check, server_error, unreachable
-from engine.config import Settings
-from engine.contracts import OrderRequest, OrderResult, OrderStatus
+from engine.activities.broker_accounts import BrokerAccounts
+from engine.activities.broker_http import SERVICE, account_prefix, heartbeat, message
+from engine.activities.http import check, server_error
+from engine.contracts import OrderLookup, OrderRequest, OrderResult, OrderStatus
 
-SERVICE = "broker"
-FILL_POLLS = 10  # a real paper account may take a moment to fill a marketable limit order
+POLL_S = 0.25
+OPEN = ("new", "accepted", "pending_new", "partially_filled", "accepted_for_bidding", "held")
 
 
-class BrokerActivities:
-    def __init__(self, settings: Settings, clients: ServiceClients | None = None) -> None:
-        self._settings = settings
-        self._clients = clients or ServiceClients(settings.http_timeout_s, _credentials(settings))
-
-    @property
-    def _http(self) -> httpx.AsyncClient:
-        return self._clients.get(self._settings.broker_base)
-
-    async def _call(self, method: str, path: str, **kwargs) -> httpx.Response:
-        try:
-            return await self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise unreachable(SERVICE, self._settings.broker_base, exc) from exc
-
-    async def find_order(self, client_order_id: str) -> dict | None:
+class BrokerActivities(BrokerAccounts):
+    async def find_order(self, client_order_id: str, account_id: str = "") -> dict | None:
         response = await self._call(
-            "GET", "/v2/orders:by_client_order_id", params={"client_order_id": client_order_id}
+            "GET", f"{account_prefix(account_id)}/orders:by_client_order_id",
+            params={"client_order_id": client_order_id},
         )
         if response.status_code == 404:
             return None
@@ -50,12 +41,13 @@ class BrokerActivities:
 
     @activity.defn(name="place_order")
     async def place_order(self, request: OrderRequest) -> OrderResult:
-        existing = await self.find_order(request.client_order_id)
+        account = request.account_id
+        existing = await self.find_order(request.client_order_id, account)
         if existing is not None:
-            return await self._settle(existing, reused=True)
+            return await self._settle(request, existing, reused=True)
         response = await self._call(
             "POST",
-            "/v2/orders",
+            f"{account_prefix(account)}/orders",
             json={
                 "symbol": request.symbol,
                 "qty": str(request.quantity),
@@ -70,54 +62,77 @@ class BrokerActivities:
             raise server_error(SERVICE, response)
         if response.status_code >= 400:
             # Our own earlier attempt may have landed: then this is that order.
-            existing = await self.find_order(request.client_order_id)
+            existing = await self.find_order(request.client_order_id, account)
             if existing is not None:
-                return await self._settle(existing, reused=True)
+                return await self._settle(request, existing, reused=True)
             return OrderResult(
                 client_order_id=request.client_order_id,
                 status=OrderStatus.REJECTED,
-                reason=f"broker rejected the order ({response.status_code}): {_message(response)}",
+                reason=f"broker rejected the order ({response.status_code}): {message(response)}",
+                requested_quantity=request.quantity,
             )
-        return await self._settle(response.json(), reused=False)
+        return await self._settle(request, response.json(), reused=False)
 
-    async def _settle(self, order: dict, *, reused: bool) -> OrderResult:
-        """Wait (heartbeating) for a fill if the broker has not filled the order yet."""
-        for _ in range(FILL_POLLS):
-            if order.get("status") in ("filled", "canceled", "rejected", "expired"):
+    @activity.defn(name="lookup_order")
+    async def lookup_order(self, lookup: OrderLookup) -> OrderResult:
+        """The order as the broker holds it now; FAILED with broker_status '' if it never
+        arrived."""
+        order = await self.find_order(lookup.client_order_id, lookup.account_id)
+        if order is None:
+            return OrderResult(client_order_id=lookup.client_order_id, status=OrderStatus.FAILED,
+                               reason="the broker has no such order",
+                               requested_quantity=lookup.requested_quantity)
+        return result_from(order, reused=True, requested=lookup.requested_quantity)
+
+    async def _settle(self, request: OrderRequest, order: dict, *, reused: bool) -> OrderResult:
+        """Wait (heartbeating) for a complete fill until the deadline, then cancel the rest."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + request.fill_deadline_s
+        path = f"{account_prefix(request.account_id)}/orders/{order['id']}"
+        while order.get("status") in OPEN and loop.time() < deadline:
+            heartbeat()
+            await asyncio.sleep(POLL_S)
+            order = check(SERVICE, await self._call("GET", path)).json()
+        if order.get("status") in OPEN:
+            order = await self._cancel(path, order)
+        return result_from(order, reused=reused, requested=request.quantity,
+                           deadline_s=request.fill_deadline_s)
+
+    async def _cancel(self, path: str, order: dict) -> dict:
+        """Cancel what is still open and return the order as it ends up (a fill may win)."""
+        response = await self._call("DELETE", path)
+        if response.status_code >= 500:
+            raise server_error(SERVICE, response)  # retried: the lookup finds the order again
+        for _ in range(20):  # a real broker cancels asynchronously (pending_cancel)
+            order = check(SERVICE, await self._call("GET", path)).json()
+            if order.get("status") not in (*OPEN, "pending_cancel"):
                 break
-            if activity.in_activity():
-                activity.heartbeat()
-            await asyncio.sleep(0.5)
-            response = await self._call("GET", f"/v2/orders/{order['id']}")
-            order = check(SERVICE, response).json()
-        return _result(order, reused=reused)
+            await asyncio.sleep(POLL_S)
+        return order
 
 
-def _result(order: dict, *, reused: bool) -> OrderResult:
+def result_from(order: dict, *, reused: bool, requested: int = 0,
+                deadline_s: float | None = None) -> OrderResult:
+    """The order as the book should see it: what filled, at what average price."""
     filled_qty = int(float(order.get("filled_qty") or 0))
-    status = OrderStatus.FILLED if filled_qty > 0 else OrderStatus.REJECTED
+    status = str(order.get("status"))
+    qty = int(float(order.get("qty") or 0)) or requested
+    if filled_qty and filled_qty < qty:
+        reason = f"partially filled: {filled_qty} of {qty} (broker status {status})"
+    elif filled_qty:
+        reason = ""
+    elif status == "canceled" and deadline_s is not None:
+        reason = f"not filled within {deadline_s:g}s; cancelled"
+    else:
+        reason = f"not filled (broker status {status})"
     return OrderResult(
         client_order_id=str(order["client_order_id"]),
-        status=status,
+        status=OrderStatus.FILLED if filled_qty > 0 else OrderStatus.REJECTED,
         broker_order_id=str(order.get("id", "")),
         filled_quantity=filled_qty,
         filled_price=float(order.get("filled_avg_price") or 0.0),
-        reason="" if filled_qty else f"not filled (broker status {order.get('status')})",
+        reason=reason,
         reused=reused,
+        requested_quantity=qty,
+        broker_status=status,
     )
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("message", response.text))[:200]
-    except ValueError:
-        return response.text[:200]
-
-
-def _credentials(settings: Settings) -> dict[str, str]:
-    """Alpaca's auth headers, from the worker's environment only (never a payload)."""
-    key_id = os.environ.get(settings.broker_key_id_env)
-    secret = os.environ.get(settings.broker_secret_env)
-    if key_id and secret:
-        return {"APCA-API-KEY-ID": key_id, "APCA-API-SECRET-KEY": secret}
-    return {}

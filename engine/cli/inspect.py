@@ -31,6 +31,12 @@ async def _state(args) -> int:
           f"model: {view.model_label}")
     print(f"cash ${view.cash:,.2f}  equity ${view.equity:,.2f}  "
           f"realized ${view.realized_pnl:,.2f}  unrealized ${view.unrealized_pnl:,.2f}")
+    if view.pause_reason:
+        print(f"paused: {view.pause_reason}")
+    if view.reconciliations:
+        last = view.reconciliations[-1]
+        verdict = "agree" if last.agrees else "DISAGREE: " + "; ".join(last.findings)
+        print(f"book and broker ({last.trigger}, t{last.tick}): {verdict}")
     for h in view.holdings:
         print(f"  {h.symbol:6} {h.quantity:>8} @ {h.avg_cost:,.4f}  now {h.price:,.4f}")
     for p in view.pending:

@@ -125,4 +125,5 @@ def final_report(summary: AgentSummary) -> dict:
         "blocked": summary.counters.blocked,
         "model_errors": summary.counters.model_errors,
         "runs": summary.counters.runs,
+        "book_vs_broker": summary.book_vs_broker,
     }

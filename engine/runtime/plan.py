@@ -7,11 +7,14 @@ that exits silently.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.runtime import mockoon
+import httpx
+
+from engine.runtime import broker_journal, mockoon
 from engine.runtime.home import logs_dir
 from engine.runtime.ports import LOOPBACK, free_loopback_ports, port_accepts
 from engine.runtime.processes import ChildProcess
@@ -30,6 +33,8 @@ from engine.runtime.worker_process import (
     worker_id,
     worker_is_ready,
 )
+
+log = logging.getLogger(__name__)
 
 TEMPORAL_DB = "temporal.db"
 # Serve (and first validate) this Mockoon environment file instead of the shipped one.
@@ -61,8 +66,11 @@ class RuntimePlan:
     remote_temporal: bool
 
 
-def plan_runtime(home: Path, options: RuntimeOptions) -> RuntimePlan:
-    """Check prerequisites and build every service; nothing is started yet."""
+def plan_runtime(home: Path, options: RuntimeOptions,
+                 journal: broker_journal.JournalSink | None = None) -> RuntimePlan:
+    """Check prerequisites and build every service; nothing is started yet. With a
+    `journal`, Mockoon posts every broker change to it and is ready only once the journal
+    has been replayed into it (see engine/runtime/broker_journal.py)."""
     n_local_ports = 0 if options.temporal_address else 2 - options.headless
     ports = free_loopback_ports(1 + n_local_ports)
     mockoon_port, server_ports = ports[0], ports[1:]
@@ -76,7 +84,7 @@ def plan_runtime(home: Path, options: RuntimeOptions) -> RuntimePlan:
         address = server.address
         ui_url = None if options.headless else f"http://{LOOPBACK}:{server_ports[1]}"
 
-    services["mockoon"] = _plan_mockoon(home, options, mockoon_port)
+    services["mockoon"] = _plan_mockoon(home, options, mockoon_port, journal)
     mockoon_url = services["mockoon"].address
 
     if options.with_worker:
@@ -105,7 +113,8 @@ def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Ser
     return Service(child, is_ready=is_ready, address=config.address, port=config.port)
 
 
-def _plan_mockoon(home: Path, options: RuntimeOptions, port: int) -> Service:
+def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,
+                  journal: broker_journal.JournalSink | None) -> Service:
     mockoon.find_mockoon_cli()  # MissingDependencyError (node, or the npm package) first
     override = options.mockoon_data or os.environ.get(MOCKOON_DATA_ENV)
     files = [Path(override)] if override else mockoon.environment_files()
@@ -115,8 +124,22 @@ def _plan_mockoon(home: Path, options: RuntimeOptions, port: int) -> Service:
     if "HOME" in env:
         Path(env["HOME"]).mkdir(parents=True, exist_ok=True)  # the CLI writes ~/.mockoon-cli
     url = f"http://{LOOPBACK}:{port}"
+    if journal is not None:
+        env[broker_journal.JOURNAL_URL_ENV] = journal.url
     child = ChildProcess("mockoon", argv, logs_dir(home) / "mockoon.log", env=env, cwd=home)
-    return Service(child, is_ready=lambda _pid: mockoon.probe(url, 0.5), address=url, port=port)
+
+    def is_ready(_pid: int | None) -> bool:
+        if not mockoon.probe(url, 0.5):
+            return False
+        if journal is None:
+            return True
+        try:  # the broker answers 503 until its memory is back: restore before "ready"
+            return broker_journal.restore(url, journal.path, journal.lock)
+        except (httpx.HTTPError, ValueError, KeyError, OSError) as exc:
+            log.warning("restoring the broker failed (retrying): %s", exc)
+            return False
+
+    return Service(child, is_ready=is_ready, address=url, port=port)
 
 
 def _plan_worker(home: Path, options: RuntimeOptions, wid: str, temporal_address: str,

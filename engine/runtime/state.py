@@ -2,7 +2,8 @@
 
 The supervisor rewrites it atomically on every change (a child restarted, became ready,
 ...), and deletes it on a clean stop. A file left by a supervisor that was killed is
-*stale*: `read_runtime` recognises it by the dead supervisor pid and returns None.
+*stale*: `read_runtime` recognises it by the dead supervisor pid, or by a live pid whose
+process started at another time (the pid was reused), and returns None.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-from engine.runtime.pids import pid_alive
+from engine.runtime.pids import pid_alive, process_start_ticks
 
 RUNTIME_FILE = "runtime.json"
 
@@ -44,6 +45,8 @@ class RuntimeInfo:
     services: dict[str, ServiceRecord] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
     remote_temporal: bool = False  # True: the server is not ours to start or stop
+    # The supervisor's process start time: tells it from a later process given the same pid.
+    supervisor_start: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,6 +100,10 @@ def read_runtime(home: Path) -> RuntimeInfo | None:
     info = load_runtime_file(home)
     if info is None or not pid_alive(info.supervisor_pid):
         return None
+    if info.supervisor_start is not None:
+        now = process_start_ticks(info.supervisor_pid)
+        if now is not None and now != info.supervisor_start:
+            return None  # the pid was reused by another process: the file is stale
     return info
 
 

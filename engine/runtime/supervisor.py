@@ -22,9 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.runtime.broker_journal import JournalSink
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home
 from engine.runtime.lock import RuntimeAlreadyRunning, RuntimeLock
+from engine.runtime.pids import process_start_ticks
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
 from engine.runtime.services import RestartPolicy, Service, ServiceStartError
@@ -71,6 +73,7 @@ class Supervisor:
         self._info: RuntimeInfo | None = None
         self._wake_r, self._wake_w = os.pipe()  # stop() wakes the monitor through it
         self.failover: Failover | None = None
+        self._journal: JournalSink | None = None
 
     # -- public API ------------------------------------------------------------------------
 
@@ -85,7 +88,8 @@ class Supervisor:
             raise RuntimeError("this supervisor was already started")
         self._lock_file.acquire()
         try:
-            self._plan = plan_runtime(self.home, self.options)
+            self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here
+            self._plan = plan_runtime(self.home, self.options, self._journal)
             self._thread = threading.Thread(target=self._run, name="harness-supervisor",
                                             daemon=True)
             self._thread.start()
@@ -113,6 +117,9 @@ class Supervisor:
             thread.join()
         if self.failover is not None:
             self.failover.stop()
+        if self._journal is not None:  # after Mockoon stopped: its last changes are in
+            self._journal.stop()
+            self._journal = None
         if self._lock_file.held:
             remove_runtime(self.home)
             self._lock_file.release()
@@ -330,6 +337,7 @@ class Supervisor:
             ui_url=plan.ui_url,
             mockoon_url=plan.mockoon_url,
             supervisor_pid=os.getpid(),
+            supervisor_start=process_start_ticks(os.getpid()),
             services={name: s.record() for name, s in plan.services.items()},
             started_at=self._started_at,
             remote_temporal=plan.remote_temporal,

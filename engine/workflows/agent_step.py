@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.agent.brief import INSTRUCTIONS, TickBrief, render_brief
     from engine.agent.tools import ToolContext, analyst_tools
     from engine.contracts import AgentCarry, AgentConfig, TickContext
-    from engine.models import Side, TradeIntent
+    from engine.models import RiskLimits, Side, TradeIntent
     from engine.workflows.failures import describe_failure
     from engine.workflows.views import portfolio_report
 
@@ -42,9 +42,14 @@ def build_agent(config: AgentConfig, *, local_reads: bool = True) -> Agent[ToolC
 
 
 async def ask_agent(
-    agent: Agent[ToolContext], memory: AgentCarry, config: AgentConfig, context: TickContext
+    agent: Agent[ToolContext], memory: AgentCarry, config: AgentConfig, context: TickContext,
+    *, live_limits: bool = False,
 ) -> tuple[TradeIntent, str]:
-    """Run the agent for this tick; return a sane intent and the model error, if any."""
+    """Run the agent for this tick; return a sane intent and the model error, if any.
+
+    `live_limits` (the RECONCILED_BOOK patch; older agents replay the old behaviour): the
+    sanity check reads the limits in memory (set_limits moves them), not the start-time
+    config, and a tool that failed for good is a HOLD however the failure is wrapped."""
     tradable = [s for s in config.symbols if s in context.quotes]
     fallback = tradable[0] if tradable else config.symbols[0]
     brief = TickBrief(
@@ -63,7 +68,12 @@ async def ask_agent(
     except AgentsWorkflowError as exc:
         # The plugin turns a tool or model activity that failed for good into a workflow
         # failure; for the agent that is one failed tick, not the end of its life.
-        if not isinstance(exc.__cause__, ActivityError):
+        # A local-activity tool that fails for good raises its own ApplicationError
+        # unwrapped, maybe under the SDK's UserError: with the patch, any activity failure
+        # in the chain is one failed tick (before it, such a tick failed the workflow).
+        failed = _activity_failure(exc) if live_limits else isinstance(
+            exc.__cause__, ActivityError)
+        if not failed:
             raise
         reason = f"model error: {describe_failure(exc)}"
         return TradeIntent.hold(fallback, reason), reason
@@ -71,15 +81,28 @@ async def ask_agent(
         reason = f"model error: {describe_failure(exc)}"
         return TradeIntent.hold(fallback, reason), reason
     intent = intent.model_copy(update={"symbol": intent.symbol.strip().upper()})
-    problem = insane(intent, context, config)
+    problem = insane(intent, context, config, memory.limits if live_limits else config.limits)
     if problem:
         reason = f"model output rejected: {problem}"
         return TradeIntent.hold(fallback, reason), reason
     return intent, ""
 
 
-def insane(intent: TradeIntent, context: TickContext, config: AgentConfig) -> str:
+def _activity_failure(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, ActivityError | ApplicationError):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def insane(
+    intent: TradeIntent, context: TickContext, config: AgentConfig,
+    limits: RiskLimits | None = None,
+) -> str:
     """Why an intent is not worth showing the guardrail, or '' if it is."""
+    limits = limits or config.limits
     symbol = intent.symbol
     if intent.side == Side.HOLD:
         return ""
@@ -87,8 +110,8 @@ def insane(intent: TradeIntent, context: TickContext, config: AgentConfig) -> st
         return f"unknown symbol {intent.symbol!r} (trading {', '.join(config.symbols)})"
     if symbol not in context.quotes:
         return f"{symbol} has no price at {context.date}"
-    if intent.quantity <= 0 or intent.quantity > config.limits.max_quantity:
-        return f"absurd quantity {intent.quantity} (allowed 1..{config.limits.max_quantity})"
+    if intent.quantity <= 0 or intent.quantity > limits.max_quantity:
+        return f"absurd quantity {intent.quantity} (allowed 1..{limits.max_quantity})"
     if intent.limit_price is not None and not (
         math.isfinite(intent.limit_price) and intent.limit_price > 0
     ):

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.models import GuardrailResult, TradeIntent, Verdict
     from engine.workflows import memory as mem
+    from engine.workflows.recheck import approved_notional, new_reasons, shares_within
 
 
 class ApprovalDesk:
@@ -36,6 +37,7 @@ class ApprovalDesk:
     _config: AgentConfig
     _book_lock: asyncio.Lock
     _expiry_timers: dict[str, asyncio.Task[None]]
+    _book_v3: bool  # the RECONCILED_BOOK patch (trading_agent.py)
 
     def _check(self, intent: TradeIntent) -> GuardrailResult:
         raise NotImplementedError
@@ -107,6 +109,10 @@ class ApprovalDesk:
         async with self._book_lock:
             # The price has moved since the agent asked: check again before placing.
             recheck = self._check(intent)
+            if self._book_v3:
+                intent, recheck, back = self._recheck(pending, intent, recheck, decision)
+                if back is not None:
+                    return back
             if recheck.verdict == Verdict.BLOCK:
                 note = "approved, but blocked at the latest price: " + "; ".join(recheck.reasons)
                 if decision is not None:
@@ -121,6 +127,31 @@ class ApprovalDesk:
         return ReviewResult(
             trade_id=review.trade_id, status=ApprovalStatus.APPROVED, check=recheck, order=order
         )
+
+    def _recheck(
+        self, pending: PendingApproval, intent: TradeIntent, recheck: GuardrailResult,
+        decision,
+    ) -> tuple[TradeIntent, GuardrailResult, ReviewResult | None]:
+        """Cap the order at the approved notional; a new reason goes back to the human."""
+        limit = approved_notional(pending.check, intent)
+        if recheck.verdict != Verdict.BLOCK and recheck.notional > limit:
+            fit = shares_within(limit, recheck.price, intent.quantity)
+            if fit < 1:
+                recheck = recheck.model_copy(update={"verdict": Verdict.BLOCK, "reasons": [
+                    *recheck.reasons, f"at ${recheck.price:,.2f} not one share fits in the "
+                    f"${limit:,.2f} approved"]})
+                return intent, recheck, None
+            intent = intent.model_copy(update={"quantity": fit})
+            recheck = self._check(intent)
+        fresh = new_reasons(pending.check, recheck)
+        if recheck.verdict != Verdict.NEEDS_APPROVAL or not fresh:
+            return intent, recheck, None
+        note = "approved, but new since the approval: " + "; ".join(fresh) + ": asked again"
+        if decision is not None:
+            decision.approval_note += f"; {note}"
+        self._open_approval(pending.trade_id, intent, recheck)
+        return intent, recheck, ReviewResult(
+            trade_id=pending.trade_id, status=ApprovalStatus.PENDING, check=recheck, note=note)
 
     @review_trade.validator
     def _validate_review(self, review: ReviewRequest) -> None:

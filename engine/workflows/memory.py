@@ -21,6 +21,7 @@ from engine.contracts import (
     OrderStatus,
     PendingApproval,
     TickContext,
+    UnsettledOrder,
 )
 from engine.models import DayStats, GuardrailResult, Portfolio, Side, TradeIntent, Verdict
 
@@ -38,14 +39,26 @@ def equity(memory: AgentCarry) -> float:
     return book.equity(memory.portfolio, memory.prices)
 
 
-def observe(memory: AgentCarry, clock: MarketClock, context: TickContext) -> None:
-    """A new tick: the clock moves one bar and the agent's view of the market follows."""
+def observe(
+    memory: AgentCarry, clock: MarketClock, context: TickContext, *, day_opens_first: bool = True
+) -> None:
+    """A new tick: the clock moves one bar and the agent's view of the market follows.
+
+    A new date opens its trading day first, at the prices it opened with (the last closes),
+    and only then do prices move: the day's loss is that move. `day_opens_first=False` is the
+    old order (the day opened after the move, so the daily loss limit could never fire), kept
+    for histories recorded with it.
+    """
     memory.tick += 1
     memory.clock = clock
-    memory.date = context.date or memory.date
+    date = context.date or memory.date
+    if day_opens_first:
+        start_day_if_new(memory, date)
+    memory.date = date
     memory.prices.update({s: q.last for s, q in context.quotes.items()})
     memory.headlines = context.headlines
-    start_day_if_new(memory, memory.date)
+    if not day_opens_first:
+        start_day_if_new(memory, memory.date)
 
 
 def new_decision(
@@ -68,7 +81,12 @@ def new_decision(
 def start_day_if_new(memory: AgentCarry, date: str) -> None:
     """A new market date opens a new trading day for the daily limits."""
     if memory.day is None or memory.day.date != date:
-        memory.day = DayStats(date=date, start_equity=equity(memory))
+        memory.day = open_day(date, memory.portfolio, memory.prices)
+
+
+def open_day(date: str, portfolio: Portfolio, prices: dict[str, float]) -> DayStats:
+    """A trading day starts at the equity the book has at the prices it opens with."""
+    return DayStats(date=date, start_equity=book.equity(portfolio, prices))
 
 
 def check(memory: AgentCarry, intent: TradeIntent) -> GuardrailResult:
@@ -84,7 +102,8 @@ def check(memory: AgentCarry, intent: TradeIntent) -> GuardrailResult:
 
 
 def order_request(
-    workflow_id: str, trade_id: str, intent: TradeIntent, verdict: GuardrailResult
+    workflow_id: str, trade_id: str, intent: TradeIntent, verdict: GuardrailResult,
+    account_id: str = "", fill_deadline_s: float = 5.0,
 ) -> OrderRequest:
     """A limit order at the guardrail's price; its id is derived, never random, so every
     retry, replay and continued run sends the same one."""
@@ -94,6 +113,8 @@ def order_request(
         side=intent.side.value,
         quantity=intent.quantity,
         limit_price=verdict.price,
+        account_id=account_id,
+        fill_deadline_s=fill_deadline_s,
     )
 
 
@@ -113,6 +134,17 @@ def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult) -> 
         counters.orders_rejected += 1
     else:
         counters.orders_failed += 1
+    if not result.clean_fill:  # the broker may still fill (more of) it: reconciliation watches
+        memory.unsettled.append(
+            UnsettledOrder(
+                client_order_id=result.client_order_id,
+                symbol=intent.symbol,
+                side=intent.side.value,
+                quantity=result.requested_quantity or intent.quantity,
+                filled_quantity=result.filled_quantity
+                if result.status == OrderStatus.FILLED else 0,
+            )
+        )
 
 
 def record(memory: AgentCarry, decision: Decision, keep: int) -> None:

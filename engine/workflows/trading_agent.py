@@ -35,8 +35,6 @@ with workflow.unsafe.imports_passed_through():
         CalendarRequest,
         DecisionPage,
         DecisionPageRequest,
-        OrderResult,
-        OrderStatus,
         Phase,
         TickContext,
         TickRequest,
@@ -46,7 +44,9 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
     from engine.workflows.approvals import ApprovalDesk
+    from engine.workflows.broker_steps import ORDER_RETRY, BrokerSteps
     from engine.workflows.failures import describe_failure, is_non_retryable
+    from engine.workflows.reconcile import PREFIX as DISAGREE
 
 READ_TIMEOUT = timedelta(seconds=10)
 READ_RETRY = RetryPolicy(
@@ -54,25 +54,21 @@ READ_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=2),
     maximum_attempts=3,
 )
-ORDER_TIMEOUT = timedelta(seconds=15)
-ORDER_HEARTBEAT = timedelta(seconds=3)
-ORDER_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=250),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=4),
-    maximum_attempts=6,
-    non_retryable_error_types=["ClientError"],
-)
+__all__ = ["ORDER_RETRY", "TradingAgentWorkflow"]
 # Seconds between retries of a tick without market data.
 DATA_OUTAGE_BACKOFF = (1, 2, 5, 10, 30)
 # A local activity that runs out of attempts raises its own failure, unwrapped.
 READ_FAILURES = (ActivityError, ApplicationError, ActivityTimeout)
 # Workflow versions (workflow.patched): agents started before a change replay the old path.
 LOCAL_TOOL_READS = "local-tool-reads"  # get_quote/get_news as local activities
+# Issue 10, "the book is always right": the agent's own broker account, reconciliation,
+# the last lookup before FAILED, deadlines on fills, the day opening before prices move,
+# live limits in the sanity check, and the approval re-check that treats new reasons as new.
+RECONCILED_BOOK = "reconciled-book"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
-class TradingAgentWorkflow(ApprovalDesk):
+class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place first
     @workflow.init
     def __init__(self, params: AgentInput) -> None:
         self._config = params.config
@@ -84,15 +80,22 @@ class TradingAgentWorkflow(ApprovalDesk):
         self._expiry_timers: dict[str, asyncio.Task[None]] = {}
         self._agent = build_agent(params.config)
         self._agent_before_local_reads = build_agent(params.config, local_reads=False)
+        self._book_v3 = False  # set by run(): RECONCILED_BOOK
+        self._reconcile_due = ""  # why the book must be checked before the next tick
 
     # ------------------------------------------------------------------ main loop
 
     @workflow.run
     async def run(self, params: AgentInput) -> AgentSummary:
+        self._book_v3 = workflow.patched(RECONCILED_BOOK)
         if self._memory is None:
             self._memory = mem.fresh(self._config, await self._load_calendar())
+            if self._book_v3:
+                await self._open_account()
+                self._reconcile_due = "start"
         else:
             self._memory.counters.runs += 1
+            self._reconcile_due = "new run"
         memory = self._memory
         for pending in memory.pending:
             self._arm_expiry(pending)
@@ -109,6 +112,13 @@ class TradingAgentWorkflow(ApprovalDesk):
             ):
                 await self._continue_as_new()
             self._phase = Phase.RUNNING
+            if self._book_v3 and self._reconcile_needed():
+                if not await self._reconcile():  # the broker cannot be read: no trading
+                    await self._sleep_unless_stopped(_outage_backoff(outages))
+                    outages += 1
+                    continue
+                if memory.paused:
+                    continue
             if await self._tick():
                 ticks_this_run += 1
                 outages = 0
@@ -125,6 +135,8 @@ class TradingAgentWorkflow(ApprovalDesk):
         for pending in list(memory.pending):
             self._close(pending.trade_id, ApprovalStatus.CANCELLED, "the agent stopped")
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._book_v3 and memory.reconciles and not memory.pause_reason.startswith(DISAGREE):
+            await self._reconcile("final")  # the summary says whether the book agrees
         self._phase = Phase.STOPPED if self._stop else Phase.FINISHED
         return views.summary(memory, workflow_id=workflow.info().workflow_id, phase=self._phase)
 
@@ -189,12 +201,14 @@ class TradingAgentWorkflow(ApprovalDesk):
             self._outage = f"market data unavailable: {describe_failure(exc)}"
             return False
         self._outage = ""
-        mem.observe(memory, clock, context)
+        mem.observe(memory, clock, context, day_opens_first=self._book_v3)
 
         agent = self._agent if workflow.patched(LOCAL_TOOL_READS) else (
             self._agent_before_local_reads
         )
-        intent, model_error = await ask_agent(agent, memory, self._config, context)
+        intent, model_error = await ask_agent(
+            agent, memory, self._config, context, live_limits=self._book_v3
+        )
         async with self._book_lock:
             decision = mem.new_decision(memory, context, intent, model_error, self._check(intent))
             mem.record(memory, decision, self._config.journal_keep)
@@ -220,28 +234,6 @@ class TradingAgentWorkflow(ApprovalDesk):
     def _check(self, intent: TradeIntent) -> GuardrailResult:
         return mem.check(self._memory, intent)
 
-    async def _place(
-        self, trade_id: str, intent: TradeIntent, check: GuardrailResult
-    ) -> OrderResult:
-        request = mem.order_request(workflow.info().workflow_id, trade_id, intent, check)
-        try:
-            result = await workflow.execute_activity(
-                "place_order",
-                request,
-                result_type=OrderResult,
-                start_to_close_timeout=ORDER_TIMEOUT,
-                heartbeat_timeout=ORDER_HEARTBEAT,
-                retry_policy=ORDER_RETRY,
-            )
-        except ActivityError as exc:
-            result = OrderResult(
-                client_order_id=request.client_order_id,
-                status=OrderStatus.FAILED,
-                reason=f"broker unavailable after retries: {describe_failure(exc)}",
-            )
-        mem.book_order(self._memory, intent, result)
-        return result
-
     # ------------------------------------------------------------------ steering
 
     @workflow.update
@@ -253,6 +245,9 @@ class TradingAgentWorkflow(ApprovalDesk):
     @workflow.update
     def resume(self) -> Phase:
         self._memory.paused = False
+        if self._book_v3:  # a human resumed: check the book again before the next tick
+            self._memory.pause_reason = ""
+            self._reconcile_due = "resume"
         self._phase = Phase.RUNNING
         return self._phase
 
@@ -288,6 +283,12 @@ class TradingAgentWorkflow(ApprovalDesk):
             )
         if not limits.allowed_symbols:
             raise ValueError("allowed_symbols is empty: the agent could never trade")
+
+    @workflow.signal
+    def reconcile(self) -> None:
+        """Check the book against the broker before the next tick (sent on re-attach)."""
+        if self._book_v3:
+            self._reconcile_due = "re-attach"
 
     @workflow.signal
     def steer(self, note: str) -> None:

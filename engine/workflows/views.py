@@ -17,6 +17,7 @@ from engine.contracts import (
 )
 
 LAST_DECISIONS = 10
+LAST_RECONCILIATIONS = 5
 
 
 def model_label(model: str) -> str:
@@ -100,6 +101,9 @@ def state_view(
         limits=memory.limits,
         history_length=history_length,
         outage=outage,
+        pause_reason=memory.pause_reason,
+        account_id=memory.account_id,
+        reconciliations=memory.reconciliations[-LAST_RECONCILIATIONS:],
     )
 
 
@@ -138,4 +142,13 @@ def summary(memory: AgentCarry, *, workflow_id: str, phase: Phase) -> AgentSumma
         decisions=memory.journal_total,
         approvals=dict(memory.counters.approvals),
         counters=memory.counters,
+        book_vs_broker=book_vs_broker(memory),
     )
+
+
+def book_vs_broker(memory: AgentCarry) -> str:
+    """The last reconciliation in a phrase: 'agrees', or what disagreed ('' if none ran)."""
+    if not memory.reconciliations:
+        return ""
+    last = memory.reconciliations[-1]
+    return "agrees" if last.agrees else "; ".join(last.findings)

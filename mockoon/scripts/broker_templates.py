@@ -16,26 +16,61 @@ from templates import (
 
 INITIAL_CASH = 100000
 DUPLICATE = (422, 40010001)  # what Alpaca answers for a reused client_order_id
-FAULT_MODES = "|500|503|422|stall|lost|"
+CONFLICT = (409, 40910000)  # an account id that is taken (Alpaca: 409 for a taken email)
+RESTORING = (503, 50310001)  # the broker waits for its journal to be replayed
+NOT_CANCELABLE = (422, 42210001)
+FAULT_MODES = "|500|503|422|stall|lost|partial|accepted|"
 READ_FAULT_MODES = "|500|503|stall|lost|"  # a 422 is for the order itself, not its lookup
 ORDER_ID_PREFIX = "00000000-0000-4000-8000-"  # UUID-shaped ids from the order sequence number
+# The trading API's one account (what /v2 serves, like a paper account). Sub-accounts opened
+# through /v1/accounts (Alpaca's broker API) sit beside it, each with its own cash.
+DEFAULT_ACCOUNT = "00000000-0000-4000-8000-00000000a11c"
+OPEN_STATUSES = "|new|accepted|partially_filled|"
+
+# Scopes: how a route names its account. /v2 is the default account; /v1/trading/accounts/ID
+# is a sub-account that must exist.
+V2 = f"{{{{setVar 'acct' '{DEFAULT_ACCOUNT}'}}}}"
+V1 = "{{setVar 'acct' (concat (urlParam 'account_id'))}}"
 
 
 # Alpaca's order object (numbers as strings, as Alpaca sends them). Handlebars hands the hash to
 # `object` in reverse, so the list is reversed to keep this order in the stored JSON.
 ORDER_FIELDS = (
     f"id=(concat '{ORDER_ID_PREFIX}' (padStart @seq 12 '0'))", "client_order_id=@coid",
-    "symbol=@sym", "asset_class='us_equity'", "qty=@qty", "filled_qty=@qty",
-    "filled_avg_price=@price", "limit_price=@price", "stop_price=null", "notional=null",
+    "account_id=@acct",
+    "symbol=@sym", "asset_class='us_equity'", "qty=@qty", "filled_qty=@filled",
+    "filled_avg_price=@fprice", "limit_price=@price", "stop_price=null", "notional=null",
     "side=@side", "type=@type", "order_type=@type", "order_class='simple'",
-    "time_in_force=@tif", "status='filled'", "extended_hours=false", "created_at=null",
-    "submitted_at=null", "filled_at=null", "updated_at=null", "seq=@seq",
+    "time_in_force=@tif", "status=@ostatus", "extended_hours=false", "created_at=null",
+    "submitted_at=null", "filled_at=null", "updated_at=null", "canceled_at=null", "seq=@seq",
 )
+
+
+def scoped(scope: str) -> str:
+    """Every broker route starts here: no journal entry yet, the restore gate, @acct known."""
+    return compact(
+        "{{setVar 'err' ''}}",
+        "{{setGlobalVar 'j_kind' ''}}",
+        guard("(eq (dataRaw 'journal' 'open') false)", RESTORING,
+              "'the broker is restoring its state after a restart: retry shortly'"),
+        scope,
+        guard("(eq (eq (dataRaw 'accounts' (concat @acct '.id')) @acct) false)", NOT_FOUND,
+              "(concat 'account not found: ' @acct)"),
+    )
+
+
+def journal(order_index: str = "") -> str:
+    """Note a change for the journal callback (rendered right after this template)."""
+    return compact(
+        "{{setData 'inc' 'journal' 'seq'}}",
+        "{{setGlobalVar 'j_kind' 'change'}}",
+        "{{setGlobalVar 'j_acct' @acct}}",
+        f"{{{{setGlobalVar 'j_order' (concat {order_index or chr(39) + chr(39)})}}}}",
+    )
 
 
 def _order_fields() -> str:
     return compact(
-        "{{setVar 'err' ''}}",
         "{{setVar 'coid' (concat (bodyRaw 'client_order_id' ''))}}",
         "{{setVar 'sym' (uppercase (concat (bodyRaw 'symbol' '')))}}",
         "{{setVar 'side' (concat (bodyRaw 'side' ''))}}",
@@ -44,7 +79,9 @@ def _order_fields() -> str:
         "{{setVar 'qty' (concat (bodyRaw 'qty' ''))}}",
         "{{setVar 'price' (concat (bodyRaw 'limit_price' ''))}}",
         "{{setVar 'notional' (multiply @qty @price)}}",
-        "{{setVar 'held' (dataRaw 'positions' (concat @sym '.qty'))}}",
+        "{{setVar 'pos' (concat @acct '.' @sym '.')}}",
+        "{{setVar 'held' (dataRaw 'positions' (concat @pos 'qty'))}}",
+        "{{setVar 'mode' (getGlobalVar 'fault')}}",
     )
 
 
@@ -53,8 +90,8 @@ def _order_checks() -> str:
         guard("(eq @coid '')", INVALID,
               "'client_order_id is required (it is the idempotency key)'"),
         guard("(gt (len @coid) 128)", INVALID, "'client_order_id must be at most 128 characters'"),
-        guard("(find (dataRaw 'orders') (object client_order_id=@coid))", DUPLICATE,
-              "'client_order_id must be unique'"),
+        guard("(find (dataRaw 'orders') (object client_order_id=@coid account_id=@acct))",
+              DUPLICATE, "'client_order_id must be unique'"),
         guard(f"(eq {not_in(KNOWN, '@sym')} false)", INVALID,
               "(concat 'unknown symbol: ' @sym)"),
         guard(f"(eq {not_in('|buy|sell|', '@side')} false)", INVALID, "'side must be buy or sell'"),
@@ -66,7 +103,7 @@ def _order_checks() -> str:
         guard(f"(eq {not_in('|day|gtc|opg|cls|ioc|fok|', '@tif')} false)", INVALID,
               "'time_in_force must be one of day, gtc, opg, cls, ioc, fok'"),
         "{{#if (eq @side 'buy')}}",
-        guard("(gt @notional (dataRaw 'account' 'cash'))", FORBIDDEN,
+        guard("(gt @notional (dataRaw 'accounts' (concat @acct '.cash')))", FORBIDDEN,
               "'insufficient buying power'"),
         "{{else}}",
         guard("(gt @qty @held)", FORBIDDEN, "(concat 'insufficient qty available for order "
@@ -75,50 +112,130 @@ def _order_checks() -> str:
     )
 
 
-def _fill() -> str:
-    """Store the order as filled at its limit price and move cash and the position."""
+def move_money() -> str:
+    """Book @fill shares of @sym at @price into @acct's cash and position (@pos, @held set).
+    Nothing for 0 shares: `setData 'inc'` with a 0 would add its default step of 1."""
     return compact(
-        "{{setVar 'seq' (add (len (dataRaw 'orders')) 1)}}",
-        "{{setData 'push' 'orders' '' (object " + " ".join(reversed(ORDER_FIELDS)) + ")}}",
-        "{{setVar 'pos' (concat @sym '.')}}",
+        "{{#unless (eq @fill 0)}}",
+        "{{setVar 'fnotional' (multiply @fill @price)}}",
         "{{#if (eq @side 'buy')}}",
-        "{{setData 'dec' 'account' 'cash' @notional}}",
-        "{{setData 'inc' 'positions' (concat @pos 'qty') @qty}}",
-        "{{setData 'inc' 'positions' (concat @pos 'cost') @notional}}",
+        "{{setData 'dec' 'accounts' (concat @acct '.cash') @fnotional}}",
+        "{{setData 'inc' 'positions' (concat @pos 'qty') @fill}}",
+        "{{setData 'inc' 'positions' (concat @pos 'cost') @fnotional}}",
         "{{else}}",
-        "{{setData 'inc' 'account' 'cash' @notional}}",
+        "{{setData 'inc' 'accounts' (concat @acct '.cash') @fnotional}}",
         # A sale releases cost at the average entry price, like Alpaca's cost_basis.
-        "{{setData 'dec' 'positions' (concat @pos 'cost') (multiply @qty"
+        "{{setData 'dec' 'positions' (concat @pos 'cost') (multiply @fill"
         " (divide (dataRaw 'positions' (concat @pos 'cost')) @held))}}",
-        "{{setData 'dec' 'positions' (concat @pos 'qty') @qty}}",
+        "{{setData 'dec' 'positions' (concat @pos 'qty') @fill}}",
         "{{#if (eq (dataRaw 'positions' (concat @pos 'qty')) 0)}}",
         "{{setData 'set' 'positions' (concat @pos 'cost') 0}}{{/if}}",
         "{{/if}}",
+        "{{/unless}}",
     )
 
 
-def place_order(response_lost: bool = False) -> str:
-    """POST /v2/orders. `response_lost`: store and fill, then answer 500 (ambiguous failure)."""
+def _fill() -> str:
+    """Store the order and fill it: all at once at its limit price, or, under the `partial`
+    fault, half of it (the rest stays open), or, under `accepted`, nothing yet (an order a
+    real account holds outside market hours)."""
+    return compact(
+        "{{setVar 'seq' (add (len (dataRaw 'orders')) 1)}}",
+        "{{setVar 'fill' (floor @qty)}}{{setVar 'ostatus' 'filled'}}",
+        "{{#if (eq @mode 'partial')}}{{setVar 'fill' (floor (divide @qty 2))}}"
+        "{{setVar 'ostatus' 'partially_filled'}}{{/if}}",
+        "{{#if (eq @mode 'accepted')}}{{setVar 'fill' 0}}{{/if}}",
+        "{{setVar 'fprice' @price}}",
+        "{{#if (eq @fill 0)}}{{setVar 'ostatus' 'accepted'}}{{setVar 'fprice' null}}{{/if}}",
+        "{{setVar 'filled' (concat @fill)}}",
+        "{{setData 'push' 'orders' '' (object " + " ".join(reversed(ORDER_FIELDS)) + ")}}",
+        move_money(),
+        journal("(subtract @seq 1)"),
+    )
+
+
+def place_order(scope: str, response_lost: bool = False) -> str:
+    """POST orders. `response_lost`: store and fill, then answer 500 (ambiguous failure)."""
     answer = "{{{data 'orders' (concat (subtract @seq 1))}}}"
     if response_lost:
         answer = ('{{status 500}}{"code":50010000,'
                   '"message":"injected fault: the order was stored but the answer was lost"}')
-    return compact(_order_fields(), _order_checks(), respond(_fill() + answer))
+    return compact(scoped(scope), _order_fields(), _order_checks(), respond(_fill() + answer))
 
 
-def order_lookup(field: str, value: str) -> str:
-    """One stored order by client_order_id or id, compact JSON, or 404."""
+def _found(field: str, value: str) -> str:
     return compact(
-        "{{setVar 'err' ''}}",
-        f"{{{{setVar 'found' (find (dataRaw 'orders') (object {field}=(concat {value})))}}}}",
+        f"{{{{setVar 'found' (find (dataRaw 'orders') (object {field}=(concat {value})"
+        " account_id=@acct))}}",
+        "{{#unless @err}}",
         guard("(eq @found undefined)", NOT_FOUND, "'order not found'"),
+        "{{/unless}}",
+    )
+
+
+def order_lookup(scope: str, field: str, value: str) -> str:
+    """One stored order of the account by client_order_id or id, compact JSON, or 404."""
+    return compact(
+        scoped(scope), _found(field, value),
         respond("{{{data 'orders' (concat (subtract @found.seq 1))}}}"),
     )
 
 
-def list_orders() -> str:
-    # Every order fills at once, so none is ever open.
-    return compact("{{#if (eq (queryParam 'status') 'open')}}[]{{else}}{{{data 'orders'}}}{{/if}}")
+def cancel_order(scope: str) -> str:
+    """DELETE an open order: 204 and status canceled (what filled stays filled), or 422."""
+    return compact(
+        scoped(scope), _found("id", "(urlParam 'order_id')"),
+        guard(f"(eq {not_in(OPEN_STATUSES, '@found.status')} false)", NOT_CANCELABLE,
+              "(concat 'order is not cancelable (status ' @found.status ')')"),
+        respond(compact(
+            "{{setVar 'i' (concat (subtract @found.seq 1))}}",
+            "{{setData 'set' 'orders' (concat @i '.status') 'canceled'}}",
+            journal("@i"),
+            "{{status 204}}",
+        )),
+    )
+
+
+def fill_rest() -> str:
+    """Test control: an open order of the account fills its remainder now (a late fill)."""
+    return compact(
+        scoped(V1), _found("id", "(urlParam 'order_id')"),
+        guard(f"(eq {not_in(OPEN_STATUSES, '@found.status')} false)", NOT_CANCELABLE,
+              "(concat 'order is not open (status ' @found.status ')')"),
+        respond(compact(
+            "{{setVar 'i' (concat (subtract @found.seq 1))}}",
+            "{{setVar 'sym' @found.symbol}}{{setVar 'side' @found.side}}",
+            "{{setVar 'price' @found.limit_price}}",
+            "{{setVar 'pos' (concat @acct '.' @sym '.')}}",
+            "{{setVar 'held' (dataRaw 'positions' (concat @pos 'qty'))}}",
+            "{{setVar 'fill' (subtract @found.qty @found.filled_qty)}}",
+            move_money(),
+            "{{setData 'set' 'orders' (concat @i '.filled_qty') (concat @found.qty)}}",
+            "{{setData 'set' 'orders' (concat @i '.filled_avg_price') @price}}",
+            "{{setData 'set' 'orders' (concat @i '.status') 'filled'}}",
+            journal("@i"),
+            "{{{data 'orders' @i}}}",
+        )),
+    )
+
+
+def list_orders(scope: str) -> str:
+    """The account's orders, oldest first; ?status=open|closed filters (default: all)."""
+    return compact(
+        scoped(scope),
+        "{{setVar 'want' (queryParam 'status' 'all')}}",
+        respond(compact(
+            "{{setGlobalVar 'ord_sep' ''}}[",
+            "{{#each (dataRaw 'orders')}}{{#if (eq this.account_id @acct)}}",
+            f"{{{{setVar 'open' {not_in(OPEN_STATUSES, 'this.status')}}}}}",
+            "{{#if (eq @want 'all')}}{{setVar 'show' true}}"
+            "{{else}}{{setVar 'show' (eq @open (eq @want 'open'))}}{{/if}}",
+            "{{#if @show}}",
+            "{{getGlobalVar 'ord_sep'}}{{setGlobalVar 'ord_sep' ','}}",
+            "{{{data 'orders' (concat @index)}}}",
+            "{{/if}}{{/if}}{{/each}}]",
+        )),
+    )
 
 
 def _mark_price() -> str:
@@ -133,50 +250,106 @@ def _mark_price() -> str:
     )
 
 
-def account() -> str:
-    """Alpaca-like account; ?index=N (harness extension) marks positions to that close."""
+def account(scope: str) -> str:
+    """Alpaca-like trading account; ?index=N (harness extension) marks positions to that close."""
     return compact(
+        scoped(scope),
         "{{setVar 'n' (parseInt (queryParam 'index'))}}",
         "{{setGlobalVar 'mv' 0}}",
+        "{{#unless @err}}",
         f"{{{{#each {SYMBOL_LIST}}}}}",
         _mark_price(),
+        "{{setVar 'p' (concat @acct '.' this '.')}}",
         "{{#if (eq @px '')}}",
         "{{setGlobalVar 'mv' (add (getGlobalVar 'mv')"
-        " (dataRaw 'positions' (concat this '.cost')))}}",
+        " (dataRaw 'positions' (concat @p 'cost')))}}",
         "{{else}}",
         "{{setGlobalVar 'mv' (add (getGlobalVar 'mv')"
-        " (multiply (dataRaw 'positions' (concat this '.qty')) @px))}}",
+        " (multiply (dataRaw 'positions' (concat @p 'qty')) @px))}}",
         "{{/if}}{{/each}}",
-        "{{setVar 'cash' (dataRaw 'account' 'cash')}}",
+        "{{/unless}}",
+        "{{setVar 'cash' (dataRaw 'accounts' (concat @acct '.cash'))}}",
         "{{setVar 'equity' (toFixed (add @cash (getGlobalVar 'mv')) 2)}}",
-        '{"id":"00000000-0000-4000-8000-00000000a11c","account_number":"PAHARNESS",'
-        '"status":"ACTIVE","currency":"USD","cash":"{{toFixed @cash 2}}",'
-        '"buying_power":"{{toFixed @cash 2}}","equity":"{{@equity}}",'
-        '"portfolio_value":"{{@equity}}","last_equity":"{{@equity}}",'
-        '"long_market_value":"{{toFixed (getGlobalVar \'mv\') 2}}","short_market_value":"0.00",'
-        '"multiplier":"1","pattern_day_trader":false,"trading_blocked":false,'
-        '"transfers_blocked":false,"account_blocked":false,"shorting_enabled":false,'
-        '"daytrade_count":0,"created_at":null}',
+        respond(
+            '{"id":"{{@acct}}","account_number":"PA{{@acct}}",'
+            '"status":"ACTIVE","currency":"USD","cash":"{{toFixed @cash 2}}",'
+            '"buying_power":"{{toFixed @cash 2}}","equity":"{{@equity}}",'
+            '"portfolio_value":"{{@equity}}","last_equity":"{{@equity}}",'
+            '"long_market_value":"{{toFixed (getGlobalVar \'mv\') 2}}","short_market_value":"0.00",'
+            '"multiplier":"1","pattern_day_trader":false,"trading_blocked":false,'
+            '"transfers_blocked":false,"account_blocked":false,"shorting_enabled":false,'
+            '"daytrade_count":0,"created_at":null}'),
     )
 
 
-def positions() -> str:
+def positions(scope: str) -> str:
     """Open positions; ?index=N (harness extension) adds current_price / market_value."""
     return compact(
+        scoped(scope),
         "{{setVar 'n' (parseInt (queryParam 'index'))}}",
-        "{{setGlobalVar 'pos_sep' ''}}[",
-        f"{{{{#each {SYMBOL_LIST}}}}}",
-        "{{setVar 'q' (dataRaw 'positions' (concat this '.qty'))}}",
-        "{{setVar 'cost' (dataRaw 'positions' (concat this '.cost'))}}",
-        "{{#unless (eq @q 0)}}",
-        _mark_price(),
-        "{{getGlobalVar 'pos_sep'}}{{setGlobalVar 'pos_sep' ','}}",
-        "{ {{#unless (eq @px '')}}",
-        '"current_price":"{{@px}}","market_value":"{{toFixed (multiply @q @px) 2}}",',
-        "{{/unless}}",
-        '"symbol":"{{this}}","asset_class":"us_equity","side":"long","qty":"{{@q}}",'
-        '"avg_entry_price":"{{toFixed (divide @cost @q) 4}}","cost_basis":"{{toFixed @cost 2}}"}',
-        "{{/unless}}{{/each}}]",
+        respond(compact(
+            "{{setGlobalVar 'pos_sep' ''}}[",
+            f"{{{{#each {SYMBOL_LIST}}}}}",
+            "{{setVar 'q' (dataRaw 'positions' (concat @acct '.' this '.qty'))}}",
+            "{{setVar 'cost' (dataRaw 'positions' (concat @acct '.' this '.cost'))}}",
+            "{{#unless (eq @q 0)}}",
+            _mark_price(),
+            "{{getGlobalVar 'pos_sep'}}{{setGlobalVar 'pos_sep' ','}}",
+            "{ {{#unless (eq @px '')}}",
+            '"current_price":"{{@px}}","market_value":"{{toFixed (multiply @q @px) 2}}",',
+            "{{/unless}}",
+            '"symbol":"{{this}}","asset_class":"us_equity","side":"long","qty":"{{@q}}",'
+            '"avg_entry_price":"{{toFixed (divide @cost @q) 4}}",'
+            '"cost_basis":"{{toFixed @cost 2}}"}',
+            "{{/unless}}{{/each}}]",
+        )),
+    )
+
+
+ZERO_POSITIONS = (f"{{{{#each {SYMBOL_LIST}}}}}{{{{setData 'set' 'positions'"
+                  " (concat @acct '.' this) (object qty=0 cost=0)}}{{/each}}")
+BROKER_ACCOUNT = ('{"id":"{{@acct}}","account_number":"PA{{@acct}}","status":"ACTIVE",'
+                  '"currency":"USD","last_equity":"{{toFixed (dataRaw \'accounts\' '
+                  '(concat @acct \'.cash\')) 2}}","created_at":null}')
+
+
+def open_account() -> str:
+    """POST /v1/accounts {"id", "cash"}: a sub-account funded with its starting cash.
+
+    Alpaca's broker API generates the id and funds through a journal from the firm account;
+    here the client names the account (its key, so opening is idempotent: a taken id is 409)
+    and the cash arrives at once.
+    """
+    return compact(
+        "{{setVar 'err' ''}}",
+        "{{setGlobalVar 'j_kind' ''}}",
+        guard("(eq (dataRaw 'journal' 'open') false)", RESTORING,
+              "'the broker is restoring its state after a restart: retry shortly'"),
+        "{{setVar 'acct' (concat (bodyRaw 'id' ''))}}",
+        "{{setVar 'cash' (concat (bodyRaw 'cash' ''))}}",
+        guard("(eq @acct '')", INVALID, "'id is required: the account key'"),
+        guard("(gt (len @acct) 96)", INVALID, "'id must be at most 96 characters'"),
+        guard("(includes @acct '.')", INVALID, "'id must not contain a dot'"),
+        guard("(includes @acct '/')", INVALID, "'id must not contain a slash'"),
+        guard("(includes @acct ' ')", INVALID, "'id must not contain a space'"),
+        guard("(eq (substr @acct 0 1) '$')", INVALID, "'id must not start with $'"),
+        guard("(eq (gt @cash 0) false)", INVALID, "'cash must be a positive number'"),
+        guard("(eq (dataRaw 'accounts' (concat @acct '.id')) @acct)", CONFLICT,
+              "(concat 'account ' @acct ' already exists')"),
+        respond(compact(
+            "{{setData 'set' 'accounts' @acct (object id=@acct cash=(multiply @cash 1))}}",
+            ZERO_POSITIONS,
+            journal(),
+            BROKER_ACCOUNT,
+        )),
+    )
+
+
+def broker_account() -> str:
+    """GET /v1/accounts/{id}: the sub-account (Alpaca broker API shape), or 404."""
+    return compact(
+        scoped("{{setVar 'acct' (concat (urlParam 'account_id'))}}"),
+        respond(BROKER_ACCOUNT),
     )
 
 
@@ -198,15 +371,60 @@ CLEAR_FAULTS = "{{setData 'set' 'faults' 'mode' ''}}{{setData 'set' 'faults' 'co
 
 
 def reset() -> str:
-    """Back to a fresh process: no orders, no positions, no faults, initial (or given) cash."""
+    """Back to a fresh process: only the default account, with the initial (or given) cash, no
+    orders, no positions, no faults. Also opens a broker that waits for its restore (a test
+    that runs Mockoon on its own starts here)."""
     return compact(
+        f"{{{{setVar 'acct' '{DEFAULT_ACCOUNT}'}}}}",
         "{{setData 'set' 'orders' '' (array)}}",
-        f"{{{{#each {SYMBOL_LIST}}}}}{{{{setData 'set' 'positions' this (object qty=0 cost=0)}}}}"
-        "{{/each}}",
-        f"{{{{setData 'set' 'account' 'cash' (bodyRaw 'cash' {INITIAL_CASH})}}}}",
+        "{{setData 'set' 'accounts' '' (object)}}",
+        "{{setData 'set' 'positions' '' (object)}}",
+        f"{{{{setData 'set' 'accounts' @acct (object id=@acct"
+        f" cash=(multiply (bodyRaw 'cash' {INITIAL_CASH}) 1))}}}}",
+        ZERO_POSITIONS,
         CLEAR_FAULTS,
-        '{"reset":true,"cash":"{{toFixed (dataRaw \'account\' \'cash\') 2}}"}',
+        "{{setData 'set' 'journal' 'open' true}}",
+        "{{setData 'inc' 'journal' 'seq'}}",
+        "{{setGlobalVar 'j_kind' 'reset'}}",
+        '{"reset":true,"cash":"{{toFixed (dataRaw \'accounts\' (concat @acct \'.cash\')) 2}}"}',
     )
+
+
+STATE = ('{"seq":{{dataRaw \'journal\' \'seq\'}},"open":{{dataRaw \'journal\' \'open\'}},'
+         '"accounts":{{{data \'accounts\'}}},"positions":{{{data \'positions\'}}},'
+         '"orders":{{{data \'orders\'}}} }')
+
+
+def restore() -> str:
+    """PUT /__harness/state: the state folded from the journal; the broker opens."""
+    return compact(
+        "{{setData 'set' 'accounts' '' (bodyRaw 'accounts')}}",
+        "{{setData 'set' 'positions' '' (bodyRaw 'positions')}}",
+        "{{setData 'set' 'orders' '' (bodyRaw 'orders')}}",
+        "{{setData 'set' 'journal' 'seq' (bodyRaw 'seq')}}",
+        "{{setData 'set' 'journal' 'open' true}}",
+        STATE,
+    )
+
+
+# The journal callback's body, rendered right after the route's own template: one line per
+# change, with the changed account, its positions and the changed order (last writer wins
+# when the journal is folded), or the whole state after a reset. Empty when nothing changed.
+JOURNAL_ENTRY = compact(
+    "{{#if (eq (getGlobalVar 'j_kind') 'change')}}",
+    "{{setVar 'a' (getGlobalVar 'j_acct')}}",
+    '{"seq":{{dataRaw \'journal\' \'seq\'}},"reset":false,',
+    '"accounts":{"{{@a}}":{{{data \'accounts\' @a}}} },',
+    '"positions":{"{{@a}}":{{{data \'positions\' @a}}} },"orders":[',
+    "{{#unless (eq (getGlobalVar 'j_order') '')}}",
+    "{{{data 'orders' (getGlobalVar 'j_order')}}}{{/unless}}] }",
+    "{{/if}}",
+    "{{#if (eq (getGlobalVar 'j_kind') 'reset')}}",
+    '{"seq":{{dataRaw \'journal\' \'seq\'}},"reset":true,',
+    '"accounts":{{{data \'accounts\'}}},"positions":{{{data \'positions\'}}},"orders":[]}',
+    "{{/if}}",
+)
+JOURNAL_URL_VAR = "HARNESS_JOURNAL_URL"  # read with Mockoon's prefix: MOCKOON_HARNESS_JOURNAL_URL
 
 
 # Evaluated exactly once per request, as the rule of the route's first response: consumes one

@@ -14,7 +14,8 @@ from prices import SYMBOLS, Bar
 # a missing one makes it prompt (and exit 0 without serving when nobody answers).
 LAST_MIGRATION = 33
 UUID_NAMESPACE = uuid.UUID("6f7d1c2e-3b4a-5c6d-8e9f-0a1b2c3d4e5f")  # fixed: stable uuid5 ids
-FAULT_PATHS = ("v2/orders", "v2/orders\\:by_client_order_id")
+V1 = "v1/trading/accounts/:account_id/"
+JOURNAL_CALLBACK = "journal"
 
 
 def stable_uuid(name: str) -> str:
@@ -26,7 +27,8 @@ def compact_json(value: object) -> str:
 
 
 def response(name: str, body: str, status: int = 200, rules: list | None = None,
-             latency: int = 0, bucket: str = "") -> dict:
+             latency: int = 0, bucket: str = "", journaled: bool = False) -> dict:
+    """`journaled`: the body may change broker state, so the journal callback follows it."""
     if body.count("{{{") != body.count("}}}"):
         raise ValueError(f"{name}: a '}}}}}}' that is not a triple-stash close")
     return {
@@ -34,7 +36,9 @@ def response(name: str, body: str, status: int = 200, rules: list | None = None,
         "latency": latency, "headers": [], "bodyType": "DATABUCKET" if bucket else "INLINE",
         "databucketID": bucket, "filePath": "", "sendFileAsBody": False, "rules": rules or [],
         "rulesOperator": "OR", "disableTemplating": False, "fallbackTo404": False,
-        "default": not rules, "crudKey": "id", "callbacks": [],
+        "default": not rules, "crudKey": "id",
+        "callbacks": [{"uuid": stable_uuid(f"callback {JOURNAL_CALLBACK}"), "latency": 0}]
+        if journaled else [],
     }
 
 
@@ -59,29 +63,50 @@ def unknown_symbol(endpoint: str) -> dict:
                     status=404, rules=[rule("params", "symbol", pattern, "regex_i", invert=True)])
 
 
-def fault_responses(endpoint: str, success_body: str, stall_ms: int) -> list[dict]:
+def fault_responses(endpoint: str, success_body: str, stall_ms: int, *, post: bool,
+                    lost_body: str = "") -> list[dict]:
     """Injected faults first (their rules decide), the real answer last (the default)."""
-    honoured = broker.FAULT_MODES if endpoint == "v2/orders" else broker.READ_FAULT_MODES
+    honoured = broker.FAULT_MODES if post else broker.READ_FAULT_MODES
     faults = [
-        response(f"{endpoint} fault stall", success_body, latency=stall_ms,
+        response(f"{endpoint} fault stall", success_body, latency=stall_ms, journaled=post,
                  rules=[rule("templating", broker.fault_verdict(honoured), "stall")]),
         response(f"{endpoint} fault 500", broker.fault_error(500), status=500,
                  rules=[rule("global_var", "fault", "500")]),
         response(f"{endpoint} fault 503", broker.fault_error(503), status=503,
                  rules=[rule("global_var", "fault", "503")]),
     ]
-    if endpoint == "v2/orders":
-        faults.append(response(f"{endpoint} fault lost", broker.place_order(response_lost=True),
+    if post:
+        faults.append(response(f"{endpoint} fault lost", lost_body, journaled=True,
                                rules=[rule("global_var", "fault", "lost")]))
         faults.append(response(f"{endpoint} fault 422", broker.fault_error(422), status=422,
                                rules=[rule("global_var", "fault", "422")]))
     else:  # a lost answer of a read is just an error
         faults[1]["rules"].append(rule("global_var", "fault", "lost"))
-    return [*faults, response(endpoint, success_body)]
+    return [*faults, response(endpoint, success_body, journaled=post)]
+
+
+def trading_routes(prefix: str, scope: str, stall_ms: int) -> list[dict]:
+    """Orders, account and positions of one account: /v2 (the default) or a sub-account."""
+    orders, by_coid = prefix + "orders", prefix + "orders\\:by_client_order_id"
+    lookup = broker.order_lookup(scope, "client_order_id", "(queryParam 'client_order_id')")
+    return [
+        route("get", by_coid, *fault_responses(by_coid, lookup, stall_ms, post=False)),
+        route("post", orders, *fault_responses(
+            orders, broker.place_order(scope), stall_ms, post=True,
+            lost_body=broker.place_order(scope, response_lost=True))),
+        route("get", orders, response(orders, broker.list_orders(scope))),
+        route("get", orders + "/:order_id",
+              response(orders + "/:order_id",
+                       broker.order_lookup(scope, "id", "(urlParam 'order_id')"))),
+        route("delete", orders + "/:order_id",
+              response("cancel " + orders, broker.cancel_order(scope), journaled=True)),
+        route("get", prefix + "account", response(prefix + "account", broker.account(scope))),
+        route("get", prefix + "positions",
+              response(prefix + "positions", broker.positions(scope))),
+    ]
 
 
 def routes(stall_ms: int) -> list[dict]:
-    lookup = broker.order_lookup("client_order_id", "(queryParam 'client_order_id')")
     stock = "v2/stocks/:symbol/"
     return [
         route("get", "v2/calendar", response("calendar", "", bucket="calendar"),
@@ -93,20 +118,35 @@ def routes(stall_ms: int) -> list[dict]:
         route("get", stock + "quotes/latest", unknown_symbol(stock + "quotes/latest"),
               response(stock + "quotes/latest", market.latest_quote())),
         route("get", "v1beta1/news", response("news", market.news())),
-        route("get", FAULT_PATHS[1], *fault_responses(FAULT_PATHS[1], lookup, stall_ms)),
-        route("post", FAULT_PATHS[0], *fault_responses(FAULT_PATHS[0], broker.place_order(),
-                                                       stall_ms)),
-        route("get", "v2/orders", response("orders", broker.list_orders())),
-        route("get", "v2/orders/:order_id",
-              response("order", broker.order_lookup("id", "(urlParam 'order_id')"))),
-        route("get", "v2/account", response("account", broker.account())),
-        route("get", "v2/positions", response("positions", broker.positions())),
+        *trading_routes("v2/", broker.V2, stall_ms),
+        route("post", "v1/accounts",
+              response("open account", broker.open_account(), journaled=True)),
+        route("get", "v1/accounts/:account_id",
+              response("broker account", broker.broker_account())),
+        *trading_routes(V1, broker.V1, stall_ms),
         route("get", "__harness/faults", response("faults", "", bucket="faults")),
         route("put", "__harness/faults", response("set faults", broker.set_faults())),
         route("delete", "__harness/faults",
               response("clear faults", broker.CLEAR_FAULTS + "{{{data 'faults'}}}")),
-        route("post", "__harness/reset", response("reset", broker.reset())),
+        route("post", "__harness/reset", response("reset", broker.reset(), journaled=True)),
+        route("get", "__harness/state", response("state", broker.STATE)),
+        route("put", "__harness/state", response("restore", broker.restore())),
+        route("post", "__harness/accounts/:account_id/orders/:order_id/fill",
+              response("late fill", broker.fill_rest(), journaled=True)),
     ]
+
+
+def journal_callback() -> dict:
+    """Every broker change is posted to the runtime's journal (engine/runtime/broker_journal)."""
+    return {
+        "uuid": stable_uuid(f"callback {JOURNAL_CALLBACK}"), "id": JOURNAL_CALLBACK,
+        "name": JOURNAL_CALLBACK, "documentation": "broker changes, replayed after a restart",
+        "method": "post",
+        "uri": f"{{{{getEnvVar '{broker.JOURNAL_URL_VAR}' 'http://127.0.0.1:9/'}}}}",
+        "headers": [{"key": "Content-Type", "value": "application/json"}],
+        "bodyType": "INLINE", "body": broker.JOURNAL_ENTRY, "databucketID": "",
+        "filePath": "", "sendFileAsBody": False,
+    }
 
 
 def bucket(name: str, value: object) -> dict:
@@ -127,19 +167,23 @@ def buckets(calendar: list[str], series: dict[str, list[Bar]]) -> list[dict]:
         }
         news[symbol] = symbol_news(symbol, series[symbol], origin)
     empty_positions = {symbol: {"cost": 0, "qty": 0} for symbol in SYMBOLS}
+    default = broker.DEFAULT_ACCOUNT
     return [
         bucket("calendar", {"dates": calendar}),
         bucket("bars", bars),
         bucket("news", news),
         bucket("orders", []),
-        bucket("positions", empty_positions),
-        bucket("account", {"cash": broker.INITIAL_CASH}),
+        bucket("positions", {default: empty_positions}),
+        bucket("accounts", {default: {"cash": broker.INITIAL_CASH, "id": default}}),
         bucket("faults", {"count": 0, "mode": ""}),
+        # seq counts broker changes; a broker run by the harness stays closed (503) until the
+        # runtime replays its journal (PUT /__harness/state) or a test resets it.
+        bucket("journal", {"open": False, "seq": 0}),
     ]
 
 
 def environment(calendar: list[str], series: dict[str, list[Bar]], port: int = 3000,
-                stall_ms: int = 3000) -> dict:
+                stall_ms: int = 3500) -> dict:
     all_routes = routes(stall_ms)
     return {
         "uuid": stable_uuid("environment"), "lastMigration": LAST_MIGRATION,
@@ -151,5 +195,5 @@ def environment(calendar: list[str], series: dict[str, list[Bar]], port: int = 3
                        "keyPath": "", "caPath": "", "passphrase": ""},
         "cors": False, "headers": [{"key": "Content-Type", "value": "application/json"}],
         "proxyReqHeaders": [], "proxyResHeaders": [],
-        "data": buckets(calendar, series), "callbacks": [],
+        "data": buckets(calendar, series), "callbacks": [journal_callback()],
     }

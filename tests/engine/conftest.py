@@ -23,6 +23,7 @@ from engine.contracts import AgentConfig, AgentStateView
 from engine.plugin import agents_plugin
 from engine.temporal_connect import connect
 from engine.worker import build_worker
+from engine.workflows.accounts import account_key
 from tests.support.chat_completions_server import ChatCompletionsDouble
 
 # A fake key: the tests prove it reaches the model service and nowhere else.
@@ -61,8 +62,8 @@ async def harness(engine_settings, chat_double):
         os.environ["HARNESS_OPENAI_API_KEY"] = previous
 
 
-# The mock broker is one account, like a real paper account; agents that run side
-# by side share it. Tests give it ample cash so its own cash check never interferes.
+# Each agent trades in its own account, opened with its starting cash; the default (/v2)
+# account is only used by tests that call the broker activity directly.
 BROKER_CASH = 1e12
 
 
@@ -109,6 +110,29 @@ async def wait_for_state(
     raise AssertionError(f"state never satisfied the condition; last state: {last}")
 
 
+def account_path(workflow_id: str) -> str:
+    """The agent's own broker account (trading API paths)."""
+    return f"/v1/trading/accounts/{account_key(workflow_id)}"
+
+
 def orders_for(broker: httpx.Client, workflow_id: str) -> list[dict]:
-    orders = broker.get("/v2/orders").json()
+    orders = broker.get(f"{account_path(workflow_id)}/orders").json()
     return [o for o in orders if o["client_order_id"].startswith(workflow_id + "-")]
+
+
+def broker_book(broker: httpx.Client, workflow_id: str) -> tuple[float, dict[str, int]]:
+    """(cash, {symbol: quantity}) as the broker holds them for the agent's account."""
+    path = account_path(workflow_id)
+    cash = float(broker.get(f"{path}/account").json()["cash"])
+    held = {p["symbol"]: int(p["qty"]) for p in broker.get(f"{path}/positions").json()}
+    return cash, held
+
+
+def assert_book_is_broker(summary_or_state, broker: httpx.Client, workflow_id: str) -> None:
+    """The book equals the broker's account to the cent: cash and every position."""
+    cash, held = broker_book(broker, workflow_id)
+    positions = getattr(summary_or_state, "positions", None)
+    if positions is None:  # a state view
+        positions = {h.symbol: h.quantity for h in summary_or_state.holdings}
+    assert round(summary_or_state.cash * 100) == round(cash * 100), (summary_or_state.cash, cash)
+    assert {s: q for s, q in positions.items() if q} == held

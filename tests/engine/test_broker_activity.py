@@ -22,7 +22,7 @@ from tests.engine.conftest import BROKER_CASH
 
 
 class FaultyClients(ServiceClients):
-    """Real HTTP clients that send `X-Harness-Fault: <mode>` on the next POST /v2/orders only
+    """Real HTTP clients that send `X-Harness-Fault: <mode>` on the next order POST only
     (the armed fault counter would be consumed by the activity's lookup first)."""
 
     def __init__(self, timeout_s: float, *modes: str) -> None:
@@ -36,7 +36,7 @@ class FaultyClients(ServiceClients):
         return client
 
     async def _inject(self, request: httpx.Request) -> None:
-        if request.method == "POST" and request.url.path == "/v2/orders" and self.pending:
+        if request.method == "POST" and request.url.path.endswith("/orders") and self.pending:
             request.headers["X-Harness-Fault"] = self.pending.pop(0)
 
 

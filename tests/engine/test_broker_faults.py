@@ -17,7 +17,7 @@ from engine.client import HarnessClient
 from engine.contracts import OrderStatus, Phase
 from engine.models import RiskLimits
 from engine.worker import build_worker
-from tests.engine.conftest import agent_config, orders_for
+from tests.engine.conftest import agent_config, assert_book_is_broker, orders_for
 from tests.engine.test_broker_activity import FaultyClients
 
 # Every order goes straight to the broker: no approvals in these runs.
@@ -108,9 +108,11 @@ async def test_a_lost_answer_is_retried_into_the_stored_order_not_a_duplicate(
 
 
 async def test_a_broker_rejection_is_journaled_and_leaves_the_book_alone(harness, broker):
-    broker.post("/__harness/reset", json={"cash": 1}).raise_for_status()  # buys now get 403
+    # The agent's own account holds what the book holds, so the broker refuses here only
+    # because it is told to: every order request answered 422.
+    broker.put("/__harness/faults", json={"mode": "422", "count": 10_000}).raise_for_status()
     config = _config()
-    workflow_id = await harness.start_agent(config, _id("403"))
+    workflow_id = await harness.start_agent(config, _id("refused"))
     summary = await harness.result(workflow_id)
 
     assert summary.phase == Phase.FINISHED and summary.ticks == 40, "the agent kept ticking"
@@ -121,10 +123,12 @@ async def test_a_broker_rejection_is_journaled_and_leaves_the_book_alone(harness
     assert len(rejected) == counters.orders_rejected
     for order in rejected:
         assert order.status == OrderStatus.REJECTED
-        assert "(403)" in order.reason and "insufficient buying power" in order.reason
+        assert "(422)" in order.reason and "injected fault" in order.reason
     assert summary.cash == config.starting_cash
     assert not any(summary.positions.values()), summary.positions
     assert orders_for(broker, workflow_id) == []
+    assert_book_is_broker(summary, broker, workflow_id)
+    assert summary.book_vs_broker == "agrees"
     attempts = await place_order_attempts(harness, workflow_id)
     assert [a.attempt for a in attempts] == [1] * len(rejected), "a 4xx must not be retried"
 

@@ -19,7 +19,8 @@ from engine.models import (
     TradeIntent,
     Verdict,
 )
-from engine.portfolio import apply_fill, equity, fill_notional, fill_problem
+from engine.portfolio import apply_fill, fill_notional, fill_problem
+from engine.workflows.memory import open_day
 from tests.engine.guardrail_cases import FALLBACK, LIMITS, intent, news
 
 SYMBOLS = ["AAPL", "MSFT", "IBM", "GOOG", "FB", "ZZZZ"]  # FB has prices but is not allowed
@@ -117,15 +118,16 @@ def fill_every_allowed_order(cash, approval, min_confidence, weight, start, hold
         portfolio = apply_fill(portfolio, symbol, Side.BUY, quantity, start[symbol])
     portfolio = portfolio.model_copy(update={"cash": cash})
     path = dict(start)
-    day = DayStats(date="d0", start_equity=equity(portfolio, path))
-    for move, glitch, spec, text, new_day in steps:
-        path = {s: p * (1 + move[s]) for s, p in path.items()}
+    prices = dict(path)
+    day = open_day("d0", portfolio, prices)
+    for number, (move, glitch, spec, text, new_day) in enumerate(steps):
+        if new_day:  # as the workflow does: the day opens at the prices it opens with...
+            day = open_day(f"d{number + 1}", portfolio, prices)
+        path = {s: p * (1 + move[s]) for s, p in path.items()}  # ...then they move
         prices = dict(path)
         if glitch is not None:
             symbol, quote = glitch
             prices.pop(symbol) if quote is MISSING else prices.update({symbol: quote})
-        if new_day:
-            day = DayStats(date="next", start_equity=equity(portfolio, prices))
         trade = build(spec, prices, portfolio)
         headlines = {trade.symbol: news(trade.symbol, text)}
         result = evaluate(

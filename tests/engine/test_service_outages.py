@@ -17,6 +17,7 @@ from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import Phase
 from engine.runtime import mockoon
+from engine.runtime.broker_journal import JOURNAL_URL_ENV, JournalSink, restore
 from engine.runtime.ports import free_loopback_ports
 from engine.runtime.processes import ChildProcess
 from engine.temporal_connect import TemporalUnavailable, connect
@@ -43,18 +44,22 @@ async def reported_outage(harness: HarnessClient, workflow_id: str):
 
 
 class OwnMockoon:
-    """A Mockoon CLI process on a fixed port that the test can kill and start again."""
+    """A Mockoon CLI process on a fixed port that the test can kill and start again; like
+    the runtime's, it journals the broker's changes and gets them back when it starts."""
 
     def __init__(self, home) -> None:
         self.port = free_loopback_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.journal = JournalSink(home).start()
         argv, env = mockoon.mockoon_command(self.port, home)
+        env[JOURNAL_URL_ENV] = self.journal.url
         (home / "mockoon-home").mkdir(parents=True, exist_ok=True)
         self.child = ChildProcess("mockoon", argv, home / "mockoon.log", env=env, cwd=home)
 
     async def start(self) -> None:
         self.child.start()  # from the test's (long-lived) thread: see parent_death
         await until(lambda: mockoon.probe(self.url, 0.2), what=f"Mockoon on {self.url}")
+        restore(self.url, self.journal.path, self.journal.lock)
 
     def kill(self) -> None:
         self.child.kill()
@@ -68,6 +73,7 @@ async def own_mockoon(tmp_path):
     await server.start()
     yield server
     server.child.stop(grace=5)
+    server.journal.stop()
 
 
 @pytest.fixture

@@ -31,8 +31,9 @@ from engine.worker import build_worker
 
 HERE = Path(__file__).parent
 # The workflow version the recorded histories come from: v1 before any patch, v2 with
-# local tool reads and approval policies.
-VERSION = "v2"
+# local tool reads and approval policies, v3 with the reconciled book (the agent's own
+# broker account, reconciliation, fill deadlines, the day opening before prices move).
+VERSION = "v3"
 
 SCENARIOS = {
     # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
@@ -51,6 +52,13 @@ SCENARIOS = {
         symbols=["AAPL", "MSFT"], start_date="2004-01-02", max_ticks=20, seed=7,
         limits=RiskLimits(approval_notional=8_000.0),
         approval_policy=ApprovalPolicy.AUTO_APPROVE,
+    ),
+    # Orders that are not clean fills: a partial fill and an order the broker accepts but
+    # does not fill (armed before this scenario), each cancelled at its deadline, booked as
+    # what filled, and reconciled; a check every 5 ticks.
+    "unsettled_orders": AgentConfig(
+        symbols=["AAPL"], start_date="2004-01-02", max_ticks=15, fill_deadline_s=0.5,
+        reconcile_every=5, limits=RiskLimits(approval_notional=1e9),
     ),
     # The clock stops while the human decides: approve fewer shares, then reject.
     "waiting_human": AgentConfig(
@@ -96,6 +104,8 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
         harness = HarnessClient(client, settings)
         async with build_worker(client, settings):
             for name, config in SCENARIOS.items():
+                if name == "unsettled_orders":
+                    _arm(info.mockoon_url, "partial")
                 workflow_id = await harness.start_agent(
                     config, f"golden-{name}-{uuid.uuid4().hex[:6]}"
                 )
@@ -103,7 +113,10 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
                     await _human(harness, workflow_id)
                 elif name == "waiting_human":
                     await _human(harness, workflow_id, halve=True)
+                elif name == "unsettled_orders":
+                    await _arm_after_first_order(harness, workflow_id, info.mockoon_url)
                 await harness.result(workflow_id)
+                httpx.delete(f"{info.mockoon_url}/__harness/faults").raise_for_status()
                 run_id = await harness.first_run_id(workflow_id)
                 index = 0
                 while run_id:
@@ -114,6 +127,18 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
                     run_id = _next_run(history)
                     index += 1
     return written
+
+
+def _arm(mockoon_url: str, mode: str) -> None:
+    faults = {"mode": mode, "count": 1}
+    httpx.put(f"{mockoon_url}/__harness/faults", json=faults).raise_for_status()
+
+
+async def _arm_after_first_order(harness: HarnessClient, workflow_id: str, url: str) -> None:
+    """Once the partial fill is booked, the next order is accepted and never filled."""
+    while (await harness.state(workflow_id)).counters.orders_filled < 1:
+        await asyncio.sleep(0.05)
+    _arm(url, "accepted")
 
 
 def _next_run(history) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.runtime.lock import RuntimeAlreadyRunning
+from engine.runtime.pids import process_start_ticks
 from engine.runtime.state import read_runtime, runtime_file
 from engine.runtime.supervisor import Supervisor, ensure_runtime
 from tests.runtime.helpers import harness
@@ -55,3 +56,19 @@ def test_stale_runtime_json_is_replaced(tmp_path: Path) -> None:
         assert on_disk.temporal_address == info.temporal_address != "127.0.0.1:1"
     finally:
         supervisor.stop()
+
+
+def test_a_stale_runtime_json_whose_pid_was_reused_is_not_a_runtime(tmp_path: Path) -> None:
+    # The supervisor that wrote this died; the kernel gave its pid to another process (here:
+    # this test's own pid, which is alive but started at another time than the file says).
+    stale = {
+        "home": str(tmp_path), "temporal_address": "127.0.0.1:1", "namespace": "default",
+        "ui_url": None, "mockoon_url": "http://127.0.0.1:2", "supervisor_pid": os.getpid(),
+        "supervisor_start": process_start_ticks(os.getpid()) - 1,
+        "services": {"temporal": {"pid": _dead_pid(), "port": 1, "started_at": 0.0,
+                                  "restarts": 0, "status": "ready"}},
+        "started_at": 0.0,
+    }
+    runtime_file(tmp_path).write_text(json.dumps(stale))
+    assert read_runtime(tmp_path) is None
+    assert harness(tmp_path, "status").returncode == 2, "no runtime (2), not unhealthy (1)"

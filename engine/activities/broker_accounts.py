@@ -1,0 +1,77 @@
+"""Broker accounts: open the agent's own account, and read what the broker says it owns.
+
+One account per agent (Alpaca's broker API: `/v1/accounts`, trading under
+`/v1/trading/accounts/{id}`), opened with the agent's starting cash, so agents side by side
+never spend each other's money. `broker_snapshot` is reconciliation's view: cash, each
+position's quantity, and the agent's own orders (by client_order_id prefix, so an account
+shared with others, like a lone paper account, still shows only this agent's orders).
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from engine.activities.broker_http import SERVICE, BrokerHttp, account_prefix, message
+from engine.activities.http import check
+from engine.contracts import (
+    BrokerAccount,
+    BrokerOrder,
+    BrokerSnapshot,
+    OpenAccountRequest,
+    SnapshotRequest,
+)
+
+
+class BrokerAccounts(BrokerHttp):
+    @activity.defn(name="open_account")
+    async def open_account(self, request: OpenAccountRequest) -> BrokerAccount:
+        if not self._settings.broker_sub_accounts:
+            # A plain trading account (an Alpaca paper account): the agent trades in it.
+            account = check(SERVICE, await self._call("GET", "/v2/account")).json()
+            return BrokerAccount(account_id="", cash=float(account["cash"]), opened=False)
+        response = await self._call(
+            "POST", "/v1/accounts", json={"id": request.account_id, "cash": request.cash}
+        )
+        opened = response.status_code < 300
+        if response.status_code == 409:  # ours already: this is a retry or a re-attach
+            opened = False
+        elif not opened:
+            check(SERVICE, response)
+        trading = await self._call("GET", f"{account_prefix(request.account_id)}/account")
+        if trading.status_code == 404:
+            raise ApplicationError(
+                f"broker account {request.account_id} cannot be opened: {message(response)}",
+                type="ClientError", non_retryable=True,
+            )
+        cash = float(check(SERVICE, trading).json()["cash"])
+        return BrokerAccount(account_id=request.account_id, cash=cash, opened=opened)
+
+    @activity.defn(name="broker_snapshot")
+    async def broker_snapshot(self, request: SnapshotRequest) -> BrokerSnapshot:
+        prefix = account_prefix(request.account_id)
+        account = check(SERVICE, await self._call("GET", f"{prefix}/account")).json()
+        held = check(SERVICE, await self._call("GET", f"{prefix}/positions")).json()
+        listed = check(SERVICE, await self._call(
+            "GET", f"{prefix}/orders", params={"status": "all", "limit": 500,
+                                               "direction": "asc"})).json()
+        orders = [
+            BrokerOrder(
+                client_order_id=str(o["client_order_id"]),
+                broker_order_id=str(o.get("id", "")),
+                symbol=str(o["symbol"]),
+                side=str(o["side"]),
+                quantity=int(float(o.get("qty") or 0)),
+                filled_quantity=int(float(o.get("filled_qty") or 0)),
+                filled_price=float(o.get("filled_avg_price") or 0.0),
+                status=str(o.get("status")),
+            )
+            for o in listed
+            if str(o.get("client_order_id", "")).startswith(request.client_order_id_prefix)
+        ]
+        return BrokerSnapshot(
+            cash=round(float(account["cash"]), 2),
+            positions={str(p["symbol"]): int(float(p["qty"])) for p in held
+                       if int(float(p["qty"]))},
+            orders=orders,
+        )

@@ -1,0 +1,166 @@
+"""The mock broker's memory across restarts: a journal under $HARNESS_HOME, replayed on start.
+
+Mockoon keeps the broker's accounts, positions and orders in memory, so a restart (a crash
+the supervisor recovers from, or the next `harness up`) would forget them while every
+agent's book lives on in temporal.db. Mockoon cannot write files, but it can make HTTP
+callbacks: after each change it posts the changed account, its positions and the changed
+order (mockoon/scripts/broker_templates.py, JOURNAL_ENTRY) to the `JournalSink` this
+process runs on loopback, which appends one JSON line to `broker/journal.jsonl`.
+
+A freshly started Mockoon answers every broker route 503 until `restore()` folds the
+journal into one state (last writer wins per account, per account's positions, per order)
+and hands it to `PUT /__harness/state`; only then is the service ready. Nothing reaches
+the fresh broker before its memory is back, so an order is never placed into a blank one.
+
+Known gap: the callback leaves Mockoon a moment after its answer, so a SIGKILL in that
+moment loses the change; the agent's reconciliation then sees the difference and pauses.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+JOURNAL_FILE = Path("broker") / "journal.jsonl"
+JOURNAL_URL_ENV = "MOCKOON_HARNESS_JOURNAL_URL"  # Mockoon's getEnvVar adds the MOCKOON_ prefix
+MAX_ENTRY_BYTES = 1 << 20
+
+
+def journal_path(home: Path) -> Path:
+    return Path(home) / JOURNAL_FILE
+
+
+class JournalSink:
+    """A loopback HTTP endpoint appending Mockoon's journal callbacks to the journal file."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = journal_path(home)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(min(length, MAX_ENTRY_BYTES)) if length else b""
+                status = sink.append(body)
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:  # one line per order is noise
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="harness-broker-journal", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/journal"
+
+    def start(self) -> JournalSink:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def append(self, body: bytes) -> int:
+        """204 for an entry written (or an empty one: nothing changed), 400 for garbage."""
+        text = body.decode("utf-8", errors="replace").strip()
+        if not text:
+            return 204
+        try:
+            entry = json.loads(text)
+        except ValueError:
+            log.error("broker journal: not JSON, dropped: %.200s", text)
+            return 400
+        if not isinstance(entry, dict) or not isinstance(entry.get("seq"), int):
+            log.error("broker journal: no seq, dropped: %.200s", text)
+            return 400
+        line = json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n"
+        with self.lock, open(self.path, "a", encoding="utf-8") as out:
+            out.write(line)  # one write per line: a crash leaves at most a torn last line
+        return 204
+
+
+def read_entries(path: Path) -> list[dict]:
+    """The journal's entries in broker order (callbacks may arrive out of order)."""
+    entries = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    for number, line in enumerate(lines, 1):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            log.warning("broker journal %s: line %d is torn, skipped", path, number)
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("seq"), int):
+            entries.append(entry)
+    return sorted(entries, key=lambda e: e["seq"])
+
+
+def fold(base: dict, entries: list[dict]) -> dict:
+    """The broker state after `entries`, starting from a fresh broker's `base` state."""
+    state = {
+        "accounts": dict(base.get("accounts") or {}),
+        "positions": dict(base.get("positions") or {}),
+        "orders": {o["seq"]: o for o in base.get("orders") or []},
+        "seq": int(base.get("seq") or 0),
+    }
+    for entry in entries:
+        if entry.get("reset"):
+            state["accounts"], state["positions"], state["orders"] = {}, {}, {}
+        state["accounts"].update(entry.get("accounts") or {})
+        state["positions"].update(entry.get("positions") or {})
+        for order in entry.get("orders") or []:
+            state["orders"][int(order["seq"])] = order
+        state["seq"] = max(state["seq"], entry["seq"])
+    orders = [state["orders"][seq] for seq in sorted(state["orders"])]
+    # Order ids come from the list position (seq - 1): a lost entry must not shift the rest.
+    if [o["seq"] for o in orders] != list(range(1, len(orders) + 1)):
+        log.error("broker journal has gaps in the order sequence; restoring what it holds")
+    return {**state, "orders": orders}
+
+
+def compact(path: Path, state: dict) -> None:
+    """Replace the journal by one snapshot entry (atomically), so replays stay short."""
+    entry = {"seq": state["seq"], "reset": True, "accounts": state["accounts"],
+             "positions": state["positions"], "orders": state["orders"]}
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def restore(base_url: str, path: Path, lock: threading.Lock | None = None,
+            timeout: float = 5.0) -> bool:
+    """Give a freshly started broker its memory back; True once it is open for business."""
+    with httpx.Client(base_url=base_url, timeout=timeout) as http:
+        fresh = http.get("/__harness/state")
+        fresh.raise_for_status()
+        base = fresh.json()
+        if base.get("open"):
+            return True  # already restored (or reset by a test)
+        with lock or threading.Lock():
+            state = fold(base, read_entries(path))
+            if path.exists():
+                compact(path, state)
+        answer = http.put("/__harness/state", json=state)
+        answer.raise_for_status()
+    log.info("broker restored: %d accounts, %d orders (journal seq %d)",
+             len(state["accounts"]), len(state["orders"]), state["seq"])
+    return True
