@@ -238,9 +238,11 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place fir
 
     @workflow.update
     def pause(self) -> Phase:
+        # The phase turns PAUSED when the loop parks, not here: a tick already under way
+        # finishes first (and may still open or supersede an approval), and a reader of
+        # `state` must not take "paused" for "nothing moves any more".
         self._memory.paused = True
-        self._phase = Phase.PAUSED
-        return self._phase
+        return Phase.PAUSED
 
     @workflow.update
     def resume(self) -> Phase:
