@@ -84,10 +84,11 @@ async def test_wait_policy_stops_the_clock_until_the_human_answers(harness, brok
     assert placed == sorted(f"{workflow_id}-{t}" for t in (answered[0], answered[2]))
     # In the history, no tick's market read happens between an approval opening and its
     # answer: the last read before each answer is the read of the tick that proposed it.
-    events = (await harness.history(workflow_id)).events
-    reads = [e.event_id for e in events if _is_market_read(e)]
+    # Positions in all runs' events in order (event ids restart at each continue-as-new).
+    events = [e for h in await harness.run_histories(workflow_id) for e in h.events]
+    reads = [i for i, e in enumerate(events) if _is_market_read(e)]
     answers = [
-        e.event_id for e in events
+        i for i, e in enumerate(events)
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
         and e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
         == "review_trade"

@@ -34,18 +34,19 @@ def _id(name: str) -> str:
 
 
 async def place_order_attempts(harness: HarnessClient, workflow_id: str) -> list:
-    """ActivityTaskStarted attributes of every place_order, in order (attempt, last_failure)."""
-    history = await harness.history(workflow_id)
-    place_orders, started = set(), []
-    for event in history.events:
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            attrs = event.activity_task_scheduled_event_attributes
-            if attrs.activity_type.name == "place_order":
-                place_orders.add(event.event_id)
-        elif event.HasField("activity_task_started_event_attributes"):
-            attrs = event.activity_task_started_event_attributes
-            if attrs.scheduled_event_id in place_orders:
-                started.append(attrs)
+    """ActivityTaskStarted attributes of every place_order of every run, in order."""
+    started = []
+    for history in await harness.run_histories(workflow_id):
+        place_orders = set()  # event ids start again at 1 in each run
+        for event in history.events:
+            if event.HasField("activity_task_scheduled_event_attributes"):
+                attrs = event.activity_task_scheduled_event_attributes
+                if attrs.activity_type.name == "place_order":
+                    place_orders.add(event.event_id)
+            elif event.HasField("activity_task_started_event_attributes"):
+                attrs = event.activity_task_started_event_attributes
+                if attrs.scheduled_event_id in place_orders:
+                    started.append(attrs)
     return started
 
 

@@ -110,8 +110,8 @@ async def test_market_data_outage_pauses_the_agent_and_it_resumes_on_restart(
     summary = await asyncio.wait_for(harness.result(workflow_id), timeout=90)
     assert summary.phase == Phase.FINISHED and summary.ticks == 25
     assert (await harness.state(workflow_id)).outage == ""
-    history = await harness.history(workflow_id)
-    failed = [e for e in history.events
+    failed = [e for history in await harness.run_histories(workflow_id)
+              for e in history.events
               if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
     assert failed == [], "a workflow task failed during the outage"
 
