@@ -37,7 +37,9 @@ def harness_up(tmp_path: Path):
 def test_up_then_sigint_leaves_no_child_alive(harness_up, tmp_path: Path) -> None:
     process, info = harness_up
     pids = [rec["pid"] for rec in info.services.values()]
-    assert len(pids) == 3 and all(pid_alive(p) for p in pids)
+    # server, Mockoon, the worker and its hot standby (`harness up` runs one by default)
+    assert len(pids) == 4 and info.workers() == ["worker-1", "worker-2"]
+    assert all(pid_alive(p) for p in pids)
     assert info.supervisor_pid == process.pid
     assert info.ui_url and httpx.get(info.ui_url, timeout=10).status_code == 200
 
