@@ -34,17 +34,17 @@ def _id(name: str) -> str:
 
 
 async def place_order_attempts(harness: HarnessClient, workflow_id: str) -> list:
-    """ActivityTaskStarted attributes of every place_order, in order (attempt, last_failure)."""
-    history = await harness.history(workflow_id)
+    """ActivityTaskStarted attributes of every place_order, in order (attempt, last_failure),
+    over every run of the agent (it continues as new every 25 ticks)."""
     place_orders, started = set(), []
-    for event in history.events:
+    async for run_id, event in harness.stream_history(workflow_id):
         if event.HasField("activity_task_scheduled_event_attributes"):
             attrs = event.activity_task_scheduled_event_attributes
             if attrs.activity_type.name == "place_order":
-                place_orders.add(event.event_id)
+                place_orders.add((run_id, event.event_id))
         elif event.HasField("activity_task_started_event_attributes"):
             attrs = event.activity_task_started_event_attributes
-            if attrs.scheduled_event_id in place_orders:
+            if (run_id, attrs.scheduled_event_id) in place_orders:
                 started.append(attrs)
     return started
 
