@@ -56,3 +56,22 @@ def test_the_old_order_kept_for_old_histories_never_fires():
     tick(memory, "d2", 60.0, day_opens_first=False)
     assert memory.day.start_equity == 92_000.0, "the day opened after the fall"
     assert mem.check(memory, intent(quantity=10)).verdict == Verdict.ALLOW
+
+
+async def test_the_workflow_trips_the_daily_loss_limit_in_a_falling_market(harness, broker):
+    """Autumn 2008 through the real workflow: on a day the book falls more than 1%, the
+    agent's buys are blocked by the daily loss limit (before the fix, never)."""
+    import uuid
+
+    from engine.models import RiskLimits
+
+    config = AgentConfig(symbols=["AAPL", "MSFT"], start_date="2008-10-01", max_ticks=60,
+                         limits=RiskLimits(approval_notional=1e9, daily_loss_limit_pct=0.01))
+    workflow_id = await harness.start_agent(config, f"test-dayloss-{uuid.uuid4().hex[:6]}")
+    await harness.result(workflow_id)
+    page = await harness.decisions(workflow_id, limit=500)
+    tripped = [d for d in page.decisions
+               if any("daily loss limit" in r for r in d.check.reasons)]
+    assert tripped, "no buy met the daily loss limit in a falling market"
+    assert all(d.check.verdict == Verdict.BLOCK and d.intent.side == Side.BUY for d in tripped)
+    assert all(d.order is None for d in tripped)
