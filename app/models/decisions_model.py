@@ -29,7 +29,7 @@ def intent_text(d) -> str:
 
 def verdict_text(d) -> str:
     reasons = "; ".join(d.check.reasons)
-    text = d.check.verdict.value.replace("_", " ")
+    text = d.check.verdict.value.replace("_", " ").lower()
     return f"{text}: {reasons}" if reasons else text
 
 
@@ -104,7 +104,7 @@ class DecisionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return d.intent.rationale if column == 2 else verdict_text(d)
         if role == Qt.ItemDataRole.ForegroundRole and column == 3:
-            return VERDICT_COLOURS.get(d.check.verdict.value)
+            return VERDICT_COLOURS.get(d.check.verdict.value.lower())
         if role == TICK_ROLE:
             return d.tick
         return None
