@@ -59,6 +59,7 @@ def uses_xcb(env: Mapping[str, str], platform: str = sys.platform) -> bool:
     return bool(env.get("DISPLAY")) and not env.get("WAYLAND_DISPLAY")
 
 
-def missing_xcb_packages(loadable: Callable[[str], bool] = _loadable) -> list[str]:
+def missing_xcb_packages(loadable: Callable[[str], bool] | None = None) -> list[str]:
     """Debian packages to install for the xcb plugin to load (empty: all present)."""
+    loadable = loadable or _loadable
     return [package for soname, package in XCB_LIBRARIES.items() if not loadable(soname)]
