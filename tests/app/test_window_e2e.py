@@ -1,0 +1,93 @@
+"""End to end: the window against the real runtime it starts itself (dev server, Mockoon,
+worker), on a qasync loop. Ticks run, an approval dialog appears and is approved, the
+order shows in the portfolio, Simulate crash kills the worker, the agent resumes, the
+broker holds no client_order_id twice, and closing leaves no child process behind."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+
+import httpx
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.controller import Controller
+from app.defaults import window_agent
+from app.main_window import MainWindow
+from tests.runtime.helpers import all_dead
+
+# Slow enough that no newer intent supersedes the dialog before the click lands, until
+# the `wait` approval policy (the clock stops while a human decides) is in the config.
+TICK_S = 2.0
+
+
+async def until(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
+    config = window_agent().model_copy(update={"tick_interval_s": TICK_S})
+    controller = Controller(tmp_path / "home", agent_config=config)
+    window = MainWindow(controller, settings=qsettings)
+    window.show()
+    answers: dict[str, str] = {}
+    controller.review_answered.connect(lambda trade, text: answers.__setitem__(trade, text))
+    banners: list[str] = []
+    controller.notice.connect(lambda _level, text: banners.append(text))
+
+    async def scenario() -> None:
+        controller.start()
+        dialog = await until(lambda: window.desk.dialog, 150, "an approval dialog")
+        trade = dialog.pending.trade_id
+        symbol = dialog.pending.intent.symbol
+        QTest.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
+        answer = await until(lambda: answers.get(trade), 30, "the review's answer")
+        assert "filled" in answer, answer
+        order_id = answer.split("client_order_id ")[1].rstrip(")")
+        positions = window.portfolio.positions
+        await until(lambda: any(positions.index(r, 0).data() == symbol
+                                for r in range(positions.rowCount())), 10, "the position")
+        row = window.decisions.row_of_tick(dialog.pending.tick)
+        await until(lambda: window.decisions.index(row, 6).data() == order_id, 10,
+                    "the order id in the decisions table")
+
+        killed_at = controller.state.tick
+        window.actions["crash"].trigger()
+        await until(lambda: any("resumed at tick" in b for b in banners), 90, "the recovery")
+        await until(lambda: controller.state.tick >= killed_at + 2, 60, "ticks after it")
+        assert controller.info.services["worker-1"]["restarts"] >= 1
+        assert window.chart.markers["crash"].count() == 1, "the kill is on the chart"
+        notes = [n.detail for g in controller.history.tree.runs[-1].children
+                 for n in g.children if n.kind == "event" and n.record.raw is None]
+        assert any("worker killed" in n for n in notes) and any("resumed at" in n for n in notes)
+
+        orders = httpx.get(controller.info.mockoon_url + "/v2/orders", timeout=10).json()
+        ids = Counter(o["client_order_id"] for o in orders)
+        assert order_id in ids
+        assert [i for i, n in ids.items() if n > 1] == [], "an order placed twice"
+
+        services = dict(controller.info.services)
+        window.close()
+        await controller.shutdown()
+        all_dead([s["pid"] for s in services.values() if s.get("pid")])
+
+    qapp.setQuitOnLastWindowClosed(False)  # as app/main.py does: closing is ours to handle
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        if controller.supervisor is not None:
+            controller.supervisor.stop()  # a failed assertion must not leak the runtime
+        loop.close()  # joins its executor threads
+        asyncio.set_event_loop(None)
