@@ -157,9 +157,13 @@ class Controller(ControllerSignals):
         run_id = await self.client.current_run_id(workflow_id)
         while True:
             try:
+                received = 0
                 async for run, event in self.client.stream_history_json(workflow_id, run_id):
                     run_id = run
                     self.pump.push(run, event)
+                    received += 1
+                    if received % 100 == 0:
+                        await asyncio.sleep(0)  # a 1,000-event page must not hold the loop
                     if self._crash is not None:
                         self._watch_recovery(event_name(event.get("eventType", "")),
                                              epoch_of(event.get("eventTime", "")))
@@ -196,7 +200,7 @@ class Controller(ControllerSignals):
     def _mark_crash(self, what: str) -> None:
         tick = self.state.tick if self.state is not None else 0
         self._crash = CrashWatch(time.time(), tick)
-        self.pump._flush()  # the mark goes after every event received before the kill
+        self.pump.drain()  # the mark goes after every event received before the kill
         self.history.tree.annotate(f"{what} at tick {tick}")
         self.crash_marked.emit(tick)
         self.notice.emit("error", f"Worker killed at tick {tick}: waiting for a worker to "

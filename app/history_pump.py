@@ -40,6 +40,11 @@ class HistoryPump(QObject):
     def clear(self) -> None:
         self._buffer.clear()
 
+    def drain(self) -> None:
+        """Apply everything buffered now (before a note that must come after it)."""
+        self.model.tree.add_batch(self._buffer)
+        self._buffer = []
+
     def _flush(self) -> None:
         batch, self._buffer = self._buffer[:SLICE], self._buffer[SLICE:]
         self.model.tree.add_batch(batch)

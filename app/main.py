@@ -51,10 +51,27 @@ def build_window(home=None):
     return app, controller, window
 
 
+def _report_first_paint(window) -> None:
+    """Log the first paint once (bench/ui.py's window_shown_s waits for this line)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                window.removeEventFilter(self)
+                logging.getLogger(__name__).info("window painted %.2f s after launch",
+                                                 time.perf_counter() - LAUNCHED_AT)
+            return False
+
+    window._first_paint = FirstPaint(window)
+    window.installEventFilter(window._first_paint)
+
+
 def run_window(home=None, verbose: bool = False) -> int:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app, controller, window = build_window(home)
+    _report_first_paint(window)
     logging.getLogger(__name__).info("window shown %.2f s after launch",
                                      time.perf_counter() - LAUNCHED_AT)
     import qasync

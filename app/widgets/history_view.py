@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -93,7 +93,9 @@ class HistoryView(QWidget):
         self.proxy.rowsAboutToBeInserted.connect(self._note_position)
         self.proxy.rowsInserted.connect(self._follow_tail)
         self._at_bottom = True
-        self._auto_expanded: QModelIndex | None = None
+        self._follow_pending = False
+        self._newest_tick: QPersistentModelIndex | None = None
+        self._auto_expanded: QPersistentModelIndex | None = None
 
     # ---------------------------------------------------------------- filters
 
@@ -111,20 +113,34 @@ class HistoryView(QWidget):
     # ---------------------------------------------------------------- following
 
     def _note_position(self, *_args) -> None:
+        if self._follow_pending:
+            return  # already decided for this turn
         bar = self.tree.verticalScrollBar()
         self._at_bottom = bar.value() >= bar.maximum() - 2
 
     def _follow_tail(self, parent: QModelIndex, first: int, last: int) -> None:
+        # Scrolling lays the whole tree out: once per event-loop turn, never per insert
+        # (per insert, loading 20,000 events took 4 s instead of 0.3 s).
         node = HistoryModel.node(self.proxy.mapToSource(parent)) if parent.isValid() else None
-        if node is None:  # a new run
-            self.tree.expand(self.proxy.index(last, 0, parent))
-        elif node.kind == "run" and self.follow.isChecked():
-            index = self.proxy.index(last, 0, parent)
+        if node is None:
+            self.tree.expand(self.proxy.index(last, 0, parent))  # a new run
+        elif node.kind == "run":
+            self._newest_tick = QPersistentModelIndex(self.proxy.index(last, 0, parent))
+        if not self._follow_pending:
+            self._follow_pending = True
+            QTimer.singleShot(0, self._catch_up)
+
+    def _catch_up(self) -> None:
+        self._follow_pending = False
+        if not self.follow.isChecked():
+            return
+        newest = self._newest_tick
+        if newest is not None and newest.isValid() and newest != self._auto_expanded:
             if self._auto_expanded is not None and self._auto_expanded.isValid():
-                self.tree.collapse(self._auto_expanded)
-            self.tree.expand(index)
-            self._auto_expanded = index
-        if self.follow.isChecked() and self._at_bottom:
+                self.tree.collapse(QModelIndex(self._auto_expanded))
+            self.tree.expand(QModelIndex(newest))
+            self._auto_expanded = newest
+        if self._at_bottom:
             self.tree.scrollToBottom()
 
     def select_tick(self, tick: int) -> bool:

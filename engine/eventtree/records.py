@@ -69,6 +69,7 @@ class RunContext:
     attempts: dict[int, int] = field(default_factory=dict)
     updates: dict[str, str] = field(default_factory=dict)  # update id -> update name
     start_tick: int = 0
+    ticks: int = 0  # ticks opened so far in this run
 
 
 def summarize(event: dict, ctx: RunContext) -> EventRecord:

@@ -150,8 +150,8 @@ class EventTree:
             node = Node("tick", "run start" if row == 0 else "(before first tick)", run, row,
                         run_id=run.run_id)
         else:
-            ticks = sum(1 for g in run.children if g.tick is not None)
-            tick = ctx.start_tick + ticks + 1
+            ctx.ticks += 1
+            tick = ctx.start_tick + ctx.ticks
             node = Node("tick", f"tick {tick}", run, row, tick=tick, run_id=run.run_id)
             node.detail = date
             self._ticks[tick] = node
