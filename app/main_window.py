@@ -53,9 +53,12 @@ class MainWindow(QMainWindow):
         model = history_model if history_model is not None else getattr(
             controller, "history", None)
         self.history = HistoryView(model)
-        self._dock("Portfolio", self.portfolio, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Pending work", self.pending, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Event history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        left = self._dock("Portfolio", self.portfolio, Qt.DockWidgetArea.LeftDockWidgetArea)
+        pending = self._dock("Pending work", self.pending, Qt.DockWidgetArea.LeftDockWidgetArea)
+        right = self._dock("Event history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        # First-run proportions; afterwards the user's layout is restored (QSettings).
+        self.resizeDocks([left, right], [400, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([left, pending], [560, 200], Qt.Orientation.Vertical)
         self.status = HarnessStatusBar()
         self.setStatusBar(self.status)
         self.desk = ApprovalDesk(controller, self, self.decisions.decision, tray)

@@ -4,7 +4,9 @@
   `$HARNESS_HOME/run/crash-next-<activity type>`; every worker checks for it at the
   start of each activity (one stat, a few microseconds) and SIGKILLs its own process
   when it finds it, after deleting it (so the restarted worker does not crash again).
-  SIGKILL, not an exception: the point is a process that vanishes mid-work.
+  SIGKILL, not an exception: the point is a process that vanishes mid-work. The hook
+  lives in engine/chaos_hook.py, so this module (used by the window) stays free of
+  temporalio, whose import costs the window 0.6 s.
 - CrashWatch: given the kill time and tick, it reads history events as they stream
   and says when, and how fast, the agent resumed.
 """
@@ -12,17 +14,9 @@
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
-from temporalio import activity
-from temporalio.worker import (
-    ActivityInboundInterceptor,
-    ExecuteActivityInput,
-    Interceptor,
-)
-
-from engine.runtime.home import HOME_ENV, run_dir
+from engine.runtime.home import run_dir
 
 MODEL_ACTIVITY = "invoke_model_activity"
 ORDER_ACTIVITY = "place_order"
@@ -40,37 +34,6 @@ def arm_crash(home: Path, activity_type: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(str(os.getpid()))
     return path
-
-
-class _CrashOnMarker(ActivityInboundInterceptor):
-    def __init__(self, next_: ActivityInboundInterceptor, home: Path) -> None:
-        super().__init__(next_)
-        self._home = home
-
-    async def execute_activity(self, input: ExecuteActivityInput):
-        marker = marker_path(self._home, activity.info().activity_type)
-        if marker.exists():
-            try:
-                marker.unlink()
-            except FileNotFoundError:
-                pass  # another worker took this crash
-            else:
-                os.kill(os.getpid(), signal.SIGKILL)
-        return await super().execute_activity(input)
-
-
-class CrashHook(Interceptor):
-    def __init__(self, home: Path) -> None:
-        self._home = home
-
-    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _CrashOnMarker(next, self._home)
-
-
-def worker_interceptors() -> list[Interceptor]:
-    """The crash hook for a worker of a harness home (none outside one)."""
-    home = os.environ.get(HOME_ENV)
-    return [CrashHook(Path(home))] if home else []
 
 
 class CrashWatch:

@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 from engine.activities.broker import BrokerActivities
 from engine.activities.market import MarketActivities
 from engine.agent.providers import HarnessModelProvider
-from engine.chaos import worker_interceptors
+from engine.chaos_hook import worker_interceptors
 from engine.config import Settings, load_settings
 from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin

@@ -8,7 +8,7 @@ from app.format import money, pct, pnl_colour, ratio_pct, signed_money
 
 ROOT = QModelIndex()  # the invisible root, as a default argument
 
-COLUMNS = ("Symbol", "Qty", "Avg cost", "Last", "Market value", "Unrealised $", "Unrealised %")
+COLUMNS = ("Symbol", "Qty", "Avg cost", "Last", "Value", "Unreal. $", "Unreal. %")
 
 
 class PositionsModel(QAbstractTableModel):

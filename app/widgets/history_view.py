@@ -61,9 +61,10 @@ class HistoryView(QWidget):
         self.tree.setUniformRowHeights(True)  # constant-time layout: tens of thousands of rows
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
-        header.resizeSection(0, 230)
-        header.resizeSection(1, 330)
-        header.resizeSection(2, 95)
+        header.resizeSection(0, 200)
+        header.resizeSection(1, 230)
+        header.resizeSection(2, 88)
+        header.resizeSection(3, 40)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.detail = QPlainTextEdit(readOnly=True)
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))

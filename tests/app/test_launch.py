@@ -100,3 +100,15 @@ def test_the_window_starts_the_runtime_and_closing_it_leaves_no_child(tmp_path):
     assert process.returncode == 0, "\n".join(out.lines)
     all_dead([s["pid"] for s in services.values()] + [worker])
     assert not runtime_file(tmp_path).exists()
+
+
+def test_the_window_modules_do_not_load_temporalio():
+    """The window paints before the 2 s of temporalio + Agents SDK imports: they happen
+    in the controller's background thread, never when the window's modules load."""
+    code = ("import sys, app.main, app.controller, app.main_window, app.menus; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('temporalio', 'agents', 'openai')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, env=env_without(QT_QPA_PLATFORM="offscreen"), timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
