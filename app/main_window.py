@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         pending = self._dock("Pending work", self.pending, Qt.DockWidgetArea.LeftDockWidgetArea)
         right = self._dock("Event history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         # First-run proportions; afterwards the user's layout is restored (QSettings).
-        self.resizeDocks([left, right], [400, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([left, right], [440, 560], Qt.Orientation.Horizontal)
         self.resizeDocks([left, pending], [560, 200], Qt.Orientation.Vertical)
         self.status = HarnessStatusBar()
         self.setStatusBar(self.status)

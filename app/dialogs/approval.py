@@ -98,8 +98,10 @@ class ApprovalDialog(QDialog):
         self._tick()
 
     def _quantity_changed(self, value: int) -> None:
-        self.approve_smaller.setText(f"Approve {value:,} only")
-        self.approve_smaller.setEnabled(value < self.requested)
+        smaller = value < self.requested
+        self.approve_smaller.setText(f"Approve {value:,} only" if smaller else "Approve fewer")
+        self.approve_smaller.setToolTip("" if smaller else "Lower the quantity above first")
+        self.approve_smaller.setEnabled(smaller)
 
     def _tick(self) -> None:
         left = self.pending.expires_at - time.time()

@@ -20,7 +20,7 @@ class DecisionsView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(False)
         header = self.horizontalHeader()
-        for column, width in enumerate((46, 84, 170, 250, 110, 150)):
+        for column, width in enumerate((44, 82, 160, 150, 100, 150)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

@@ -60,8 +60,9 @@ class HistoryView(QWidget):
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)  # constant-time layout: tens of thousands of rows
         self.tree.setAlternatingRowColors(True)
+        self.tree.setIndentation(12)  # three levels deep: keep the event names readable
         header = self.tree.header()
-        header.resizeSection(0, 200)
+        header.resizeSection(0, 215)
         header.resizeSection(1, 230)
         header.resizeSection(2, 88)
         header.resizeSection(3, 40)
