@@ -230,11 +230,10 @@ class Controller(ControllerSignals):
         self._spawn(self._review(trade_id, approve, quantity, reason), "review")
 
     async def _review(self, trade_id, approve, quantity, reason) -> None:
-        extra = {"quantity": quantity} if quantity is not None else {}
         try:
             result = await self.client.review(self.workflow_id, trade_id, approve=approve,
-                                              reason=reason, **extra)
-        except (self._rejected, TypeError) as exc:
+                                              reason=reason, quantity=quantity)
+        except self._rejected as exc:
             self.review_refused.emit(trade_id, str(exc))
             return
         self.review_answered.emit(trade_id, describe_review(result))

@@ -1,17 +1,16 @@
-"""The agent the window starts when the store has none: the embedded defaults, with an
-approval policy that gives a human time (the market clock waits while they decide)."""
+"""The agent the window starts when the store has none: the embedded defaults, with the
+`wait` approval policy: the market clock stops while a human reads the dialog, so a
+newer intent can never supersede it a second after it opened."""
 
 from __future__ import annotations
 
 from engine.cli.feed import default_agent
-from engine.contracts import AgentConfig
+from engine.contracts import AgentConfig, ApprovalPolicy
 
 
 def window_policy() -> dict:
     """The approval policy of every agent the window starts."""
-    if "approval_policy" in AgentConfig.model_fields:  # lands with the lean-tick change
-        return {"approval_policy": "wait"}
-    return {}
+    return {"approval_policy": ApprovalPolicy.WAIT}
 
 
 def window_agent(settings=None) -> AgentConfig:

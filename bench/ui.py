@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-GOLDEN = REPO / "tests" / "histories" / "tick_loop.run0.json"
+GOLDEN = REPO / "tests" / "histories" / "v2" / "tick_loop.run0.json"
 
 
 def window_shown_s() -> float:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from app.models.history_model import HistoryModel
 from app.widgets.history_view import HistoryView
 
-GOLDEN = Path(__file__).parents[1] / "histories" / "tick_loop.run0.json"
+GOLDEN = Path(__file__).parents[1] / "histories" / "v2" / "tick_loop.run0.json"
 
 
 def make_view(qtbot) -> tuple[HistoryView, HistoryModel, list[dict]]:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from app.main_window import MainWindow
 from tests.app.conftest import decision, state
 
-GOLDEN = Path(__file__).parents[1] / "histories" / "tick_loop.run0.json"
+GOLDEN = Path(__file__).parents[1] / "histories" / "v2" / "tick_loop.run0.json"
 
 
 def make_window(controller, qsettings, qtbot) -> MainWindow:

@@ -11,7 +11,7 @@ from app.models.history_model import HistoryModel
 from app.models.positions_model import PositionsModel
 from tests.app.conftest import decision, state
 
-GOLDEN = Path(__file__).parents[1] / "histories" / "tick_loop.run0.json"
+GOLDEN = Path(__file__).parents[1] / "histories" / "v2" / "tick_loop.run0.json"
 
 
 def golden_events() -> list[dict]:

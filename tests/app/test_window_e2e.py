@@ -19,9 +19,9 @@ from app.defaults import window_agent
 from app.main_window import MainWindow
 from tests.runtime.helpers import all_dead
 
-# Slow enough that no newer intent supersedes the dialog before the click lands, until
-# the `wait` approval policy (the clock stops while a human decides) is in the config.
-TICK_S = 2.0
+# The window's agents use the `wait` approval policy: the clock stops while the dialog is
+# open, so a fast tick cannot supersede it.
+TICK_S = 0.3
 
 
 async def until(predicate, timeout: float, what: str):
@@ -64,7 +64,15 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
         killed_at = controller.state.tick
         window.actions["crash"].trigger()
         await until(lambda: any("resumed at tick" in b for b in banners), 90, "the recovery")
-        await until(lambda: controller.state.tick >= killed_at + 2, 60, "ticks after it")
+
+        def ticked_on() -> bool:
+            # The clock stops at each new approval (the `wait` policy): reject to go on.
+            dialog = window.desk.dialog
+            if dialog is not None and dialog.reject_button.isEnabled():
+                QTest.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
+            return controller.state.tick >= killed_at + 2
+
+        await until(ticked_on, 60, "ticks after it")
         assert controller.info.services["worker-1"]["restarts"] >= 1
         assert window.chart.markers["crash"].count() == 1, "the kill is on the chart"
         notes = [n.detail for g in controller.history.tree.runs[-1].children

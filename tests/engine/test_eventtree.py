@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.eventtree import EventTree
 from engine.eventtree.payloads import decode_all
 
-GOLDEN = Path(__file__).parents[1] / "histories" / "tick_loop.run0.json"
+GOLDEN = Path(__file__).parents[1] / "histories" / "v2" / "tick_loop.run0.json"
 
 
 def golden_events() -> list[dict]:
@@ -74,22 +74,25 @@ def test_activities_carry_name_attempt_duration_and_the_order_id():
 
 
 def test_a_failure_colours_its_tick_and_run_and_a_retry_is_marked():
-    events = golden_events()[:12]
-    failed = copy.deepcopy(events[8])  # an ActivityTaskCompleted, turned into a failure
+    events = golden_events()
+    first = next(i for i, e in enumerate(events) if e["eventType"].endswith("TASK_COMPLETED")
+                 and "activityTaskCompletedEventAttributes" in e)
+    events = events[:first]  # up to the first activity's completion, which becomes a failure
+    failed = copy.deepcopy(golden_events()[first])
     failed["eventType"] = "EVENT_TYPE_ACTIVITY_TASK_FAILED"
     attrs = failed.pop("activityTaskCompletedEventAttributes")
     attrs["failure"] = {"message": "broker said 503"}
     failed["activityTaskFailedEventAttributes"] = attrs
-    failed["eventId"] = "9"
-    retry = copy.deepcopy(events[7])
-    retry["eventId"] = "10"
+    retry = copy.deepcopy(next(e for e in events if e["eventType"].endswith("TASK_STARTED")
+                               and "activityTaskStartedEventAttributes" in e))
+    retry["eventId"] = str(first + 2)
     retry["activityTaskStartedEventAttributes"]["attempt"] = 2
     tree = EventTree()
-    tree.add_batch([("r", e) for e in events[:8] + [failed, retry]])
+    tree.add_batch([("r", e) for e in events + [failed, retry]])
     tick = tree.find_tick(1)
     assert tick.status == "failed" and tree.runs[0].status == "failed"
     statuses = {n.record.event_id: n.status for n in tick.children}
-    assert statuses[9] == "failed" and statuses[10] == "retry"
+    assert statuses[first + 1] == "failed" and statuses[first + 2] == "retry"
     assert "broker said 503" in tick.children[-2].detail
 
 
