@@ -379,6 +379,7 @@ class AgentStateView(Payload):
     account_id: str = ""
     reconciliations: list[ReconcileNote] = Field(default_factory=list)
     starting_cash: float = Field(default=0.0, description="For returns in percent; 0 = unknown")
+    approval_policy: str = Field(default="", description="Who decides approvals (the config's)")
 
 
 class DecisionPageRequest(Payload):

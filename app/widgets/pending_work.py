@@ -27,6 +27,7 @@ class PendingWorkList(QListWidget):
         self._activities: list[dict] = []
         self._approvals: list = []
         self._outage = ""
+        self._clock_waits = False
         self.setWordWrap(True)
 
     def show_activities(self, activities: list) -> None:
@@ -34,8 +35,11 @@ class PendingWorkList(QListWidget):
         self._render()
 
     def show_state(self, state) -> None:
-        if (state.pending, state.outage) != (self._approvals, self._outage):
+        waits = getattr(state, "approval_policy", "") == "wait"
+        if (state.pending, state.outage, waits) != (self._approvals, self._outage,
+                                                    self._clock_waits):
             self._approvals, self._outage = list(state.pending), state.outage
+            self._clock_waits = waits
             self._render()
 
     def _render(self) -> None:
@@ -46,6 +50,8 @@ class PendingWorkList(QListWidget):
             lines.append(f"approval {a.trade_id}: {a.intent.side.value} {a.intent.quantity:,} "
                          f"{a.intent.symbol} ({money(a.check.notional)}), waiting for you, "
                          f"expires in {left // 60}:{left % 60:02d}")
+        if self._approvals and self._clock_waits:
+            lines.append("market clock stopped until you decide (approval policy: wait)")
         if self._outage:
             lines.append(f"waiting on a service: {self._outage}")
         self.clear()

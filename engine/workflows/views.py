@@ -105,6 +105,7 @@ def state_view(
         account_id=memory.account_id,
         reconciliations=memory.reconciliations[-LAST_RECONCILIATIONS:],
         starting_cash=config.starting_cash,
+        approval_policy=config.approval_policy.value,
     )
 
 

@@ -106,3 +106,20 @@ def test_geometry_and_layout_are_persisted(controller, qsettings, qtbot):
     again = make_window(controller, qsettings, qtbot)
     # restoreGeometry fits the width to the small offscreen screen; the height is as left.
     assert again.height() == 520
+
+
+def test_pending_work_says_the_clock_waits_for_the_human(controller, qsettings, qtbot):
+    from tests.app.conftest import pending
+
+    window = make_window(controller, qsettings, qtbot)
+    controller.pending_work_changed.emit([{"activity": "invoke_model_activity",
+                                           "state": "SCHEDULED", "attempt": 3,
+                                           "last_heartbeat": None,
+                                           "last_failure": "model endpoint timed out",
+                                           "next_attempt": None}])
+    controller.state_changed.emit(state(pending=[pending()], approval_policy="wait"))
+    lines = [window.pending.item(i).text() for i in range(window.pending.count())]
+    assert lines[0] == ("invoke_model_activity: scheduled, attempt 3, last failure: model "
+                        "endpoint timed out")
+    assert lines[1].startswith("approval t4-AAPL: buy 500 AAPL ($10,000.00), waiting for you")
+    assert lines[2].startswith("market clock stopped")

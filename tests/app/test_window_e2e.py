@@ -84,6 +84,12 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
         assert order_id in ids
         assert [i for i, n in ids.items() if n > 1] == [], "an order placed twice"
 
+        done: list[str] = []
+        controller.request_done.connect(lambda action, text: done.append(f"{action}: {text}"))
+        window.actions["replay"].trigger()  # View ▸ Verify replay, on the history just made
+        await until(lambda: any(d.startswith("verify_replay") for d in done), 60, "replay")
+        assert "replay OK" in done[-1]
+
         services = dict(controller.info.services)
         window.close()
         await controller.shutdown()
