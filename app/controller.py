@@ -174,6 +174,27 @@ class Controller(ControllerSignals):
                 self.notice.emit("warn", f"history stream interrupted: {exc}; reconnecting")
                 await asyncio.sleep(1.0)
 
+    def load_earlier_run(self) -> None:
+        """The run before the oldest one shown (a long-lived agent opens at its latest)."""
+        run_id = self.history.tree.previous_run_id()
+        if run_id is None:
+            self.request_failed.emit("earlier_run", "the oldest run shown is the agent's first")
+            return
+
+        async def load():
+            self.pump.drain()
+            self.history.tree.prepend_run(run_id)
+            count = 0
+            async for run, event in self.client.stream_history_json(
+                    self.workflow_id, run_id, follow_runs=False):
+                self.pump.push(run, event)
+                count += 1
+                if count % 100 == 0:
+                    await asyncio.sleep(0)
+            self.request_done.emit("earlier_run", f"loaded run {run_id}: {count} events")
+
+        self._spawn(load(), "earlier_run")
+
     # ---------------------------------------------------------------- chaos
 
     def simulate_crash(self) -> None:

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.chart.tick_clicked.connect(self.select_tick)
         self.decisions_view.tick_selected.connect(self.select_tick)
         self.history.export_requested.connect(c.export_history)
+        self.history.earlier_requested.connect(c.load_earlier_run)
 
     def _attached(self, workflow_id: str, started: bool) -> None:
         self.decisions.clear()

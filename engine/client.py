@@ -236,11 +236,12 @@ class HarnessClient:
             return (await self._handle(workflow_id).describe()).run_id
 
     async def stream_history_json(
-        self, workflow_id: str, run_id: str | None = None
+        self, workflow_id: str, run_id: str | None = None, *, follow_runs: bool = True
     ) -> AsyncIterator[tuple[str, dict]]:
         """stream_history, each event in the JSON shape of `temporal workflow show -o json`,
         so a live stream and an exported file feed the same tree (engine/eventtree)."""
-        async for run, event in self.stream_history(workflow_id, run_id):
+        async for run, event in self.stream_history(workflow_id, run_id,
+                                                     follow_runs=follow_runs):
             yield run, json_format.MessageToDict(event)
 
     async def pending_work(self, workflow_id: str) -> list[dict]:

@@ -34,6 +34,7 @@ EVENT_TYPES = ("All events", "ActivityTask", "WorkflowTask", "Marker", "Timer", 
 
 class HistoryView(QWidget):
     export_requested = Signal(str)
+    earlier_requested = Signal()
 
     def __init__(self, model: HistoryModel, parent=None) -> None:
         super().__init__(parent)
@@ -51,9 +52,12 @@ class HistoryView(QWidget):
         self.follow.setChecked(True)
         export = QPushButton("Export JSON…")
         export.clicked.connect(self._ask_export_path)
+        self.earlier = QPushButton("Earlier run")
+        self.earlier.setToolTip("Load the run before the oldest one shown (continue-as-new)")
+        self.earlier.clicked.connect(self.earlier_requested)
         bar = QHBoxLayout()
         for widget in (self.search, self.event_type, self.tick, self.failures, self.follow,
-                       export):
+                       self.earlier, export):
             bar.addWidget(widget)
         bar.setStretch(0, 1)
         self.tree = QTreeView()

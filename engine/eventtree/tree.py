@@ -115,7 +115,32 @@ class EventTree:
             self.listener.changed(node)
         return group.children[-1]
 
+    def prepend_run(self, run_id: str) -> Node:
+        """An earlier run, fetched on demand, goes above the ones already shown; its events
+        then arrive through add_batch like any others."""
+        if run_id in self._by_run:
+            return self._by_run[run_id]
+        self.listener.begin_insert(None, 0, 0)
+        node = Node("run", f"earlier run  {run_id}", None, 0, run_id=run_id)
+        self.runs.insert(0, node)
+        for row, run in enumerate(self.runs):
+            run.row = row
+        self._by_run[run_id] = node
+        self._ctx[run_id] = RunContext()
+        self.listener.end_insert()
+        return node
+
     # ---------------------------------------------------------------- reading
+
+    def previous_run_id(self) -> str | None:
+        """The run the oldest run shown continued from (None: it is the first run)."""
+        if not self.runs or not self.runs[0].children or not self.runs[0].children[0].children:
+            return None
+        first = self.runs[0].children[0].children[0].record
+        if first is None or first.raw is None or first.name != "WorkflowExecutionStarted":
+            return None
+        attrs = first.raw.get("workflowExecutionStartedEventAttributes", {})
+        return attrs.get("continuedExecutionRunId") or None
 
     def find_tick(self, tick: int) -> Node | None:
         return self._ticks.get(tick)

@@ -45,7 +45,8 @@ def _recorder(name: str):
 
 
 for _name in ("review", "pause", "resume", "stop_agent", "steer", "set_limits", "new_agent",
-              "simulate_crash", "crash_next", "verify_replay", "export_history", "open_web_ui"):
+              "simulate_crash", "crash_next", "verify_replay", "export_history", "open_web_ui",
+              "load_earlier_run"):
     setattr(FakeController, _name, _recorder(_name))
 
 

@@ -123,3 +123,11 @@ def test_pending_work_says_the_clock_waits_for_the_human(controller, qsettings, 
                         "endpoint timed out")
     assert lines[1].startswith("approval t4-AAPL: buy 500 AAPL ($10,000.00), waiting for you")
     assert lines[2].startswith("market clock stopped")
+
+
+def test_earlier_run_and_export_buttons_reach_the_controller(controller, qsettings, qtbot):
+    window = make_window(controller, qsettings, qtbot)
+    qtbot.mouseClick(window.history.earlier, Qt.MouseButton.LeftButton)
+    assert controller.called("load_earlier_run") == [()]
+    window.history.export_requested.emit("/tmp/h.json")  # what the save dialog emits
+    assert controller.called("export_history") == [("/tmp/h.json",)]

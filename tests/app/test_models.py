@@ -84,3 +84,18 @@ def test_positions_model(qtmodeltester):
     assert model.index(0, 0).data() == "AAPL"
     assert model.index(0, 5).data() == "+$750.00"
     assert model.index(0, 6).data() == "+1.88%"
+
+
+def test_history_model_with_an_earlier_run_prepended(qtmodeltester):
+    folder = GOLDEN.parent
+    run0 = json.loads((folder / "tick_loop.run0.json").read_text())["events"]
+    run1 = json.loads((folder / "tick_loop.run1.json").read_text())["events"]
+    model = HistoryModel()
+    model.tree.add_batch([("run-1", e) for e in run1])
+    qtmodeltester.check(model)
+    previous = model.tree.previous_run_id()
+    model.tree.prepend_run(previous)
+    model.tree.add_batch([(previous, e) for e in run0])
+    qtmodeltester.check(model)
+    assert model.index(0, 0).data().startswith("earlier run")
+    assert model.parent(model.index(0, 0, model.index(1, 0))).row() == 1

@@ -130,3 +130,26 @@ def test_payloads_are_decoded_for_people():
     decoded = decode_all(golden_events()[0])
     config = decoded["workflowExecutionStartedEventAttributes"]["input"]["config"]
     assert config["symbols"] == ["AAPL", "MSFT"]
+
+
+def test_an_earlier_run_is_fetched_on_demand_and_goes_above():
+    folder = GOLDEN.parent
+    run0 = json.loads((folder / "tick_loop.run0.json").read_text())["events"]
+    run1 = json.loads((folder / "tick_loop.run1.json").read_text())["events"]
+    first_id = run0[0]["workflowExecutionStartedEventAttributes"]["originalExecutionRunId"]
+    recorder = Recorder()
+    tree = EventTree(recorder)
+    tree.add_batch([("run-1", e) for e in run1])  # a window opens at the latest run
+    assert tree.previous_run_id() == first_id
+    first_tick_of_run1 = tree.runs[0].children[1].tick
+    assert first_tick_of_run1 > 1, "numbered from the carried tick"
+
+    tree.prepend_run(first_id)
+    assert recorder.inserts[-1] == ("<root>", 0, 0)
+    tree.add_batch([(first_id, e) for e in run0])
+    assert [r.run_id for r in tree.runs] == [first_id, "run-1"]
+    assert [r.row for r in tree.runs] == [0, 1]
+    assert tree.runs[0].children[1].tick == 1
+    assert tree.runs[0].children[-1].tick == first_tick_of_run1 - 1, "no tick lost or doubled"
+    assert tree.previous_run_id() is None, "run 0 is the first"
+    assert tree.event_count == len(run0) + len(run1)
