@@ -13,17 +13,14 @@ starts, so the window is on screen at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import signal
 import time
 from pathlib import Path
 
 from app.history_pump import HistoryPump
 from app.models.history_model import HistoryModel
+from app.recovery import RecoveryNarrator
 from app.signals import ControllerSignals
-from engine.chaos import CrashWatch
 from engine.runtime.home import resolve_home
 from engine.runtime.state import RuntimeInfo
 
@@ -57,8 +54,8 @@ class Controller(ControllerSignals):
         self._tasks: set[asyncio.Task] = set()
         self._follow: list[asyncio.Task] = []
         self._open_trades: tuple[str, ...] = ()
-        self._crash: CrashWatch | None = None
-        self.services_changed.connect(self._narrate_services)
+        self.recovery = RecoveryNarrator(self)
+        self.services_changed.connect(self.recovery.on_services)
 
     # ---------------------------------------------------------------- start and stop
 
@@ -125,38 +122,49 @@ class Controller(ControllerSignals):
     # ---------------------------------------------------------------- following
 
     async def _follow_state(self, workflow_id: str) -> None:
-        seen_total, beat = 0, 0
+        seen_total, beat, failing_since = 0, 0, None
         while True:
             try:
-                state = await self.client.state(workflow_id)
-                if beat % 2 == 0:
-                    self.pending_work_changed.emit(await self.client.pending_work(workflow_id))
+                seen_total = await self._read_state(workflow_id, seen_total, beat)
+                failing_since = None
+            except asyncio.CancelledError:
+                raise
             except Exception as exc:  # noqa: BLE001 - a restart or an outage: keep trying
-                self.notice.emit("warn", f"cannot read the agent: {exc}")
+                # Queries need a worker: during a crash's recovery they fail for seconds,
+                # and the recovery narration must not be drowned by that.
+                failing_since = failing_since or time.monotonic()
+                if time.monotonic() - failing_since > 5 and not self.recovery.recovering:
+                    self.notice.emit("warn", f"cannot read the agent: {exc}")
                 await asyncio.sleep(1.0)
                 continue
             beat += 1
-            self.state = state
-            self.state_changed.emit(state)
-            fresh = state.decisions_total - seen_total
-            # Newest first; a few already seen are re-read because their approval or
-            # order may have changed since.
-            page = await self.client.decisions(workflow_id, limit=min(500, fresh + 10))
-            if page.decisions:
-                self.decisions_changed.emit(page.decisions)
-            seen_total = state.decisions_total
-            trades = tuple(p.trade_id for p in state.pending)
-            if trades != self._open_trades:
-                self._open_trades = trades
-                self.approvals_changed.emit(list(state.pending))
             await asyncio.sleep(POLL_S)
+
+    async def _read_state(self, workflow_id: str, seen_total: int, beat: int) -> int:
+        state = await self.client.state(workflow_id)
+        if beat % 2 == 0:
+            self.pending_work_changed.emit(await self.client.pending_work(workflow_id))
+        self.state = state
+        self.state_changed.emit(state)
+        fresh = state.decisions_total - seen_total
+        # Newest first; a few already seen are re-read because their approval or order
+        # may have changed since.
+        page = await self.client.decisions(workflow_id, limit=min(500, fresh + 10))
+        if page.decisions:
+            self.decisions_changed.emit(page.decisions)
+        trades = tuple(p.trade_id for p in state.pending)
+        if trades != self._open_trades:
+            self._open_trades = trades
+            self.approvals_changed.emit(list(state.pending))
+        return state.decisions_total
 
     async def _follow_history(self, workflow_id: str) -> None:
         from engine.eventtree.records import epoch_of, event_name
 
-        run_id = await self.client.current_run_id(workflow_id)
+        run_id = None
         while True:
             try:
+                run_id = run_id or await self.client.current_run_id(workflow_id)
                 received = 0
                 async for run, event in self.client.stream_history_json(workflow_id, run_id):
                     run_id = run
@@ -164,9 +172,9 @@ class Controller(ControllerSignals):
                     received += 1
                     if received % 100 == 0:
                         await asyncio.sleep(0)  # a 1,000-event page must not hold the loop
-                    if self._crash is not None:
-                        self._watch_recovery(event_name(event.get("eventType", "")),
-                                             epoch_of(event.get("eventTime", "")))
+                    if self.recovery.watch is not None:
+                        self.recovery.on_event(event_name(event.get("eventType", "")),
+                                               epoch_of(event.get("eventTime", "")))
                 return  # the agent closed
             except asyncio.CancelledError:
                 raise
@@ -198,51 +206,10 @@ class Controller(ControllerSignals):
     # ---------------------------------------------------------------- chaos
 
     def simulate_crash(self) -> None:
-        """SIGKILL the worker now; the supervisor (ours or the attached one) restarts it."""
-        pid = None
-        if self.supervisor is not None:
-            pid = self.supervisor.kill_worker()
-        elif self.info is not None:
-            pid = (self.info.services.get("worker-1") or {}).get("pid")
-            if pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        if not pid:
-            self.request_failed.emit("crash", "no worker is running right now")
-            return
-        self._mark_crash(f"worker killed (SIGKILL, pid {pid})")
+        self.recovery.kill_now()
 
     def crash_next(self, activity: str) -> None:
-        from engine.chaos import arm_crash
-
-        arm_crash(self.home, activity)
-        self.notice.emit("warn", f"armed: the worker dies at the start of the next {activity}")
-
-    def _mark_crash(self, what: str) -> None:
-        tick = self.state.tick if self.state is not None else 0
-        self._crash = CrashWatch(time.time(), tick)
-        self.pump.drain()  # the mark goes after every event received before the kill
-        self.history.tree.annotate(f"{what} at tick {tick}")
-        self.crash_marked.emit(tick)
-        self.notice.emit("error", f"Worker killed at tick {tick}: waiting for a worker to "
-                                  f"take over…")
-
-    def _narrate_services(self, services: dict) -> None:
-        if self._crash is None or self._crash.resumed_after_ms is not None:
-            return
-        worker = services.get("worker-1") or {}
-        if worker.get("status") == "starting":
-            self.notice.emit("warn", f"Worker killed at tick {self._crash.tick} → restarted "
-                                     f"worker (pid {worker.get('pid')}) is starting…")
-        elif worker.get("status") == "ready":
-            self.notice.emit("warn", f"Worker killed at tick {self._crash.tick} → restarted "
-                                     f"worker is polling; taking the agent over…")
-
-    def _watch_recovery(self, name: str, epoch: float) -> None:
-        line = self._crash.observe(name, epoch, self.history.tree.latest_tick())
-        if line:
-            self.history.tree.annotate(line, status="ok")
-            self.notice.emit("ok", f"Worker killed at tick {self._crash.tick} → {line}")
+        self.recovery.arm(activity)
 
     # ---------------------------------------------------------------- requests
 
