@@ -4,6 +4,9 @@
   window's first paint, while the runtime is still starting. Target <= 1.5 s.
 - max_stall_ms: the largest event-loop stall (a 5 ms timer's lateness) while a 300-tick
   fast run streams its history into the tree, against the real runtime. Target <= 50 ms.
+  Wall-clock, so on a shared 2-core machine it includes time the OS gave the worker, the
+  server and other processes; max_stall_cpu_ms is the main thread's own CPU time within
+  the worst beat (what the window's code costs), and load_avg says how busy the box was.
 - load_20k_events_s: an exported 20,000-event history (the golden tick-loop history
   repeated with fresh event ids) read and loaded into the tree, view attached, until it
   has painted. Target <= 1 s.
@@ -102,16 +105,16 @@ def max_stall_ms(app, ticks: int = 300) -> float:
         controller = Controller(home, agent_config=config)
         window = MainWindow(controller)
         window.show()
-        stalls: list[float] = []
+        stalls: list[tuple[float, float]] = []  # (wall ms late, main-thread CPU ms)
         probe = QTimer()
         probe.setInterval(5)
-        last = [0.0]
+        last = [0.0, 0.0]
 
         def beat() -> None:
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), time.thread_time()
             if last[0]:
-                stalls.append((now - last[0]) * 1000 - 5)
-            last[0] = now
+                stalls.append(((now - last[0]) * 1000 - 5, (cpu - last[1]) * 1000))
+            last[:] = [now, cpu]
 
         probe.timeout.connect(beat)
 
@@ -136,7 +139,7 @@ def max_stall_ms(app, ticks: int = 300) -> float:
         finally:
             if controller.supervisor is not None:
                 controller.supervisor.stop()
-        return max(stalls)
+        return max(s[0] for s in stalls), max(s[1] for s in stalls)
 
 
 def main() -> None:
@@ -154,7 +157,10 @@ def main() -> None:
                                                      for _ in range(args.runs)), 3),
     }
     if not args.skip_stream:
-        result["max_stall_ms"] = round(max_stall_ms(app), 1)
+        wall, cpu = max_stall_ms(app)
+        result["max_stall_ms"] = round(wall, 1)
+        result["max_stall_cpu_ms"] = round(cpu, 1)
+        result["load_avg"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result), flush=True)
     os._exit(0)  # the SDK's native threads can abort a normal interpreter exit
 
