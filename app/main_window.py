@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from app.dialogs.approval_desk import ApprovalDesk
 from app.menus import build_menus
@@ -37,16 +37,12 @@ class MainWindow(QMainWindow):
         self.chart = EquityChart()
         self.decisions = DecisionsModel(self)
         self.decisions_view = DecisionsView(self.decisions)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.chart)
-        split.addWidget(self.decisions_view)
-        split.setSizes([480, 320])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addWidget(self.startup)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.chart, 1)
         self.setCentralWidget(central)
         self.portfolio = PortfolioPanel()
         self.pending = PendingWorkList()
@@ -56,9 +52,15 @@ class MainWindow(QMainWindow):
         left = self._dock("Portfolio", self.portfolio, Qt.DockWidgetArea.LeftDockWidgetArea)
         pending = self._dock("Pending work", self.pending, Qt.DockWidgetArea.LeftDockWidgetArea)
         right = self._dock("Event history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The decisions span the full width below: a row reads left to right, order included.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        bottom = self._dock("Decisions", self.decisions_view,
+                            Qt.DockWidgetArea.BottomDockWidgetArea)
         # First-run proportions; afterwards the user's layout is restored (QSettings).
-        self.resizeDocks([left, right], [440, 560], Qt.Orientation.Horizontal)
-        self.resizeDocks([left, pending], [560, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([left, right], [470, 600], Qt.Orientation.Horizontal)
+        self.resizeDocks([left, pending], [420, 150], Qt.Orientation.Vertical)
+        self.resizeDocks([bottom], [300], Qt.Orientation.Vertical)
         self.status = HarnessStatusBar()
         self.setStatusBar(self.status)
         self.desk = ApprovalDesk(controller, self, self.decisions.decision, tray)

@@ -54,11 +54,22 @@ def main() -> None:
         await asyncio.sleep(0)  # let it lay out before the grab
         dialog.grab().save(str(DOCS / "approval.png"))
         QTest.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
-        await until(lambda: controller.state and controller.state.tick >= 14, 120, "ticks")
+
+        def reached(tick: int):
+            # The clock waits for each approval (the `wait` policy): approve as they come.
+            open_dialog = window.desk.dialog
+            if open_dialog is not None and open_dialog.approve_button.isEnabled():
+                QTest.mouseClick(open_dialog.approve_button, Qt.MouseButton.LeftButton)
+            return controller.state and controller.state.tick >= tick
+
+        await until(lambda: reached(14), 180, "ticks")
         window.actions["crash"].trigger()
         await until(lambda: any("resumed at tick" in b for b in banners), 90, "recovery")
         tick = controller.state.tick
-        await until(lambda: controller.state.tick >= tick + 4, 60, "ticks after the crash")
+        await until(lambda: reached(tick + 6), 90, "ticks after the crash")
+        banners.clear()
+        await until(lambda: not controller.history.tree or controller.pump.pending() == 0, 10,
+                    "the tree to catch up")
         history = window.history
         history.follow.setChecked(False)
         orders = [n for g in controller.history.tree.runs[-1].children for n in g.children

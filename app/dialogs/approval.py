@@ -33,7 +33,7 @@ def _wrapped(text: str) -> QLabel:
 class ApprovalDialog(QDialog):
     answer = Signal(str, bool, object, str)  # trade id, approve, quantity or None, reason
 
-    def __init__(self, pending, decision=None, parent=None) -> None:
+    def __init__(self, pending, decision=None, parent=None, clock_waits: bool = False) -> None:
         super().__init__(parent)
         self.pending = pending
         intent, check = pending.intent, pending.check
@@ -60,6 +60,10 @@ class ApprovalDialog(QDialog):
         form.addRow("Headlines it saw", _wrapped("\n".join(f"• {h}" for h in news[:6])
                                                  or "none"))
         form.addRow("Expires in", self.countdown)
+        if clock_waits:
+            waiting = QLabel("The market clock is stopped until you decide.")
+            waiting.setStyleSheet("color: #0d47a1;")
+            form.addRow("", waiting)
         self.quantity = QSpinBox()
         self.quantity.setRange(1, max(1, intent.quantity))
         self.quantity.setValue(intent.quantity)

@@ -52,7 +52,10 @@ class ApprovalDesk(QObject):
             self.dialog.close()
             self.dialog = None
         if head is not None and self.dialog is None:
-            self.dialog = ApprovalDialog(head, self.decision_of(head.trade_id), self.window)
+            state = getattr(self.controller, "state", None)
+            waits = getattr(state, "approval_policy", "") == "wait"
+            self.dialog = ApprovalDialog(head, self.decision_of(head.trade_id), self.window,
+                                         clock_waits=waits)
             self.dialog.answer.connect(self._send)
             self.dialog.rejected.connect(self._dismissed)  # Esc: it stays queued
             self.dialog.show()

@@ -15,12 +15,13 @@ class DecisionsView(QTableView):
         super().__init__(parent)
         self.setModel(model)
         self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(22)  # dense, like a blotter
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(False)
         header = self.horizontalHeader()
-        for column, width in enumerate((44, 82, 160, 150, 100, 150)):
+        for column, width in enumerate((48, 86, 190, 380, 230, 190)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

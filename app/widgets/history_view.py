@@ -48,7 +48,7 @@ class HistoryView(QWidget):
         self.tick.setValidator(QIntValidator(0, 10**9))
         self.tick.setMaximumWidth(70)
         self.failures = QCheckBox("Failures only")
-        self.follow = QCheckBox("Follow")
+        self.follow = QCheckBox("Follow the latest events")
         self.follow.setChecked(True)
         export = QPushButton("Export JSON…")
         export.clicked.connect(self._ask_export_path)
@@ -56,10 +56,13 @@ class HistoryView(QWidget):
         self.earlier.setToolTip("Load the run before the oldest one shown (continue-as-new)")
         self.earlier.clicked.connect(self.earlier_requested)
         bar = QHBoxLayout()
-        for widget in (self.search, self.event_type, self.tick, self.failures, self.follow,
-                       self.earlier, export):
+        for widget in (self.search, self.event_type, self.tick, self.failures):
             bar.addWidget(widget)
         bar.setStretch(0, 1)
+        actions = QHBoxLayout()
+        for widget in (self.follow, self.earlier, export):
+            actions.addWidget(widget)
+        actions.insertStretch(1, 1)
         self.tree = QTreeView()
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)  # constant-time layout: tens of thousands of rows
@@ -85,10 +88,11 @@ class HistoryView(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(detail_box)
-        self.splitter.setSizes([500, 200])
+        self.splitter.setSizes([420, 260])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
+        layout.addLayout(actions)
         layout.addWidget(self.splitter, 1)
 
         for signal in (self.search.textChanged, self.tick.textChanged):

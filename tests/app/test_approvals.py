@@ -28,6 +28,18 @@ def test_the_dialog_shows_the_trade_and_a_countdown(qtbot):
     assert "$10,000.00" in text and "approval threshold" in text
     assert "AAPL beats estimates" in text and "5-bar mean" in text
     assert dialog.countdown.text() in ("2:04", "2:05")
+    assert "market clock is stopped" not in text
+
+
+def test_the_dialog_says_when_the_clock_waits(controller, qtbot):
+    from tests.app.conftest import state
+
+    controller.state = state(approval_policy="wait")
+    desk = make_desk(controller, qtbot)
+    controller.approvals_changed.emit([pending()])
+    labels = " ".join(label.text() for label in desk.dialog.findChildren(type(
+        desk.dialog.countdown)))
+    assert "The market clock is stopped until you decide." in labels
 
 
 def test_approve_reject_and_approve_smaller_send_the_review(controller, qtbot):
