@@ -41,7 +41,9 @@ class Controller(ControllerSignals):
                  runtime_options: dict | None = None, parent=None) -> None:
         super().__init__(parent)
         self.home = resolve_home(home)
-        self.runtime_options = runtime_options or {}  # Supervisor options (remote cluster)
+        # Supervisor options: a hot standby worker (a kill costs no worker start-up), and a
+        # remote cluster if the settings say so.
+        self.runtime_options = {"worker_count": 2, **(runtime_options or {})}
         self.agent_config = agent_config  # None: the window's defaults (app/defaults.py)
         self.history = HistoryModel(self)
         self.pump = HistoryPump(self.history, self)
@@ -257,13 +259,16 @@ class Controller(ControllerSignals):
         self._call("new_agent", start, "new agent started")
 
     def verify_replay(self) -> None:
-        async def check():
-            failures = await self.client.verify_replay(self.workflow_id)
-            if failures:
-                raise ValueError("replay FAILED: " + failures[0])
+        async def check() -> str:
+            outcomes = await self.client.verify_replay(self.workflow_id)
+            for o in outcomes:
+                if not o.ok:
+                    raise ValueError(f"replay FAILED, run {o.run_id}: event {o.event_id} "
+                                     f"{o.event_type}: {o.error}")
+            return (f"replay OK: {len(outcomes)} run(s), {sum(o.events for o in outcomes):,} "
+                    f"events replay against today's code")
 
-        self._call("verify_replay", check, "replay OK: the latest run replays against "
-                                           "today's code")
+        self._call("verify_replay", check, "replay OK")
 
     def export_history(self, path: str) -> None:
         Path(path).write_text(self.history.tree.export_json(), encoding="utf-8")
@@ -286,11 +291,11 @@ class Controller(ControllerSignals):
                 self.request_failed.emit(action, "the agent is not attached yet")
                 return
             try:
-                await make()
+                said = await make()
             except (self._rejected, ValueError) as exc:
                 self.request_failed.emit(action, str(exc))
                 return
-            self.request_done.emit(action, done)
+            self.request_done.emit(action, said if isinstance(said, str) else done)
 
         self._spawn(run(), action)
 

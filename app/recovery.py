@@ -58,7 +58,13 @@ class RecoveryNarrator:
         if not self.recovering:
             return
         tick = self.watch.tick
-        if status == "starting":
+        standby = next((f"{name} (pid {record.get('pid')})" for name, record in services.items()
+                        if name.startswith("worker-") and name != "worker-1"
+                        and record.get("status") == "ready"), None)
+        if standby and status in ("restarting", "starting"):
+            self.c.notice.emit("warn", f"Worker killed at tick {tick} → standby {standby} "
+                                       f"takes the agent over; worker-1 restarting…")
+        elif status == "starting":
             self.c.notice.emit("warn", f"Worker killed at tick {tick} → restarted worker "
                                        f"(pid {worker.get('pid')}) is starting…")
         elif status == "ready":

@@ -8,7 +8,7 @@ import time
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 LABELS = {"temporal": "Temporal dev server", "mockoon": "Mockoon (market, news, broker)",
-          "worker-1": "Worker", "agent": "Trading agent"}
+          "worker-1": "Worker", "worker-2": "Standby worker", "agent": "Trading agent"}
 SYMBOLS = {"ready": "✓ ready", "starting": "… starting", "planned": "… waiting",
            "restarting": "↻ restarting", "failed": "✖ failed", "exited": "✖ exited",
            "stopped": "■ stopped"}
