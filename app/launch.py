@@ -25,6 +25,8 @@ def parse_app_args(argv: Sequence[str]) -> argparse.Namespace | None:
     args = list(argv)
     if args and args[0] == "app":
         return parser.parse_args(args[1:])
+    if "-h" in args or "--help" in args:
+        return None  # `harness --help` lists every command (the engine's parser)
     known, rest = parser.parse_known_args(args)
     return known if not rest else None
 

@@ -22,6 +22,7 @@ def test_which_arguments_open_the_window():
     assert launch.parse_app_args(["app", "--home", "/x"]).home == "/x"
     assert launch.parse_app_args(["--home", "/x"]).home == "/x"
     assert launch.parse_app_args(["status"]) is None
+    assert launch.parse_app_args(["--help"]) is None, "the command list, not the window's"
     assert launch.parse_app_args(["--home", "/x", "status", "--json"]) is None
 
 
