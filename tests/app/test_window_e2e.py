@@ -1,5 +1,6 @@
 """End to end: the window against the real runtime it starts itself (dev server, Mockoon,
-worker), on a qasync loop. Ticks run, an approval dialog appears and is approved, the
+workers), on a qasync loop. Ticks run, an approval dialog appears and fewer shares are
+approved, the
 order shows in the portfolio, Simulate crash kills the worker, the agent resumes, the
 broker holds no client_order_id twice, and closing leaves no child process behind."""
 
@@ -50,9 +51,11 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
         dialog = await until(lambda: window.desk.dialog, 150, "an approval dialog")
         trade = dialog.pending.trade_id
         symbol = dialog.pending.intent.symbol
-        QTest.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
+        fewer = max(1, dialog.requested // 2)  # approve fewer shares: the guardrail re-checks
+        dialog.quantity.setValue(fewer)
+        QTest.mouseClick(dialog.approve_smaller, Qt.MouseButton.LeftButton)
         answer = await until(lambda: answers.get(trade), 30, "the review's answer")
-        assert "filled" in answer, answer
+        assert f"filled {fewer} @" in answer, answer
         order_id = answer.split("client_order_id ")[1].rstrip(")")
         positions = window.portfolio.positions
         await until(lambda: any(positions.index(r, 0).data() == symbol
