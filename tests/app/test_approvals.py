@@ -99,3 +99,25 @@ def test_closing_the_dialog_answers_nothing_and_it_can_be_reopened(controller, q
     assert controller.called("review") == []
     desk.reopen()
     assert desk.dialog is not None and desk.dialog.isVisible()
+
+
+class Tray:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+
+    def showMessage(self, title, text, *_args) -> None:  # noqa: N802 - Qt's name
+        self.messages.append((title, text))
+
+
+def test_a_tray_notification_when_the_window_is_hidden(controller, qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    tray = Tray()
+    desk = ApprovalDesk(controller, window, {}.get, tray)
+    window.show()
+    controller.approvals_changed.emit([pending("t4-AAPL")])
+    assert tray.messages == [], "visible window: the dialog is enough"
+    window.hide()
+    controller.approvals_changed.emit([pending("t4-AAPL"), pending("t6-MSFT", tick=6)])
+    assert tray.messages == [("Trade needs approval", "buy 500 AAPL")]
+    assert desk.dialog is not None

@@ -57,6 +57,12 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
         answer = await until(lambda: answers.get(trade), 30, "the review's answer")
         assert f"filled {fewer} @" in answer, answer
         order_id = answer.split("client_order_id ")[1].rstrip(")")
+        refusals: list[str] = []
+        controller.review_refused.connect(lambda _trade, why: refusals.append(why))
+        controller.review(trade, True)  # a second answer: the workflow's validator says no
+        await until(lambda: refusals, 30, "the validator's refusal")
+        assert trade in refusals[0] and "approved" in refusals[0], refusals
+
         positions = window.portfolio.positions
         await until(lambda: any(positions.index(r, 0).data() == symbol
                                 for r in range(positions.rowCount())), 10, "the position")
