@@ -20,7 +20,7 @@ class EquityChart(QChartView):
 
     def __init__(self, parent=None) -> None:
         chart = QChart()
-        chart.setTitle("Equity ($) by tick")
+        chart.setTitle("Equity by tick (thousands of dollars)")
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -40,7 +40,7 @@ class EquityChart(QChartView):
         self.x_axis, self.y_axis = QValueAxis(), QValueAxis()
         self.x_axis.setTitleText("tick")
         self.x_axis.setLabelFormat("%d")
-        self.y_axis.setLabelFormat("$%.0f")
+        self.y_axis.setLabelFormat("$%.1fk")  # printf has no thousands separator: use k
         chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
         for series in [self.line, *self.markers.values()]:
@@ -53,10 +53,10 @@ class EquityChart(QChartView):
     def show_equity(self, series: list[tuple[int, float]]) -> None:
         if not series:
             return
-        self._equity = dict(series)
-        self.line.replace([QPointF(t, e) for t, e in series])
-        low, high = min(e for _, e in series), max(e for _, e in series)
-        pad = max((high - low) * 0.1, high * 0.002, 1.0)
+        self._equity = {t: e / 1000 for t, e in series}  # plotted in $ thousands
+        self.line.replace([QPointF(t, e) for t, e in self._equity.items()])
+        low, high = min(self._equity.values()), max(self._equity.values())
+        pad = max((high - low) * 0.1, high * 0.002, 0.001)
         self.x_axis.setRange(series[0][0], max(series[-1][0], series[0][0] + 1))
         self.y_axis.setRange(low - pad, high + pad)
         self._redraw_markers()

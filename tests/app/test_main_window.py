@@ -50,6 +50,7 @@ def test_portfolio_status_and_chart_follow_the_state(controller, qsettings, qtbo
     assert window.status.tick.text() == "tick 12 · 2004-01-20 · running"
     assert "127.0.0.1:7233 / default (embedded)" in window.status.target.text()
     assert window.chart.line.count() == 12
+    assert window.chart.line.at(0).y() == 100.1, "plotted in $ thousands"
 
 
 def test_a_decision_or_a_marker_selects_its_tick_in_the_history(controller, qsettings, qtbot):
