@@ -114,3 +114,37 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
             controller.supervisor.stop()  # a failed assertion must not leak the runtime
         loop.close()  # joins its executor threads
         asyncio.set_event_loop(None)
+
+
+def test_closing_and_opening_again_continues_the_same_agent(qapp, tmp_path):
+    """Item 1 of the issue: the agent lives in the SQLite store, not in the window."""
+    home = tmp_path / "home"
+    config = window_agent().model_copy(update={"tick_interval_s": 0.2})
+    qapp.setQuitOnLastWindowClosed(False)
+    seen: list[tuple[str, bool, int]] = []
+
+    async def session() -> None:
+        controller = Controller(home, agent_config=config)
+        attached: list[tuple[str, bool]] = []
+        controller.agent_attached.connect(lambda wid, started: attached.append((wid, started)))
+        controller.start()
+        try:
+            await until(lambda: attached and controller.state is not None
+                        and controller.state.workflow_id == attached[0][0]
+                        and controller.state.tick >= 3, 150, "the agent ticking")
+            seen.append((*attached[0], controller.state.tick))
+        finally:
+            await controller.shutdown()
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(session())
+        loop.run_until_complete(session())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    (first_id, first_started, first_tick), (second_id, second_started, second_tick) = seen
+    assert first_started and not second_started
+    assert second_id == first_id
+    assert second_tick >= first_tick, "continued where it was, not from tick 0"
