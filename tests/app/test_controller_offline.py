@@ -40,3 +40,35 @@ def test_about_lists_the_versions(qtbot):
     qtbot.addWidget(dialog)
     text = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "OpenAI Agents SDK" in text and found["Temporal Python SDK"] in text
+
+
+def test_open_web_ui_hands_the_dev_servers_url_to_the_system_browser(qapp, tmp_path):
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    from engine.runtime.state import RuntimeInfo
+
+    class Browser(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.opened: list[str] = []
+
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.opened.append(url.toString())
+
+    browser = Browser()
+    QDesktopServices.setUrlHandler("http", browser, "open")
+    try:
+        controller = Controller(tmp_path / "home")
+        failures = []
+        controller.request_failed.connect(lambda action, text: failures.append(action))
+        controller.open_web_ui()
+        assert failures == ["web_ui"], "no runtime yet: said, not attempted"
+        controller.info = RuntimeInfo(home=tmp_path, temporal_address="127.0.0.1:7233",
+                                      namespace="default", ui_url="http://127.0.0.1:8233",
+                                      mockoon_url="http://127.0.0.1:3001", supervisor_pid=1)
+        controller.open_web_ui()
+        assert browser.opened == ["http://127.0.0.1:8233"]
+    finally:
+        QDesktopServices.unsetUrlHandler("http")
