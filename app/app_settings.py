@@ -74,3 +74,40 @@ def save(s: AppSettings) -> Path:
     tmp.write_text(json.dumps(asdict(s), indent=2), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+TEMPORAL_KEY_USER = "temporal"  # keyring entry of the remote cluster's API key
+
+
+def set_temporal_key(key: str) -> None:
+    """Store the remote cluster's API key in the OS keyring (never in the JSON file)."""
+    from engine.agent.secrets import KEYRING_SERVICE, KeyringUnavailable
+
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, TEMPORAL_KEY_USER, key)
+    except Exception as exc:  # only the type travels: a message could echo the secret
+        raise KeyringUnavailable(f"the OS keyring could not store the Temporal key "
+                                 f"({type(exc).__name__}); set TEMPORAL_API_KEY instead") from None
+
+
+def apply_temporal_target(s: AppSettings, env: dict) -> dict:
+    """For a remote cluster: TLS and the API key reach the client and the workers through
+    the environment (which the engine reads, and children inherit); never a file."""
+    if s.temporal_mode != "remote":
+        return {}
+    if s.temporal_tls:
+        env["HARNESS_TEMPORAL_TLS"] = "true"
+    if not env.get("TEMPORAL_API_KEY"):
+        try:
+            import keyring
+
+            from engine.agent.secrets import KEYRING_SERVICE
+
+            key = keyring.get_password(KEYRING_SERVICE, TEMPORAL_KEY_USER)
+        except Exception:  # noqa: BLE001 - no keyring backend: no key from it
+            key = None
+        if key:
+            env["TEMPORAL_API_KEY"] = key
+    return {"temporal_address": s.temporal_address, "namespace": s.namespace}

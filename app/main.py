@@ -18,10 +18,11 @@ LAUNCHED_AT = time.perf_counter()
 
 def runtime_options(settings) -> dict:
     """Supervisor options from the app's settings: a remote cluster starts no dev server."""
-    if settings.temporal_mode == "remote" and settings.temporal_address:
-        return {"temporal_address": settings.temporal_address,
-                "namespace": settings.namespace}
-    return {}
+    import os
+
+    from app.app_settings import apply_temporal_target
+
+    return apply_temporal_target(settings, os.environ)
 
 
 def build_window(home=None):

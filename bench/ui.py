@@ -92,7 +92,7 @@ def load_20k_events_s(app) -> float:
         return took
 
 
-def max_stall_ms(app, ticks: int = 300) -> float:
+def max_stall_ms(app, pauses=None, ticks: int = 300) -> tuple[float, float]:
     import qasync
     from PySide6.QtCore import QTimer
 
@@ -125,6 +125,8 @@ def max_stall_ms(app, ticks: int = 300) -> float:
             controller.start()
             await attached.wait()
             probe.start()  # the runtime's start-up is not what this measures
+            if pauses is not None:
+                pauses.worst_ms = 0.0
             while not (controller.state and controller.state.phase.value == "finished"
                        and controller.pump.pending() == 0
                        and controller.history.tree.latest_tick() == ticks):
@@ -144,7 +146,7 @@ def max_stall_ms(app, ticks: int = 300) -> float:
 
 
 class GcPauses:
-    """The longest garbage-collector pause: a stall the window's code does not see."""
+    """The longest garbage-collector pause while the history streams in."""
 
     def __init__(self) -> None:
         self.worst_ms = 0.0
@@ -170,7 +172,7 @@ def main() -> None:
     result = {"window_shown_s": round(statistics.median(
         window_shown_s() for _ in range(args.runs)), 3)}
     if not args.skip_stream:  # first: a fresh heap, as a window streaming its own agent has
-        wall, cpu = max_stall_ms(app)
+        wall, cpu = max_stall_ms(app, pauses)
         result["max_stall_ms"] = round(wall, 1)
         result["max_stall_cpu_ms"] = round(cpu, 1)
         result["max_gc_pause_ms"] = round(pauses.worst_ms, 1)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import app_settings
+from engine.agent.secrets import KeyringUnavailable, set_api_key
 
 FIELD_LABELS = {"model": "Model", "openai_base_url": "Endpoint base URL",
                 "temporal_mode": "Temporal", "temporal_address": "Remote address",
@@ -43,6 +44,9 @@ class SettingsDialog(QDialog):
         self.address = QLineEdit(current.temporal_address)
         self.namespace = QLineEdit(current.namespace)
         self.tls = QCheckBox("TLS")
+        self.temporal_key = QLineEdit()
+        self.temporal_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.temporal_key.setPlaceholderText("remote cluster API key: OS keyring, never a file")
         self.tls.setChecked(current.temporal_tls)
         self.interval = QDoubleSpinBox()
         self.interval.setRange(0, 3600)
@@ -53,9 +57,11 @@ class SettingsDialog(QDialog):
         for key, widget in (("model", self.model), ("openai_base_url", self.base_url),
                             ("api_key", self.api_key), ("temporal_mode", self.mode),
                             ("temporal_address", self.address), ("namespace", self.namespace),
-                            ("temporal_tls", self.tls), ("tick_interval_s", self.interval)):
-            form.addRow(FIELD_LABELS.get(key, {"api_key": "API key",
-                                               "temporal_tls": ""}.get(key, key)), widget)
+                            ("temporal_tls", self.tls), ("temporal_key", self.temporal_key),
+                            ("tick_interval_s", self.interval)):
+            form.addRow(FIELD_LABELS.get(key, {"api_key": "Model API key", "temporal_tls": "",
+                                               "temporal_key": "Temporal API key"}.get(key, key)),
+                        widget)
             error = QLabel()
             error.setStyleSheet("color: #b71c1c;")
             error.hide()
@@ -88,16 +94,21 @@ class SettingsDialog(QDialog):
             return False
         key = self.api_key.text().strip()
         provider = values.model.partition(":")[0]
-        if key:
-            from engine.agent.secrets import KeyringUnavailable, set_api_key
-
+        provider = provider if provider in ("openai", "compatible") else "openai"
+        for field, store, secret in (("api_key", lambda k: set_api_key(provider, k), key),
+                                     ("temporal_key", app_settings.set_temporal_key,
+                                      self.temporal_key.text().strip())):
+            if not secret:
+                continue
             try:
-                set_api_key(provider if provider in ("openai", "compatible") else "openai", key)
+                store(secret)
             except KeyringUnavailable as exc:
-                self.errors["api_key"].setText(str(exc))
-                self.errors["api_key"].show()
+                self.errors[field].setText(str(exc))
+                self.errors[field].show()
                 return False
-            self.api_key.clear()  # not kept in the widget either
+        key = key or self.temporal_key.text().strip()
+        self.api_key.clear()  # secrets are not kept in the widgets either
+        self.temporal_key.clear()
         path = app_settings.save(values)
         self.result_label.setText(f"Saved to {path}" + (" (key in the OS keyring)" if key
                                                          else ""))

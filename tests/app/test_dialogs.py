@@ -110,10 +110,28 @@ def test_settings_validate_each_field_and_keep_the_key_out_of_files(
     dialog.model.setEditText("openai:gpt-4o-mini")
     secret = "sk-test-" + "z9" * 12
     qtbot.keyClicks(dialog.api_key, secret)
+    temporal_secret = "tmprl-" + "k7" * 12
+    qtbot.mouseClick(dialog.tls, click)
+    qtbot.keyClicks(dialog.temporal_key, temporal_secret)
     assert dialog.save() is True
     saved = (tmp_path / "app.json").read_text()
-    assert secret not in saved
+    assert secret not in saved and temporal_secret not in saved
+    assert memory_keyring.store[("durable-agentic-harness", "temporal")] == temporal_secret
+    assert dialog.temporal_key.text() == ""
     assert json.loads(saved)["temporal_address"] == "my-ns.tmprl.cloud:7233"
     assert memory_keyring.store[("durable-agentic-harness", "openai")] == secret
     assert dialog.api_key.text() == ""
     assert app_settings.load().temporal_mode == "remote"
+
+
+def test_a_remote_target_reaches_the_client_through_the_environment(memory_keyring):
+    memory_keyring.store[("durable-agentic-harness", "temporal")] = "tmprl-key"
+    remote = app_settings.AppSettings(temporal_mode="remote", temporal_tls=True,
+                                      temporal_address="ns.tmprl.cloud:7233", namespace="ns")
+    env: dict[str, str] = {}
+    assert app_settings.apply_temporal_target(remote, env) == {
+        "temporal_address": "ns.tmprl.cloud:7233", "namespace": "ns"}
+    assert env == {"HARNESS_TEMPORAL_TLS": "true", "TEMPORAL_API_KEY": "tmprl-key"}
+    embedded: dict[str, str] = {}
+    assert app_settings.apply_temporal_target(app_settings.AppSettings(), embedded) == {}
+    assert embedded == {}
