@@ -18,6 +18,7 @@ from PySide6.QtTest import QTest
 from app.controller import Controller
 from app.defaults import window_agent
 from app.main_window import MainWindow
+from tests.engine.conftest import orders_for
 from tests.runtime.helpers import all_dead
 
 # The window's agents use the `wait` approval policy: the clock stops while the dialog is
@@ -88,7 +89,8 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
                  for n in g.children if n.kind == "event" and n.record.raw is None]
         assert any("worker killed" in n for n in notes) and any("resumed at" in n for n in notes)
 
-        orders = httpx.get(controller.info.mockoon_url + "/v2/orders", timeout=10).json()
+        with httpx.Client(base_url=controller.info.mockoon_url, timeout=10) as broker:
+            orders = orders_for(broker, controller.workflow_id)  # the agent's own account
         ids = Counter(o["client_order_id"] for o in orders)
         assert order_id in ids
         assert [i for i, n in ids.items() if n > 1] == [], "an order placed twice"
