@@ -59,13 +59,17 @@ class NewAgentDialog(QDialog):
         self.cash.setPrefix("$ ")
         self.cash.setGroupSeparatorShown(True)
         self.cash.setValue(100_000)
+        from app import app_settings
+
+        defaults = app_settings.load()  # File ▸ Settings… chose the model and interval
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(MODELS)
+        self.model.setCurrentText(defaults.model)
         self.interval = QDoubleSpinBox()
         self.interval.setRange(0, 3600)
         self.interval.setSuffix(" s")
-        self.interval.setValue(1.0)
+        self.interval.setValue(defaults.tick_interval_s)
         form = QFormLayout()
         form.addRow("Symbols", row)
         form.addRow("Start date", self.start)

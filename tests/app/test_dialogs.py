@@ -20,7 +20,10 @@ from tests.app.conftest import state
 click = Qt.MouseButton.LeftButton
 
 
-def test_new_agent_is_validated_in_the_form_then_started(controller, qtbot):
+def test_new_agent_is_validated_in_the_form_then_started(controller, qtbot, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv(app_settings.CONFIG_ENV, str(tmp_path / "app.json"))
+    app_settings.save(app_settings.AppSettings(tick_interval_s=2.5))
     dialog = NewAgentDialog(controller)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -36,6 +39,8 @@ def test_new_agent_is_validated_in_the_form_then_started(controller, qtbot):
     qtbot.mouseClick(dialog.ok, click)
     [(config,)] = controller.called("new_agent")
     assert config["symbols"] == ["MSFT"] and config["model"] == "openai:gpt-4o-mini"
+    assert config["tick_interval_s"] == 2.5, "the settings' default"
+    assert config["approval_policy"] == "wait", "a window's agent gives the human time"
     assert AgentConfig(**config).start_date == "2004-01-02"  # the engine accepts it as is
 
 
