@@ -22,7 +22,7 @@ $(NODESTAMP): mockoon/package.json mockoon/package-lock.json
 	touch $@
 
 run: setup
-	$(VENV)/bin/harness up --agent
+	$(VENV)/bin/harness  # the window; without a display, the headless feed (harness up --agent)
 
 test: setup
 	$(VENV)/bin/python -m pytest -q

@@ -11,7 +11,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from temporalio.api.enums.v1 import EventType
+from google.protobuf import json_format
+from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import (
     Client,
@@ -229,6 +230,26 @@ class HarnessClient:
         """Replay every run of the agent against today's code (see engine.replay)."""
         return await verify(await self.run_histories(workflow_id))
 
+    async def current_run_id(self, workflow_id: str) -> str:
+        """The agent's latest run: a window opens the history there, not at the first run."""
+        with _not_found_as(workflow_id):
+            return (await self._handle(workflow_id).describe()).run_id
+
+    async def stream_history_json(
+        self, workflow_id: str, run_id: str | None = None, *, follow_runs: bool = True
+    ) -> AsyncIterator[tuple[str, dict]]:
+        """stream_history, each event in the JSON shape of `temporal workflow show -o json`,
+        so a live stream and an exported file feed the same tree (engine/eventtree)."""
+        async for run, event in self.stream_history(workflow_id, run_id,
+                                                     follow_runs=follow_runs):
+            yield run, json_format.MessageToDict(event)
+
+    async def pending_work(self, workflow_id: str) -> list[dict]:
+        """What the agent waits on right now: its pending activities, from its description."""
+        with _not_found_as(workflow_id):
+            raw = (await self._handle(workflow_id).describe()).raw_description
+        return [_pending_activity(p) for p in raw.pending_activities]
+
     @staticmethod
     async def replay_check(histories: list[WorkflowHistory]) -> list[str]:
         """Replay histories against today's workflow code; return the failures (empty = OK)."""
@@ -249,3 +270,15 @@ def _not_found_as(workflow_id: str):
         raise
 
 
+def _pending_activity(p) -> dict:
+    def stamp(ts) -> float | None:
+        return ts.ToDatetime(tzinfo=UTC).timestamp() if ts.seconds else None
+
+    return {
+        "activity": p.activity_type.name,
+        "state": PendingActivityState.Name(p.state).removeprefix("PENDING_ACTIVITY_STATE_"),
+        "attempt": p.attempt,
+        "last_heartbeat": stamp(p.last_heartbeat_time),
+        "last_failure": p.last_failure.message,
+        "next_attempt": stamp(p.next_attempt_schedule_time),
+    }

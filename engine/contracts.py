@@ -378,6 +378,8 @@ class AgentStateView(Payload):
     pause_reason: str = Field(default="", description="Why the agent paused itself, if it did")
     account_id: str = ""
     reconciliations: list[ReconcileNote] = Field(default_factory=list)
+    starting_cash: float = Field(default=0.0, description="For returns in percent; 0 = unknown")
+    approval_policy: str = Field(default="", description="Who decides approvals (the config's)")
 
 
 class DecisionPageRequest(Payload):

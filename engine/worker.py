@@ -25,6 +25,7 @@ from temporalio.worker import Worker
 from engine.activities.broker import BrokerActivities
 from engine.activities.market import MarketActivities
 from engine.agent.providers import HarnessModelProvider
+from engine.chaos_hook import worker_interceptors
 from engine.config import Settings, load_settings
 from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin
@@ -57,7 +58,8 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             broker.broker_snapshot,
         ],
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
-        interceptors=inflight_interceptors(),  # what its supervisor fails over if it dies
+        # What its supervisor fails over if it dies; the app's "crash during the next ...".
+        interceptors=[*inflight_interceptors(), *worker_interceptors()],
         graceful_shutdown_timeout=timedelta(seconds=2),
     )
 

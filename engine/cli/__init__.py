@@ -34,7 +34,8 @@ COMMANDS = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness",
-        description="Durable Agentic Harness: supervised, crash-safe AI agents on Temporal.",
+        description="Durable Agentic Harness: supervised, crash-safe AI agents on Temporal. "
+                    "Without a command (or with `app`), `harness` opens the desktop window.",
     )
     parser.add_argument(
         "--home",

@@ -104,6 +104,8 @@ def state_view(
         pause_reason=memory.pause_reason,
         account_id=memory.account_id,
         reconciliations=memory.reconciliations[-LAST_RECONCILIATIONS:],
+        starting_cash=config.starting_cash,
+        approval_policy=config.approval_policy.value,
     )
 
 
@@ -115,7 +117,7 @@ def starting_view(config: AgentConfig, *, workflow_id: str, run_id: str) -> Agen
         symbols=config.symbols, cash=config.starting_cash, equity=config.starting_cash,
         realized_pnl=0.0, unrealized_pnl=0.0, holdings=[], pending=[], last_decisions=[],
         decisions_total=0, equity_series=[], counters=Counters(), limits=config.limits,
-        history_length=0,
+        history_length=0, starting_cash=config.starting_cash,
     )
 
 

@@ -1,0 +1,21 @@
+"""The agent the window starts when the store has none: the embedded defaults, with the
+`wait` approval policy: the market clock stops while a human reads the dialog, so a
+newer intent can never supersede it a second after it opened."""
+
+from __future__ import annotations
+
+from engine.cli.feed import default_agent
+from engine.contracts import AgentConfig, ApprovalPolicy
+
+
+def window_policy() -> dict:
+    """The approval policy of every agent the window starts."""
+    return {"approval_policy": ApprovalPolicy.WAIT}
+
+
+def window_agent(settings=None) -> AgentConfig:
+    """The defaults, with the model and tick interval of the app's settings if given."""
+    update = window_policy()
+    if settings is not None:
+        update |= {"model": settings.model, "tick_interval_s": settings.tick_interval_s}
+    return default_agent().model_copy(update=update)

@@ -1,0 +1,138 @@
+"""The main window: builds the panels, wires the controller's signals to them, and
+persists its geometry and layout. It renders; the controller does the work."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+
+from app.dialogs.approval_desk import ApprovalDesk
+from app.menus import build_menus
+from app.models.decisions_model import DecisionsModel
+from app.widgets.banner import Banner
+from app.widgets.decisions_view import DecisionsView
+from app.widgets.equity_chart import EquityChart
+from app.widgets.history_view import HistoryView
+from app.widgets.pending_work import PendingWorkList
+from app.widgets.portfolio import PortfolioPanel
+from app.widgets.startup_panel import StartupPanel
+from app.widgets.status_bar import HarnessStatusBar
+
+TITLE = "Durable Agentic Harness"
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()
+
+    def __init__(self, controller, settings: QSettings | None = None, history_model=None,
+                 tray=None) -> None:
+        super().__init__()
+        self.controller = controller
+        self.settings = settings or QSettings("durable-agentic-harness", "app")
+        self.setWindowTitle(TITLE)
+        self.resize(1440, 900)
+        self.banner = Banner()
+        self.startup = StartupPanel()
+        self.chart = EquityChart()
+        self.decisions = DecisionsModel(self)
+        self.decisions_view = DecisionsView(self.decisions)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.startup)
+        layout.addWidget(self.chart, 1)
+        self.setCentralWidget(central)
+        self.portfolio = PortfolioPanel()
+        self.pending = PendingWorkList()
+        model = history_model if history_model is not None else getattr(
+            controller, "history", None)
+        self.history = HistoryView(model)
+        left = self._dock("Portfolio", self.portfolio, Qt.DockWidgetArea.LeftDockWidgetArea)
+        pending = self._dock("Pending work", self.pending, Qt.DockWidgetArea.LeftDockWidgetArea)
+        right = self._dock("Event history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The decisions span the full width below: a row reads left to right, order included.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        bottom = self._dock("Decisions", self.decisions_view,
+                            Qt.DockWidgetArea.BottomDockWidgetArea)
+        # First-run proportions; afterwards the user's layout is restored (QSettings).
+        self.resizeDocks([left, right], [470, 600], Qt.Orientation.Horizontal)
+        self.resizeDocks([left, pending], [420, 150], Qt.Orientation.Vertical)
+        self.resizeDocks([bottom], [300], Qt.Orientation.Vertical)
+        self.status = HarnessStatusBar()
+        self.setStatusBar(self.status)
+        self.desk = ApprovalDesk(controller, self, self.decisions.decision, tray)
+        self.actions = build_menus(self, controller)
+        self._wire()
+        self._restore()
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)  # saveState needs a name per dock
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.services_changed.connect(self.startup.show_services)
+        c.services_changed.connect(self.status.show_services)
+        c.runtime_ready.connect(self.status.show_target)
+        c.runtime_failed.connect(self.startup.failed)
+        c.runtime_failed.connect(lambda m: self.banner.say("error", f"Runtime failed: {m}"))
+        c.agent_attached.connect(self._attached)
+        c.state_changed.connect(self._show_state)
+        c.decisions_changed.connect(self.decisions.upsert)
+        c.decisions_changed.connect(self.chart.add_decisions)
+        c.pending_work_changed.connect(self.pending.show_activities)
+        c.crash_marked.connect(self.chart.mark_crash)
+        c.notice.connect(self.banner.say)
+        c.request_failed.connect(lambda action, m: self.banner.say("error", f"{action}: {m}"))
+        c.request_done.connect(lambda _action, m: self.banner.say("ok", m))
+        c.review_answered.connect(lambda trade, m: self.banner.say("ok", f"{trade} {m}"))
+        self.desk.closed_by_agent.connect(
+            lambda trade, why: self.banner.say("warn", f"Approval {trade} closed by the "
+                                                       f"agent: {why}"))
+        self.chart.tick_clicked.connect(self.select_tick)
+        self.decisions_view.tick_selected.connect(self.select_tick)
+        self.history.export_requested.connect(c.export_history)
+        self.history.earlier_requested.connect(c.load_earlier_run)
+
+    def _attached(self, workflow_id: str, started: bool) -> None:
+        self.decisions.clear()
+        self.setWindowTitle(f"{TITLE}: {workflow_id}")
+        self.startup.agent_ready(("started " if started else "re-attached to ") + workflow_id)
+        self.startup.hide()
+
+    def _show_state(self, state) -> None:
+        self.portfolio.show_state(state)
+        self.pending.show_state(state)
+        self.status.show_state(state)
+        self.chart.show_equity(state.equity_series)
+
+    def select_tick(self, tick: int) -> None:
+        """A marker or a decision was clicked: show that tick everywhere."""
+        self.history.follow.setChecked(False)  # the user is looking back: stop following
+        self.history.select_tick(tick)
+        self.decisions_view.select_tick(tick)
+
+    # ---------------------------------------------------------------- persistence
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("window_state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.settings.sync()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,46 @@
+"""The controller's interface as the widgets see it: signals out, plain method calls in.
+
+The real controller (app/controller.py) and the tests' fake controller both derive from
+this class, so a widget test drives exactly the surface the window uses.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+
+class ControllerSignals(QObject):
+    # runtime
+    services_changed = Signal(dict)  # name -> {"status", "restarts", "pid"}
+    runtime_ready = Signal(dict)  # {"temporal_address", "namespace", "ui_url", "home", "owned"}
+    runtime_failed = Signal(str)
+    # agent
+    agent_attached = Signal(str, bool)  # workflow id, started (False: re-attached)
+    state_changed = Signal(object)  # engine.contracts.AgentStateView
+    decisions_changed = Signal(list)  # [Decision], new or updated, any order
+    approvals_changed = Signal(list)  # [PendingApproval], the full open set
+    pending_work_changed = Signal(list)  # [dict] from HarnessClient.pending_work
+    # answers and narration
+    review_answered = Signal(str, str)  # trade id, outcome text
+    review_refused = Signal(str, str)  # trade id, why (the validator's message)
+    request_failed = Signal(str, str)  # action, message
+    request_done = Signal(str, str)  # action, message
+    notice = Signal(str, str)  # level (info|warn|error|ok), text: the banner
+    crash_marked = Signal(int)  # the tick at which the worker was killed (chart marker)
+
+    # -- calls the widgets make (the real controller runs them asynchronously) ---------
+
+    def review(self, trade_id: str, approve: bool, quantity: int | None = None,
+               reason: str = "") -> None: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def stop_agent(self) -> None: ...
+    def steer(self, note: str) -> None: ...
+    def set_limits(self, limits: dict) -> None: ...
+    def new_agent(self, config: dict) -> None: ...
+    def simulate_crash(self) -> None: ...
+    def crash_next(self, activity: str) -> None: ...
+    def verify_replay(self) -> None: ...
+    def export_history(self, path: str) -> None: ...
+    def load_earlier_run(self) -> None: ...
+    def open_web_ui(self) -> None: ...

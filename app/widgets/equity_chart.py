@@ -1,0 +1,91 @@
+"""The equity curve over ticks (QtCharts), with markers for buys, sells, approvals and
+crashes. Clicking a marker says which tick it is (the window selects it elsewhere)."""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+
+MARKERS = {  # name: (legend, colour, shape, size)
+    "buy": ("Buy filled", "#1b7f3b", QScatterSeries.MarkerShape.MarkerShapeTriangle, 11),
+    "sell": ("Sell filled", "#c62828", QScatterSeries.MarkerShape.MarkerShapeTriangle, 11),
+    "approval": ("Approval asked", "#1565c0", QScatterSeries.MarkerShape.MarkerShapeCircle, 9),
+    "crash": ("Worker killed", "#000000", QScatterSeries.MarkerShape.MarkerShapeStar, 16),
+}
+
+
+class EquityChart(QChartView):
+    tick_clicked = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        chart = QChart()
+        chart.setTitle("Equity by tick (thousands of dollars)")
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        super().__init__(chart, parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.line = QLineSeries(name="Equity")
+        self.line.setPen(QPen(QColor("#37474f"), 2))
+        chart.addSeries(self.line)
+        self.markers: dict[str, QScatterSeries] = {}
+        for key, (legend, colour, shape, size) in MARKERS.items():
+            series = QScatterSeries(name=legend)
+            series.setMarkerShape(shape)
+            series.setMarkerSize(size)
+            series.setColor(QColor(colour))
+            series.setBorderColor(QColor(colour))
+            series.clicked.connect(lambda point: self.tick_clicked.emit(round(point.x())))
+            chart.addSeries(series)
+            self.markers[key] = series
+        self.x_axis, self.y_axis = QValueAxis(), QValueAxis()
+        self.x_axis.setTitleText("tick")
+        self.x_axis.setLabelFormat("%d")
+        self.y_axis.setLabelFormat("$%.1fk")  # printf has no thousands separator: use k
+        chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
+        for series in [self.line, *self.markers.values()]:
+            series.attachAxis(self.x_axis)
+            series.attachAxis(self.y_axis)
+        self._equity: dict[int, float] = {}
+        self._crashes: list[int] = []
+        self._decisions: dict[str, object] = {}
+
+    def show_equity(self, series: list[tuple[int, float]]) -> None:
+        if not series:
+            return
+        self._equity = {t: e / 1000 for t, e in series}  # plotted in $ thousands
+        self.line.replace([QPointF(t, e) for t, e in self._equity.items()])
+        low, high = min(self._equity.values()), max(self._equity.values())
+        pad = max((high - low) * 0.1, high * 0.002, 0.001)
+        self.x_axis.setRange(series[0][0], max(series[-1][0], series[0][0] + 1))
+        self.y_axis.setRange(low - pad, high + pad)
+        self._redraw_markers()
+
+    def add_decisions(self, decisions: list) -> None:
+        for d in decisions:  # only what draws a marker is kept
+            if d.approval is not None or (d.order is not None and
+                                          d.order.status.value == "filled"):
+                self._decisions[d.trade_id] = d
+        self._redraw_markers()
+
+    def mark_crash(self, tick: int) -> None:
+        self._crashes.append(tick)
+        self._redraw_markers()
+
+    def _at(self, tick: int) -> QPointF | None:
+        equity = self._equity.get(tick)
+        return None if equity is None else QPointF(tick, equity)
+
+    def _redraw_markers(self) -> None:
+        points: dict[str, list[QPointF]] = {key: [] for key in MARKERS}
+        for d in self._decisions.values():
+            point = self._at(d.tick)
+            if point is None:
+                continue
+            if d.order is not None and d.order.status.value == "filled":
+                points["buy" if d.intent.side.value == "buy" else "sell"].append(point)
+            if d.approval is not None:
+                points["approval"].append(point)
+        points["crash"] = [p for p in map(self._at, self._crashes) if p is not None]
+        for key, series in self.markers.items():
+            series.replace(points[key])

@@ -1,0 +1,59 @@
+"""What the agent waits on right now: running or retrying activities (attempt, last
+heartbeat, last failure, next retry), open approvals, and a service outage."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QListWidget, QListWidgetItem
+
+from app.format import money
+
+
+def describe_activity(p: dict, now: float) -> str:
+    text = f"{p['activity']}: {p['state'].lower()}, attempt {p['attempt']}"
+    if p.get("last_heartbeat"):
+        text += f", heartbeat {now - p['last_heartbeat']:.1f} s ago"
+    if p.get("last_failure"):
+        text += f", last failure: {p['last_failure']}"
+    if p.get("next_attempt"):
+        text += f", next retry in {max(0.0, p['next_attempt'] - now):.1f} s"
+    return text
+
+
+class PendingWorkList(QListWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._activities: list[dict] = []
+        self._approvals: list = []
+        self._outage = ""
+        self._clock_waits = False
+        self.setWordWrap(True)
+
+    def show_activities(self, activities: list) -> None:
+        self._activities = activities
+        self._render()
+
+    def show_state(self, state) -> None:
+        waits = getattr(state, "approval_policy", "") == "wait"
+        if (state.pending, state.outage, waits) != (self._approvals, self._outage,
+                                                    self._clock_waits):
+            self._approvals, self._outage = list(state.pending), state.outage
+            self._clock_waits = waits
+            self._render()
+
+    def _render(self) -> None:
+        now = time.time()
+        lines = [describe_activity(p, now) for p in self._activities]
+        for a in self._approvals:
+            left = max(0, int(a.expires_at - now))
+            lines.append(f"approval {a.trade_id}: {a.intent.side.value} {a.intent.quantity:,} "
+                         f"{a.intent.symbol} ({money(a.check.notional)}), waiting for you, "
+                         f"expires in {left // 60}:{left % 60:02d}")
+        if self._approvals and self._clock_waits:
+            lines.append("market clock stopped until you decide (approval policy: wait)")
+        if self._outage:
+            lines.append(f"waiting on a service: {self._outage}")
+        self.clear()
+        for line in lines or ["nothing: between ticks"]:
+            self.addItem(QListWidgetItem(line))

@@ -1,0 +1,142 @@
+"""Agent and settings dialogs, driven by clicking and typing, fake controller."""
+
+from __future__ import annotations
+
+import json
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import Qt
+
+from app import app_settings
+from app.dialogs.limits import LimitsDialog
+from app.dialogs.new_agent import NewAgentDialog
+from app.dialogs.settings import SettingsDialog
+from app.dialogs.steer import SteerDialog
+from engine.contracts import AgentConfig
+from tests.app.conftest import state
+
+click = Qt.MouseButton.LeftButton
+
+
+def test_new_agent_is_validated_in_the_form_then_started(controller, qtbot, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv(app_settings.CONFIG_ENV, str(tmp_path / "app.json"))
+    app_settings.save(app_settings.AppSettings(tick_interval_s=2.5))
+    dialog = NewAgentDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.symbols["AAPL"], click)  # unchecks the only symbol
+    assert not dialog.ok.isEnabled() and "Symbols" in dialog.error.text()
+    qtbot.mouseClick(dialog.symbols["MSFT"], click)
+    dialog.model.setEditText("")
+    qtbot.keyClicks(dialog.model.lineEdit(), "gpt-4o")  # no provider prefix
+    assert not dialog.ok.isEnabled() and "Model" in dialog.error.text()
+    dialog.model.setEditText("")
+    qtbot.keyClicks(dialog.model.lineEdit(), "openai:gpt-4o-mini")
+    assert dialog.ok.isEnabled()
+    qtbot.mouseClick(dialog.ok, click)
+    [(config,)] = controller.called("new_agent")
+    assert config["symbols"] == ["MSFT"] and config["model"] == "openai:gpt-4o-mini"
+    assert config["tick_interval_s"] == 2.5, "the settings' default"
+    assert config["approval_policy"] == "wait", "a window's agent gives the human time"
+    assert AgentConfig(**config).start_date == "2004-01-02"  # the engine accepts it as is
+
+
+def test_risk_limits_show_the_validators_refusal_inline(controller, qtbot):
+    controller.state = state()
+    dialog = LimitsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.inputs["max_position_pct"].value() == pytest.approx(40.0)  # shown in %
+    dialog.inputs["approval_notional"].setValue(50_000)
+    qtbot.mouseClick(dialog.apply, click)
+    [(sent,)] = controller.called("set_limits")
+    assert sent["approval_notional"] == 50_000 and sent["max_position_pct"] == pytest.approx(0.4)
+    controller.request_failed.emit("set_limits", "approval threshold $50,000.00 is above ...")
+    assert dialog.isVisible() and "approval threshold" in dialog.error.text()
+    assert dialog.apply.isEnabled()
+    controller.request_done.emit("set_limits", "risk limits updated")
+    assert not dialog.isVisible()
+
+
+def test_steer_sends_the_note(controller, qtbot):
+    dialog = SteerDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.send.isEnabled()
+    qtbot.keyClicks(dialog.note, "Be cautious with AAPL")
+    qtbot.mouseClick(dialog.send, click)
+    assert controller.called("steer") == [("Be cautious with AAPL",)]
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_settings_validate_each_field_and_keep_the_key_out_of_files(
+        qtbot, tmp_path, monkeypatch, memory_keyring):
+    monkeypatch.setenv(app_settings.CONFIG_ENV, str(tmp_path / "app.json"))
+    dialog = SettingsDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.mode.setCurrentText("remote")
+    qtbot.keyClicks(dialog.address, "not an address")
+    assert dialog.save() is False
+    assert dialog.errors["temporal_address"].isVisible()
+    assert not dialog.errors["namespace"].isVisible()
+    assert not (tmp_path / "app.json").exists()
+
+    dialog.address.clear()
+    qtbot.keyClicks(dialog.address, "my-ns.tmprl.cloud:7233")
+    dialog.model.setEditText("openai:gpt-4o-mini")
+    secret = "sk-test-" + "z9" * 12
+    qtbot.keyClicks(dialog.api_key, secret)
+    temporal_secret = "tmprl-" + "k7" * 12
+    qtbot.mouseClick(dialog.tls, click)
+    qtbot.keyClicks(dialog.temporal_key, temporal_secret)
+    assert dialog.save() is True
+    saved = (tmp_path / "app.json").read_text()
+    assert secret not in saved and temporal_secret not in saved
+    assert memory_keyring.store[("durable-agentic-harness", "temporal")] == temporal_secret
+    assert dialog.temporal_key.text() == ""
+    assert json.loads(saved)["temporal_address"] == "my-ns.tmprl.cloud:7233"
+    assert memory_keyring.store[("durable-agentic-harness", "openai")] == secret
+    assert dialog.api_key.text() == ""
+    assert app_settings.load().temporal_mode == "remote"
+
+
+def test_a_remote_target_reaches_the_client_through_the_environment(memory_keyring):
+    memory_keyring.store[("durable-agentic-harness", "temporal")] = "tmprl-key"
+    remote = app_settings.AppSettings(temporal_mode="remote", temporal_tls=True,
+                                      temporal_address="ns.tmprl.cloud:7233", namespace="ns")
+    env: dict[str, str] = {}
+    assert app_settings.apply_temporal_target(remote, env) == {
+        "temporal_address": "ns.tmprl.cloud:7233", "namespace": "ns"}
+    assert env == {"HARNESS_TEMPORAL_TLS": "true", "TEMPORAL_API_KEY": "tmprl-key"}
+    embedded: dict[str, str] = {}
+    assert app_settings.apply_temporal_target(app_settings.AppSettings(), embedded) == {}
+    assert embedded == {}
