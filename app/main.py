@@ -34,7 +34,9 @@ def build_window(home=None):
     from app.controller import Controller
     from app.defaults import window_agent
     from app.main_window import MainWindow
+    from app.pyside_refcounts import immortalize_singletons
 
+    immortalize_singletons()  # before any signal: see the module (a PySide6 6.12 bug)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Durable Agentic Harness")
     app.setOrganizationName("durable-agentic-harness")

@@ -36,7 +36,9 @@ def main() -> None:
     from app.controller import Controller
     from app.defaults import window_agent
     from app.main_window import MainWindow
+    from app.pyside_refcounts import immortalize_singletons
 
+    immortalize_singletons()  # as the app does (a PySide6 6.12 refcount bug)
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     home = tempfile.mkdtemp(prefix="harness-shots-")

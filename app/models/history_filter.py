@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel
 
-from app.models.history_model import HistoryModel
-
 
 class HistoryFilter(QSortFilterProxyModel):
     def __init__(self, parent=None) -> None:
@@ -35,7 +33,7 @@ class HistoryFilter(QSortFilterProxyModel):
         if not self.active():
             return True
         model = self.sourceModel()
-        node = HistoryModel.node(model.index(source_row, 0, source_parent))
+        node = model.node(model.index(source_row, 0, source_parent))
         if node is None or node.kind != "event":
             return False  # shown only through a matching event (recursive filtering)
         if self.tick is not None and node.tick != self.tick:

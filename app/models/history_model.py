@@ -32,11 +32,16 @@ class HistoryModel(QAbstractItemModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.tree = EventTree(self)
+        # Indexes carry id(node) and are resolved through this map, never through
+        # QModelIndex.internalPointer(): PySide returns a None it does not own for a null
+        # pointer, and a few such calls end in "Fatal Python error: none_dealloc".
+        self._nodes: dict[int, Node] = {}
 
     def reset(self) -> None:
         """A new agent: an empty tree."""
         self.beginResetModel()
         self.tree = EventTree(self)
+        self._nodes = {}
         self.endResetModel()
 
     # -- TreeListener ---------------------------------------------------------------------
@@ -56,11 +61,15 @@ class HistoryModel(QAbstractItemModel):
     def index_of(self, node: Node | None, column: int = 0) -> QModelIndex:
         if node is None:
             return QModelIndex()
-        return self.createIndex(node.row, column, node)
+        return self._index(node.row, column, node)
 
-    @staticmethod
-    def node(index: Index) -> Node | None:
-        return index.internalPointer() if index.isValid() else None
+    def _index(self, row: int, column: int, node: Node) -> QModelIndex:
+        self._nodes[id(node)] = node
+        return self.createIndex(row, column, node)
+
+    def node(self, index: Index) -> Node | None:
+        """The engine node behind an index of this model (None for the root)."""
+        return self._nodes.get(index.internalId()) if index.isValid() else None
 
     def _children(self, parent: Index) -> list[Node]:
         node = self.node(parent)
@@ -73,13 +82,13 @@ class HistoryModel(QAbstractItemModel):
         if parent.column() > 0 or not (0 <= row < len(children)) or not (
                 0 <= column < len(COLUMNS)):
             return QModelIndex()
-        return self.createIndex(row, column, children[row])
+        return self._index(row, column, children[row])
 
     def parent(self, index: Index = ROOT) -> QModelIndex:  # type: ignore[override]
         node = self.node(index)
         if node is None or node.parent is None:
             return QModelIndex()
-        return self.createIndex(node.parent.row, 0, node.parent)
+        return self._index(node.parent.row, 0, node.parent)
 
     def rowCount(self, parent: Index = ROOT) -> int:
         if parent.column() > 0:

@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
 from app.models.history_model import HistoryModel  # noqa: E402
+from app.pyside_refcounts import immortalize_singletons  # noqa: E402
 from app.signals import ControllerSignals  # noqa: E402
 from engine.contracts import (  # noqa: E402
     AgentStateView,
@@ -23,6 +24,8 @@ from engine.contracts import (  # noqa: E402
     Phase,
 )
 from engine.models import GuardrailResult, RiskLimits, Side, TradeIntent, Verdict  # noqa: E402
+
+immortalize_singletons()  # as app/main.py does: PySide6 6.12 drops refs to True and None
 
 
 class FakeController(ControllerSignals):
