@@ -13,6 +13,7 @@ starts, so the window is on screen at once.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from pathlib import Path
@@ -116,6 +117,11 @@ class Controller(ControllerSignals):
         self.workflow_id = workflow_id
         self.history.reset()
         self.pump.clear()
+        # Everything loaded so far (temporalio, the Agents SDK, pydantic: ~10^6 objects)
+        # lives for the whole session: one full collection now, then out of the
+        # collector's sight, or each later full collection stalls the window ~200 ms.
+        gc.collect()
+        gc.freeze()
         self._open_trades = ()
         self.agent_attached.emit(workflow_id, started)
         self._follow = [self._spawn(self._follow_state(workflow_id), "state"),
