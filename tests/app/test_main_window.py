@@ -132,3 +132,20 @@ def test_earlier_run_and_export_buttons_reach_the_controller(controller, qsettin
     assert controller.called("load_earlier_run") == [()]
     window.history.export_requested.emit("/tmp/h.json")  # what the save dialog emits
     assert controller.called("export_history") == [("/tmp/h.json",)]
+
+
+def test_clicking_a_marker_on_the_chart_selects_its_tick(controller, qsettings, qtbot):
+    window = make_window(controller, qsettings, qtbot)
+    events = json.loads(GOLDEN.read_text())["events"]
+    controller.history.tree.add_batch([("run-1", e) for e in events])
+    controller.state_changed.emit(state(tick=12))
+    controller.decisions_changed.emit([decision(6)])
+    chart_view = window.chart
+    series = chart_view.markers["buy"]
+    qtbot.waitUntil(lambda: series.count() == 1)
+    scene_point = chart_view.chart().mapToPosition(series.at(0), series)
+    view_point = chart_view.mapFromScene(chart_view.chart().mapToScene(scene_point))
+    with qtbot.waitSignal(chart_view.tick_clicked) as clicked:
+        qtbot.mouseClick(chart_view.viewport(), Qt.MouseButton.LeftButton, pos=view_point)
+    assert clicked.args == [6]
+    assert window.history.tree.currentIndex().data() == "tick 6"
