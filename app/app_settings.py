@@ -26,6 +26,9 @@ class AppSettings:
     namespace: str = "default"
     temporal_tls: bool = False
     tick_interval_s: float = 1.0
+    # Risk limits of the agents the window starts (a running agent: Agent ▸ Risk limits…).
+    max_order_notional: float = 25_000.0
+    approval_notional: float = 10_000.0
 
 
 def config_path() -> Path:
@@ -61,6 +64,11 @@ def validate(s: AppSettings) -> dict[str, str]:
         problems["namespace"] = "required"
     if s.tick_interval_s < 0:
         problems["tick_interval_s"] = "zero or more seconds"
+    if s.max_order_notional <= 0:
+        problems["max_order_notional"] = "above zero"
+    if not 0 <= s.approval_notional <= s.max_order_notional:
+        problems["approval_notional"] = ("between zero and the per-order limit (above it, no "
+                                         "order could ever need approval)")
     return problems
 
 

@@ -15,7 +15,12 @@ def window_policy() -> dict:
 
 def window_agent(settings=None) -> AgentConfig:
     """The defaults, with the model and tick interval of the app's settings if given."""
+    config = default_agent()
     update = window_policy()
     if settings is not None:
-        update |= {"model": settings.model, "tick_interval_s": settings.tick_interval_s}
-    return default_agent().model_copy(update=update)
+        limits = config.limits.model_copy(update={
+            "max_order_notional": settings.max_order_notional,
+            "approval_notional": settings.approval_notional})
+        update |= {"model": settings.model, "tick_interval_s": settings.tick_interval_s,
+                   "limits": limits}
+    return config.model_copy(update=update)

@@ -21,7 +21,8 @@ from engine.agent.secrets import KeyringUnavailable, set_api_key
 
 FIELD_LABELS = {"model": "Model", "openai_base_url": "Endpoint base URL",
                 "temporal_mode": "Temporal", "temporal_address": "Remote address",
-                "namespace": "Namespace", "tick_interval_s": "Tick interval"}
+                "namespace": "Namespace", "tick_interval_s": "Tick interval",
+                "max_order_notional": "Max order ($)", "approval_notional": "Ask a human above ($)"}
 
 
 class SettingsDialog(QDialog):
@@ -52,13 +53,17 @@ class SettingsDialog(QDialog):
         self.interval.setRange(0, 3600)
         self.interval.setSuffix(" s")
         self.interval.setValue(current.tick_interval_s)
+        self.max_order = self._money(current.max_order_notional)
+        self.approval = self._money(current.approval_notional)
         self.errors: dict[str, QLabel] = {}
         form = QFormLayout()
         for key, widget in (("model", self.model), ("openai_base_url", self.base_url),
                             ("api_key", self.api_key), ("temporal_mode", self.mode),
                             ("temporal_address", self.address), ("namespace", self.namespace),
                             ("temporal_tls", self.tls), ("temporal_key", self.temporal_key),
-                            ("tick_interval_s", self.interval)):
+                            ("tick_interval_s", self.interval),
+                            ("max_order_notional", self.max_order),
+                            ("approval_notional", self.approval)):
             form.addRow(FIELD_LABELS.get(key, {"api_key": "Model API key", "temporal_tls": "",
                                                "temporal_key": "Temporal API key"}.get(key, key)),
                         widget)
@@ -82,7 +87,18 @@ class SettingsDialog(QDialog):
             model=self.model.currentText().strip(), openai_base_url=self.base_url.text().strip(),
             temporal_mode=self.mode.currentText(), temporal_address=self.address.text().strip(),
             namespace=self.namespace.text().strip(), temporal_tls=self.tls.isChecked(),
-            tick_interval_s=self.interval.value())
+            tick_interval_s=self.interval.value(), max_order_notional=self.max_order.value(),
+            approval_notional=self.approval.value())
+
+    @staticmethod
+    def _money(value: float) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(0, 1e9)
+        box.setDecimals(2)
+        box.setPrefix("$ ")
+        box.setGroupSeparatorShown(True)
+        box.setValue(value)
+        return box
 
     def save(self) -> bool:
         values = self.values()

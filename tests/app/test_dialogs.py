@@ -112,6 +112,11 @@ def test_settings_validate_each_field_and_keep_the_key_out_of_files(
 
     dialog.address.clear()
     qtbot.keyClicks(dialog.address, "my-ns.tmprl.cloud:7233")
+    dialog.approval.setValue(30_000)  # above the per-order limit: refused, field by field
+    assert dialog.save() is False
+    assert dialog.errors["approval_notional"].isVisible()
+    assert not dialog.errors["temporal_address"].isVisible()
+    dialog.approval.setValue(5_000)
     dialog.model.setEditText("openai:gpt-4o-mini")
     secret = "sk-test-" + "z9" * 12
     qtbot.keyClicks(dialog.api_key, secret)
@@ -140,3 +145,14 @@ def test_a_remote_target_reaches_the_client_through_the_environment(memory_keyri
     embedded: dict[str, str] = {}
     assert app_settings.apply_temporal_target(app_settings.AppSettings(), embedded) == {}
     assert embedded == {}
+
+
+def test_settings_shape_the_agent_the_window_starts(tmp_path, monkeypatch):
+    from app.defaults import window_agent
+
+    chosen = app_settings.AppSettings(model="offline-analyst", tick_interval_s=0.5,
+                                      max_order_notional=20_000, approval_notional=5_000)
+    config = window_agent(chosen)
+    assert config.tick_interval_s == 0.5 and config.approval_policy == "wait"
+    assert (config.limits.max_order_notional, config.limits.approval_notional) == (20_000, 5_000)
+    assert config.limits.allowed_symbols == ["AAPL", "MSFT", "IBM", "GOOG"], "the rest kept"
