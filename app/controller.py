@@ -151,7 +151,9 @@ class Controller(ControllerSignals):
     async def _read_state(self, workflow_id: str, seen_total: int, beat: int) -> int:
         state = await self.client.state(workflow_id)
         if beat % 2 == 0:
-            self.pending_work_changed.emit(await self.client.pending_work(workflow_id))
+            work = await self.client.pending_work(workflow_id)
+            timers = [{"timer": text} for text in self.history.tree.open_timers()]
+            self.pending_work_changed.emit(work + timers)
         self.state = state
         self.state_changed.emit(state)
         fresh = state.decisions_total - seen_total

@@ -11,6 +11,8 @@ from app.format import money
 
 
 def describe_activity(p: dict, now: float) -> str:
+    if "timer" in p:  # a durable timer the workflow sleeps on (the tick interval, a back-off)
+        return p["timer"]
     text = f"{p['activity']}: {p['state'].lower()}, attempt {p['attempt']}"
     if p.get("last_heartbeat"):
         text += f", heartbeat {now - p['last_heartbeat']:.1f} s ago"

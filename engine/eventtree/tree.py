@@ -148,6 +148,22 @@ class EventTree:
     def latest_tick(self) -> int | None:
         return max(self._ticks) if self._ticks else None
 
+    def open_timers(self) -> list[str]:
+        """Timers of the newest tick that have neither fired nor been cancelled yet."""
+        if not self.runs or not self.runs[-1].children:
+            return []
+        started: dict[str, str] = {}
+        for node in self.runs[-1].children[-1].children:
+            attrs = (node.record.raw or {}) if node.record else {}
+            if node.label == "TimerStarted":
+                timer = attrs.get("timerStartedEventAttributes", {})
+                started[timer.get("timerId", "")] = timer.get("startToFireTimeout", "")
+            elif node.label in ("TimerFired", "TimerCanceled"):
+                key = "timerFiredEventAttributes" if node.label == "TimerFired" else \
+                    "timerCanceledEventAttributes"
+                started.pop(attrs.get(key, {}).get("timerId", ""), None)
+        return [f"durable timer {timer_id}: {timeout}" for timer_id, timeout in started.items()]
+
     def events_of(self, run: Node) -> list[dict]:
         return [n.record.raw for g in run.children for n in g.children
                 if n.record is not None and n.record.raw is not None]

@@ -117,13 +117,15 @@ def test_pending_work_says_the_clock_waits_for_the_human(controller, qsettings, 
                                            "state": "SCHEDULED", "attempt": 3,
                                            "last_heartbeat": None,
                                            "last_failure": "model endpoint timed out",
-                                           "next_attempt": None}])
+                                           "next_attempt": None},
+                                          {"timer": "durable timer 16: 1s"}])
     controller.state_changed.emit(state(pending=[pending()], approval_policy="wait"))
     lines = [window.pending.item(i).text() for i in range(window.pending.count())]
     assert lines[0] == ("invoke_model_activity: scheduled, attempt 3, last failure: model "
                         "endpoint timed out")
-    assert lines[1].startswith("approval t4-AAPL: buy 500 AAPL ($10,000.00), waiting for you")
-    assert lines[2].startswith("market clock stopped")
+    assert lines[1] == "durable timer 16: 1s"
+    assert lines[2].startswith("approval t4-AAPL: buy 500 AAPL ($10,000.00), waiting for you")
+    assert lines[3].startswith("market clock stopped")
 
 
 def test_earlier_run_and_export_buttons_reach_the_controller(controller, qsettings, qtbot):

@@ -153,3 +153,17 @@ def test_an_earlier_run_is_fetched_on_demand_and_goes_above():
     assert tree.runs[0].children[-1].tick == first_tick_of_run1 - 1, "no tick lost or doubled"
     assert tree.previous_run_id() is None, "run 0 is the first"
     assert tree.event_count == len(run0) + len(run1)
+
+
+def test_open_timers_of_the_newest_tick():
+    events = golden_events()
+    started = next(i for i, e in enumerate(events) if e["eventType"].endswith("TIMER_STARTED"))
+    tree = EventTree()
+    tree.add_batch([("r", e) for e in events[:started + 1]])
+    timer = events[started]["timerStartedEventAttributes"]
+    assert tree.open_timers() == [f"durable timer {timer['timerId']}: "
+                                  f"{timer['startToFireTimeout']}"]
+    closing = next(e for e in events[started + 1:] if e["eventType"].endswith(
+        ("TIMER_FIRED", "TIMER_CANCELED")))
+    tree.add_batch([("r", closing)])
+    assert tree.open_timers() == []
