@@ -34,15 +34,9 @@ from engine.activities.http import ServiceClients
 from engine.activities.market import MarketActivities
 from engine.agent.providers import HarnessModelProvider
 from engine.agent.tools import ToolContext, clocked, get_portfolio
+from engine.broker_contracts import OrderResult
 from engine.config import Settings
-from engine.contracts import (
-    AgentCarry,
-    AgentConfig,
-    CalendarRequest,
-    Decision,
-    OrderResult,
-    TickRequest,
-)
+from engine.contracts import AgentCarry, AgentConfig, CalendarRequest, Decision, TickRequest
 from engine.models import GuardrailResult, Side, TradeIntent, Verdict
 from engine.workflows import memory as mem
 from engine.workflows.agent_step import ask_agent, build_agent
