@@ -10,10 +10,14 @@ plain `FunctionTool`s over the same `MarketActivities.get_quote/get_news` method
 clock hidden by the engine's own `clocked()`, so the model sees the same schemas and the
 same JSON; `get_portfolio` is the engine's tool itself.
 
-What it leaves out is what Temporal adds: no history, no payload conversion, no
-retries, no continue-as-new. An approval (NEEDS_APPROVAL) is answered at once (approve,
-re-check at the latest price, place) as a human who never hesitates would; the bench
-configures limits under which no approval is ever needed, so both legs stay equal.
+It keeps the agent's books the same way too: it opens its own broker account at start
+and reconciles with `broker_snapshot` and the same `reconcile()` on the workflow's
+schedule (at start, where a run would continue as new, after an outcome that is not a
+clean fill, every `reconcile_every` ticks). What it leaves out is what Temporal adds: no
+history, no payload conversion, no retries, no continue-as-new. An approval
+(NEEDS_APPROVAL) is answered at once (approve, re-check at the latest price, place) as a
+human who never hesitates would; the bench configures limits under which no approval is
+ever needed, so both legs stay equal.
 
 Run it only where the Temporal plugin's global runner override is not active (no
 in-process worker running) or where it delegates anyway (outside a workflow the plugin's
@@ -34,17 +38,13 @@ from engine.activities.http import ServiceClients
 from engine.activities.market import MarketActivities
 from engine.agent.providers import HarnessModelProvider
 from engine.agent.tools import ToolContext, clocked, get_portfolio
+from engine.broker_contracts import OpenAccountRequest, OrderResult, SnapshotRequest
 from engine.config import Settings
-from engine.contracts import (
-    AgentCarry,
-    AgentConfig,
-    CalendarRequest,
-    Decision,
-    OrderResult,
-    TickRequest,
-)
+from engine.contracts import AgentCarry, AgentConfig, CalendarRequest, Decision, TickRequest
 from engine.models import GuardrailResult, Side, TradeIntent, Verdict
 from engine.workflows import memory as mem
+from engine.workflows import reconcile as rec
+from engine.workflows.accounts import account_key
 from engine.workflows.agent_step import ask_agent, build_agent
 
 
@@ -104,6 +104,22 @@ class PlainAgentLoop:
             CalendarRequest(start_date=self.config.start_date)
         )
         self.memory = mem.fresh(self.config, calendar)
+        account = await self.broker.open_account(OpenAccountRequest(
+            account_id=account_key(self.loop_id), cash=self.config.starting_cash))
+        self.memory.account_id = account.account_id
+        self.memory.reconciles = True
+        self._reconcile_due = "start"
+        self._ticks_this_run = 0
+
+    async def _reconcile(self) -> None:
+        """`BrokerSteps._reconcile`: the broker's word against the book."""
+        memory = self.memory
+        trigger = self._reconcile_due or f"every {self.config.reconcile_every} ticks"
+        snapshot = await self.broker.broker_snapshot(SnapshotRequest(
+            account_id=memory.account_id, client_order_id_prefix=f"{self.loop_id}-"))
+        note = rec.reconcile(memory, snapshot, trigger)
+        assert note.agrees, rec.pause_reason(note)  # the bench's books must agree
+        self._reconcile_due = ""
 
     async def aclose(self) -> None:
         await self._clients.aclose()
@@ -113,13 +129,21 @@ class PlainAgentLoop:
         """`TradingAgentWorkflow._tick`, step for step (a data outage raises here)."""
         memory, config = self.memory, self.config
         assert memory is not None, "call start() first"
+        if self._ticks_this_run == config.continue_as_new_every:  # a new run would start
+            self._ticks_this_run = 0
+            self._reconcile_due = "new run"
+        if self._reconcile_due or memory.tick - memory.reconciled_tick >= config.reconcile_every:
+            await self._reconcile()
+        self._ticks_this_run += 1
         clock = memory.clock.model_copy(update={"tick": memory.tick})
         context = await self.market.fetch_tick_context(
             TickRequest(symbols=config.symbols, clock=clock)
         )
-        mem.observe(memory, clock, context)
+        mem.observe(memory, clock, context, day_opens_first=True)
 
-        intent, model_error = await ask_agent(self.agent, memory, config, context)
+        intent, model_error = await ask_agent(
+            self.agent, memory, config, context, live_limits=True
+        )
         decision = mem.new_decision(memory, context, intent, model_error, mem.check(memory, intent))
         mem.record(memory, decision, config.journal_keep)
         if decision.check.verdict == Verdict.ALLOW and intent.side != Side.HOLD:
@@ -136,7 +160,12 @@ class PlainAgentLoop:
     async def _place(
         self, trade_id: str, intent: TradeIntent, check: GuardrailResult
     ) -> OrderResult:
-        request = mem.order_request(self.loop_id, trade_id, intent, check)
+        request = mem.order_request(
+            self.loop_id, trade_id, intent, check, account_id=self.memory.account_id,
+            fill_deadline_s=self.config.fill_deadline_s,
+        )
         result = await self.broker.place_order(request)
         mem.book_order(self.memory, intent, result)
+        if not result.clean_fill:
+            self._reconcile_due = f"after {trade_id}: {result.status.value}"
         return result

@@ -23,7 +23,7 @@ from temporalio import activity
 from engine.activities.broker_accounts import BrokerAccounts
 from engine.activities.broker_http import SERVICE, account_prefix, heartbeat, message
 from engine.activities.http import check, server_error
-from engine.contracts import OrderLookup, OrderRequest, OrderResult, OrderStatus
+from engine.broker_contracts import OrderLookup, OrderRequest, OrderResult, OrderStatus
 
 POLL_S = 0.25
 OPEN = ("new", "accepted", "pending_new", "partially_filled", "accepted_for_bidding", "held")

@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from engine.activities.broker_http import SERVICE, BrokerHttp, account_prefix, message
 from engine.activities.http import check
-from engine.contracts import (
+from engine.broker_contracts import (
     BrokerAccount,
     BrokerOrder,
     BrokerSnapshot,

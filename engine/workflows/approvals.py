@@ -18,11 +18,11 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from engine.broker_contracts import OrderResult
     from engine.contracts import (
         AgentCarry,
         AgentConfig,
         ApprovalStatus,
-        OrderResult,
         PendingApproval,
         ReviewRequest,
         ReviewResult,

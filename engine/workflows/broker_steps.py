@@ -24,18 +24,16 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.exceptions import ActivityError
 
     from engine import portfolio as book
-    from engine.contracts import (
-        AgentCarry,
-        AgentConfig,
+    from engine.broker_contracts import (
         BrokerAccount,
         BrokerSnapshot,
         OpenAccountRequest,
         OrderLookup,
         OrderResult,
         OrderStatus,
-        ReconcileNote,
         SnapshotRequest,
     )
+    from engine.contracts import AgentCarry, AgentConfig, ReconcileNote
     from engine.models import GuardrailResult, Portfolio, TradeIntent
     from engine.workflows import memory as mem
     from engine.workflows import reconcile as rec

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from engine import guardrail
 from engine import portfolio as book
+from engine.broker_contracts import OrderRequest, OrderResult, OrderStatus
 from engine.contracts import (
     AgentCarry,
     AgentConfig,
@@ -16,9 +17,6 @@ from engine.contracts import (
     CalendarInfo,
     Decision,
     MarketClock,
-    OrderRequest,
-    OrderResult,
-    OrderStatus,
     PendingApproval,
     TickContext,
     UnsettledOrder,

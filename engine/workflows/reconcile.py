@@ -15,7 +15,8 @@ not trade. Two kinds of difference:
 from __future__ import annotations
 
 from engine import portfolio as book
-from engine.contracts import AgentCarry, BrokerOrder, BrokerSnapshot, ReconcileNote, UnsettledOrder
+from engine.broker_contracts import BrokerOrder, BrokerSnapshot
+from engine.contracts import AgentCarry, ReconcileNote, UnsettledOrder
 from engine.models import Side
 
 PREFIX = "book and broker disagree: "

@@ -13,13 +13,12 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from app.models.history_model import HistoryModel  # noqa: E402
 from app.pyside_refcounts import immortalize_singletons  # noqa: E402
 from app.signals import ControllerSignals  # noqa: E402
+from engine.broker_contracts import OrderResult, OrderStatus  # noqa: E402
 from engine.contracts import (  # noqa: E402
     AgentStateView,
     Counters,
     Decision,
     HoldingView,
-    OrderResult,
-    OrderStatus,
     PendingApproval,
     Phase,
 )

@@ -11,7 +11,6 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-import pytest
 
 from engine.client import HarnessClient
 from engine.config import Settings
@@ -29,21 +28,6 @@ def config(**overrides) -> AgentConfig:
     values = {"symbols": ["AAPL", "MSFT"], "start_date": "2004-01-02", "max_ticks": 60,
               "limits": NO_APPROVALS, "reconcile_every": 10}
     return AgentConfig(**(values | overrides))
-
-
-@pytest.fixture
-async def harness(runtime_supervisor) -> HarnessClient:
-    info = runtime_supervisor.info
-    return await HarnessClient.connect(
-        Settings(temporal_address=info.temporal_address, mockoon_url=info.mockoon_url)
-    )
-
-
-@pytest.fixture
-def broker(runtime_supervisor):
-    with httpx.Client(base_url=runtime_supervisor.info.mockoon_url, timeout=10) as http:
-        yield http
-        http.delete("/__harness/faults")
 
 
 async def finished(harness: HarnessClient, workflow_id: str):

@@ -12,14 +12,13 @@ import pytest
 from engine.chaos import MODEL_ACTIVITY, ORDER_ACTIVITY, arm_crash, marker_path
 from engine.contracts import AgentConfig, ApprovalPolicy
 from engine.models import RiskLimits
-from tests.chaos.test_kill_worker import broker, harness  # noqa: F401 - fixtures
 from tests.engine.conftest import orders_for, wait_for_state
 from tests.runtime.helpers import wait_until
 
 
 @pytest.mark.parametrize("activity", [ORDER_ACTIVITY, MODEL_ACTIVITY])
 async def test_the_worker_dies_at_the_armed_activity_and_the_agent_goes_on(
-    activity, harness, broker, runtime_supervisor  # noqa: F811
+    activity, harness, broker, runtime_supervisor
 ):
     home = runtime_supervisor.home
     restarts = runtime_supervisor.info.services["worker-1"]["restarts"]

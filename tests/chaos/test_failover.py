@@ -11,9 +11,10 @@ import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
 
+from engine.broker_contracts import OrderStatus
 from engine.client import HarnessClient
 from engine.config import Settings
-from engine.contracts import AgentConfig, OrderStatus
+from engine.contracts import AgentConfig
 from engine.models import RiskLimits
 from engine.runtime.inflight import inflight_path, read_inflight
 from engine.runtime.supervisor import Supervisor

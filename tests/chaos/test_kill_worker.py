@@ -9,12 +9,9 @@ import time
 import uuid
 from collections import Counter
 
-import httpx
-import pytest
 from temporalio.api.enums.v1 import EventType
 
 from engine.client import HarnessClient
-from engine.config import Settings
 from engine.contracts import AgentConfig
 from engine.models import RiskLimits
 from tests.engine.conftest import orders_for, wait_for_state
@@ -26,22 +23,6 @@ CONFIG = AgentConfig(
     continue_as_new_every=50,  # the kills also straddle continue-as-new
     limits=RiskLimits(approval_notional=1e9),  # no approvals: nobody is there to answer
 )
-
-
-@pytest.fixture
-async def harness(runtime_supervisor) -> HarnessClient:
-    info = runtime_supervisor.info
-    with httpx.Client(base_url=info.mockoon_url, timeout=10) as http:
-        http.post("/__harness/reset", json={"cash": 1e12}).raise_for_status()
-    return await HarnessClient.connect(
-        Settings(temporal_address=info.temporal_address, mockoon_url=info.mockoon_url)
-    )
-
-
-@pytest.fixture
-def broker(runtime_supervisor):
-    with httpx.Client(base_url=runtime_supervisor.info.mockoon_url, timeout=10) as http:
-        yield http
 
 
 async def journal(harness: HarnessClient, workflow_id: str) -> list[tuple]:

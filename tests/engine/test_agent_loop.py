@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from engine.contracts import OrderStatus, Phase
+from engine.broker_contracts import OrderStatus
+from engine.contracts import Phase
 from engine.models import Side, Verdict
 from tests.engine.conftest import agent_config, orders_for
 

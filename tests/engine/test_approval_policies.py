@@ -9,8 +9,9 @@ import uuid
 import pytest
 from temporalio.api.enums.v1 import EventType
 
+from engine.broker_contracts import OrderStatus
 from engine.client import RequestRejected
-from engine.contracts import ApprovalPolicy, ApprovalStatus, OrderStatus, Phase
+from engine.contracts import ApprovalPolicy, ApprovalStatus, Phase
 from engine.models import RiskLimits, Verdict
 from tests.engine.conftest import agent_config, orders_for, wait_for_state
 

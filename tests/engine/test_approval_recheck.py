@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from engine.contracts import ApprovalPolicy, ApprovalStatus, OrderStatus, Phase
+from engine.broker_contracts import OrderStatus
+from engine.contracts import ApprovalPolicy, ApprovalStatus, Phase
 from engine.models import GuardrailResult, RiskLimits, Verdict
 from engine.workflows.recheck import approved_notional, new_reasons, shares_within
 from tests.engine.conftest import agent_config, assert_book_is_broker, orders_for, wait_for_state

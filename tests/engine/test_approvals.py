@@ -8,8 +8,9 @@ import uuid
 
 import pytest
 
+from engine.broker_contracts import OrderStatus
 from engine.client import RequestRejected
-from engine.contracts import ApprovalStatus, OrderStatus, Phase
+from engine.contracts import ApprovalStatus, Phase
 from engine.models import RiskLimits, Verdict
 from tests.engine.conftest import agent_config, orders_for, wait_for_state
 

@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 from engine.activities.broker import BrokerActivities
 from engine.activities.http import ServiceClients
-from engine.contracts import OrderRequest, OrderStatus
+from engine.broker_contracts import OrderRequest, OrderStatus
 from engine.workflows.trading_agent import ORDER_RETRY
 from tests.engine.conftest import BROKER_CASH
 

@@ -13,8 +13,9 @@ import pytest
 
 import engine.worker
 from engine.activities.broker import BrokerActivities
+from engine.broker_contracts import OrderStatus
 from engine.client import HarnessClient
-from engine.contracts import OrderStatus, Phase
+from engine.contracts import Phase
 from engine.models import RiskLimits
 from engine.worker import build_worker
 from tests.engine.conftest import agent_config, assert_book_is_broker, orders_for

@@ -6,7 +6,8 @@ Driven through the memory functions the workflow itself calls each tick (`observ
 
 from __future__ import annotations
 
-from engine.contracts import AgentConfig, CalendarInfo, OrderResult, OrderStatus, TickContext
+from engine.broker_contracts import OrderResult, OrderStatus
+from engine.contracts import AgentConfig, CalendarInfo, TickContext
 from engine.models import Quote, Side, Verdict
 from engine.workflows import memory as mem
 from tests.engine.guardrail_cases import assert_reason, intent

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from engine.contracts import (
-    AgentConfig,
-    BrokerOrder,
-    BrokerSnapshot,
-    OrderResult,
-    OrderStatus,
-)
+from engine.broker_contracts import BrokerOrder, BrokerSnapshot, OrderResult, OrderStatus
+from engine.contracts import AgentConfig
 from engine.models import Side
 from engine.workflows import memory as mem
 from engine.workflows import reconcile
