@@ -12,8 +12,8 @@ same JSON; `get_portfolio` is the engine's tool itself.
 
 It keeps the agent's books the same way too: it opens its own broker account at start
 and reconciles with `broker_snapshot` and the same `reconcile()` on the workflow's
-schedule (at start, where a run would continue as new, after an outcome that is not a
-clean fill, every `reconcile_every` ticks). What it leaves out is what Temporal adds: no
+schedule (at start, after an outcome that is not a clean fill, every `reconcile_every`
+ticks). What it leaves out is what Temporal adds: no
 history, no payload conversion, no retries, no continue-as-new. An approval
 (NEEDS_APPROVAL) is answered at once (approve, re-check at the latest price, place) as a
 human who never hesitates would; the bench configures limits under which no approval is
@@ -109,7 +109,6 @@ class PlainAgentLoop:
         self.memory.account_id = account.account_id
         self.memory.reconciles = True
         self._reconcile_due = "start"
-        self._ticks_this_run = 0
 
     async def _reconcile(self) -> None:
         """`BrokerSteps._reconcile`: the broker's word against the book."""
@@ -129,12 +128,8 @@ class PlainAgentLoop:
         """`TradingAgentWorkflow._tick`, step for step (a data outage raises here)."""
         memory, config = self.memory, self.config
         assert memory is not None, "call start() first"
-        if self._ticks_this_run == config.continue_as_new_every:  # a new run would start
-            self._ticks_this_run = 0
-            self._reconcile_due = "new run"
         if self._reconcile_due or memory.tick - memory.reconciled_tick >= config.reconcile_every:
             await self._reconcile()
-        self._ticks_this_run += 1
         clock = memory.clock.model_copy(update={"tick": memory.tick})
         context = await self.market.fetch_tick_context(
             TickRequest(symbols=config.symbols, clock=clock)

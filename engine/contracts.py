@@ -219,6 +219,9 @@ class AgentCarry(Payload):
     unsettled: list[UnsettledOrder] = Field(default_factory=list)
     reconciliations: list[ReconcileNote] = Field(default_factory=list)
     reconciled_tick: int = 0
+    reconcile_due: str = Field(
+        default="", description="A check owed when the run continued as new (its reason)"
+    )
 
 
 class AgentInput(Payload):

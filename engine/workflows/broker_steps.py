@@ -6,7 +6,7 @@ replays, so its old commands come back unchanged).
 
 With the patch: the agent trades in its own account, opened with its starting cash; an
 order whose call failed for good is looked up once more by client_order_id before it is
-booked FAILED; and the book is reconciled with the broker at start, at every new run, on
+booked FAILED; and the book is reconciled with the broker at start, on
 re-attach and resume, after any order outcome that is not a clean fill, and every
 `reconcile_every` ticks. A difference the book cannot explain pauses the agent with the
 reason ("book and broker disagree: ...").

@@ -95,7 +95,9 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place fir
                 self._reconcile_due = "start"
         else:
             self._memory.counters.runs += 1
-            self._reconcile_due = "new run"
+            # A new run changes nothing at the broker: only a check the last run still
+            # owed (an order outcome on its last tick) is due.
+            self._reconcile_due = self._memory.reconcile_due
         memory = self._memory
         for pending in memory.pending:
             self._arm_expiry(pending)
@@ -183,6 +185,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place fir
         await workflow.wait_condition(workflow.all_handlers_finished)
         for timer in self._expiry_timers.values():
             timer.cancel()
+        self._memory.reconcile_due = self._reconcile_due
         workflow.continue_as_new(AgentInput(config=self._config, carry=self._memory))
 
     async def _tick(self) -> bool:

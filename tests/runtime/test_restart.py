@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -42,11 +44,16 @@ def test_status_is_unhealthy_while_the_worker_is_down(tmp_path: Path) -> None:
     from engine.runtime.services import RestartPolicy
 
     policy = RestartPolicy(base_delay=60, max_delay=60)
+
+    def crash(supervisor: Supervisor) -> None:
+        # A crash the supervisor did not cause (its own kill_worker never backs off).
+        os.killpg(supervisor.info.services["worker-1"]["pid"], signal.SIGKILL)
+
     with Supervisor(tmp_path, headless=True, restart_policy=policy) as supervisor:
-        supervisor.kill_worker()
+        crash(supervisor)
         assert supervisor.wait_for(lambda i: i.services["worker-1"]["restarts"] == 1
                                    and i.services["worker-1"]["status"] == "starting", 10)
-        supervisor.kill_worker()  # the restarted one: the second crash waits 60 s
+        crash(supervisor)  # the restarted one: the second crash in a row waits 60 s
         assert supervisor.wait_for(
             lambda i: i.services["worker-1"]["restarts"] == 2
             and i.services["worker-1"]["status"] == "restarting", 30)
