@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import broker_controls as controls
 import broker_templates as broker
 import templates as market
 from headlines import symbol_news
@@ -69,16 +70,16 @@ def fault_responses(endpoint: str, success_body: str, stall_ms: int, *, post: bo
     honoured = broker.FAULT_MODES if post else broker.READ_FAULT_MODES
     faults = [
         response(f"{endpoint} fault stall", success_body, latency=stall_ms, journaled=post,
-                 rules=[rule("templating", broker.fault_verdict(honoured), "stall")]),
-        response(f"{endpoint} fault 500", broker.fault_error(500), status=500,
+                 rules=[rule("templating", controls.fault_verdict(honoured), "stall")]),
+        response(f"{endpoint} fault 500", controls.fault_error(500), status=500,
                  rules=[rule("global_var", "fault", "500")]),
-        response(f"{endpoint} fault 503", broker.fault_error(503), status=503,
+        response(f"{endpoint} fault 503", controls.fault_error(503), status=503,
                  rules=[rule("global_var", "fault", "503")]),
     ]
     if post:
         faults.append(response(f"{endpoint} fault lost", lost_body, journaled=True,
                                rules=[rule("global_var", "fault", "lost")]))
-        faults.append(response(f"{endpoint} fault 422", broker.fault_error(422), status=422,
+        faults.append(response(f"{endpoint} fault 422", controls.fault_error(422), status=422,
                                rules=[rule("global_var", "fault", "422")]))
     else:  # a lost answer of a read is just an error
         faults[1]["rules"].append(rule("global_var", "fault", "lost"))
@@ -125,12 +126,12 @@ def routes(stall_ms: int) -> list[dict]:
               response("broker account", broker.broker_account())),
         *trading_routes(V1, broker.V1, stall_ms),
         route("get", "__harness/faults", response("faults", "", bucket="faults")),
-        route("put", "__harness/faults", response("set faults", broker.set_faults())),
+        route("put", "__harness/faults", response("set faults", controls.set_faults())),
         route("delete", "__harness/faults",
-              response("clear faults", broker.CLEAR_FAULTS + "{{{data 'faults'}}}")),
-        route("post", "__harness/reset", response("reset", broker.reset(), journaled=True)),
-        route("get", "__harness/state", response("state", broker.STATE)),
-        route("put", "__harness/state", response("restore", broker.restore())),
+              response("clear faults", controls.CLEAR_FAULTS + "{{{data 'faults'}}}")),
+        route("post", "__harness/reset", response("reset", controls.reset(), journaled=True)),
+        route("get", "__harness/state", response("state", controls.STATE)),
+        route("put", "__harness/state", response("restore", controls.restore())),
         route("post", "__harness/accounts/:account_id/orders/:order_id/fill",
               response("late fill", broker.fill_rest(), journaled=True)),
     ]
@@ -142,9 +143,9 @@ def journal_callback() -> dict:
         "uuid": stable_uuid(f"callback {JOURNAL_CALLBACK}"), "id": JOURNAL_CALLBACK,
         "name": JOURNAL_CALLBACK, "documentation": "broker changes, replayed after a restart",
         "method": "post",
-        "uri": f"{{{{getEnvVar '{broker.JOURNAL_URL_VAR}' 'http://127.0.0.1:9/'}}}}",
+        "uri": f"{{{{getEnvVar '{controls.JOURNAL_URL_VAR}' 'http://127.0.0.1:9/'}}}}",
         "headers": [{"key": "Content-Type", "value": "application/json"}],
-        "bodyType": "INLINE", "body": broker.JOURNAL_ENTRY, "databucketID": "",
+        "bodyType": "INLINE", "body": controls.JOURNAL_ENTRY, "databucketID": "",
         "filePath": "", "sendFileAsBody": False,
     }
 
