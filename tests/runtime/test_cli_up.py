@@ -23,10 +23,19 @@ def _all_ready(home: Path) -> RuntimeInfo | None:
 
 @pytest.fixture
 def harness_up(tmp_path: Path):
-    process = subprocess.Popen(cli_argv(tmp_path, "up"), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    # Its output goes to a file, not a pipe: nobody reads a pipe while the test runs, and a
+    # full one would block the supervisor's logging; the file is also what a failure shows.
+    output = tmp_path / "up.out"
+    with output.open("w") as sink:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(cli_argv(tmp_path, "up"), stdout=sink,
+                                   stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    process.output = output  # type: ignore[attr-defined]
     try:
-        info = wait_until(lambda: _all_ready(tmp_path), 90, "harness up to be ready")
+        try:
+            info = wait_until(lambda: _all_ready(tmp_path), 90, "harness up to be ready")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- harness up said:\n{output.read_text()[-3000:]}"
+                                 f"\n--- runtime.json: {read_runtime(tmp_path)}") from None
         yield process, info
     finally:
         if process.poll() is None:
@@ -50,7 +59,8 @@ def test_up_then_sigint_leaves_no_child_alive(harness_up, tmp_path: Path) -> Non
     assert harness(tmp_path, "status").returncode == 0
 
     process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=30)
+    process.wait(timeout=30)
+    out = process.output.read_text()
     assert process.returncode == 0, out
     assert info.ui_url in out and "worker-1" in out  # the status table was printed
     all_dead(pids, timeout=5)
@@ -63,7 +73,7 @@ def test_sigterm_also_stops_everything(harness_up) -> None:
     process, info = harness_up
     pids = [rec["pid"] for rec in info.services.values()]
     process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=30)
+    process.wait(timeout=30)
     assert process.returncode == 0
     all_dead(pids, timeout=5)
 
