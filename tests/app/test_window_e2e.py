@@ -7,7 +7,6 @@ broker holds no client_order_id twice, and closing leaves no child process behin
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 
 import httpx
@@ -20,21 +19,11 @@ from app.defaults import window_agent
 from app.main_window import MainWindow
 from tests.engine.conftest import orders_for
 from tests.runtime.helpers import all_dead
+from tests.runtime.helpers import wait_until_async as until  # the window keeps running
 
 # The window's agents use the `wait` approval policy: the clock stops while the dialog is
 # open, so a fast tick cannot supersede it.
 TICK_S = 0.3
-
-
-async def until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):

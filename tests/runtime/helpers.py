@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -42,6 +43,20 @@ def wait_until(predicate: Callable[[], T], timeout: float, what: str,
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(every)
+
+
+async def wait_until_async(predicate: Callable[[], T], timeout: float, what: str,
+                           every: float = 0.05) -> T:
+    """`wait_until` for a test running on an event loop (a Qt one, through qasync): the
+    loop keeps turning between checks, so the window it waits on can make progress."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(every)
 
 
 def all_dead(pids: list[int], timeout: float = 10.0) -> None:
