@@ -2,20 +2,22 @@
 
 Each configuration gets its own runtime and the same experiment (engine/chaos_run.py):
 the agent runs --ticks fast ticks once undisturbed and once while the target is
-SIGKILLed --kills times at seeded random ticks; progress is the first event a live
+SIGKILLed --kills times at seeded random moments; progress is the first event a live
 worker writes into the history after the kill. Prints one JSON object:
 
     python bench/recovery.py [--kills 20] [--ticks 200] [--seed 1] [--server]
 
-Configurations (the agent's tuned timeouts in all of them: 2 s workflow tasks, 1 s
-sticky queue, 2-3 s activity heartbeats):
+Configurations (the agent's tuned timeouts in all but the first: 2 s workflow tasks, 1 s
+sticky queue, 2 s model-call heartbeats):
+  sdk_defaults        the baseline: one worker, the SDK's defaults (10 s workflow tasks,
+                      5 s sticky queue, no model-call heartbeat; the order activity keeps
+                      its heartbeat, which lives in the workflow code)
   tuned               one worker; a dead one is restarted (its start-up is on the path)
   standby             two workers polling; the survivor takes over when timeouts expire
   standby_failover    two workers, and the supervisor fails the dead worker's activities
-                      over and resets its sticky queues the moment it dies
+                      and started workflow tasks over (the task proxy saw their tokens)
+                      and resets its sticky queues the moment it dies
 With --server, also `server`: the dev server killed instead (restarted on its SQLite file).
-The SDK's default timeouts (no heartbeats, 10 s tasks, 5 s sticky) are not a
-configuration here: they live in the workflow code, not in the runtime.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from engine.contracts import AgentConfig
 from engine.models import RiskLimits
 
 CONFIGURATIONS = {
+    "sdk_defaults": {"workers": 1, "failover": False, "timeouts": "sdk-default"},
     "tuned": {"workers": 1, "failover": False},
     "standby": {"workers": 2, "failover": False},
     "standby_failover": {"workers": 2, "failover": True},
@@ -62,7 +65,7 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
             result = await chaos_on_new_runtime(
                 Path(home), config, kills=kills, seed=seed,
                 target=options.get("target", "worker"), workers=options["workers"],
-                failover=options["failover"],
+                failover=options["failover"], timeouts=options.get("timeouts", "tuned"),
             )
         report[name] = {k: result[k] for k in KEYS}
     return report

@@ -1,7 +1,7 @@
 """A chaos experiment: run the agent with and without kills and compare.
 
 The same config runs twice on one runtime: once undisturbed (the reference), once
-while a target is SIGKILLed K times at seeded random ticks. Then: how long each kill
+while a target is SIGKILLed K times at seeded random moments. Then: how long each kill
 took to recover (kill to the next event a live worker wrote into the history), whether
 the broker holds any order twice, whether ticks were lost, and whether the journal and
 the book equal the reference's. `harness chaos` prints it; bench/recovery.py repeats it
@@ -11,6 +11,7 @@ per runtime configuration.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import statistics
 import time
@@ -24,8 +25,10 @@ from temporalio.api.enums.v1 import EventType
 
 from engine.activities.broker_http import account_prefix
 from engine.client import HarnessClient
-from engine.contracts import AgentConfig, AgentSummary, Decision
+from engine.contracts import AgentConfig, AgentSummary, Decision, Phase
 from engine.replay import verify
+
+log = logging.getLogger(__name__)
 
 # Events only a live worker (or the server acting on a live worker's answer) writes.
 PROGRESS = {
@@ -34,6 +37,7 @@ PROGRESS = {
     EventType.EVENT_TYPE_MARKER_RECORDED,
 }
 KILL_TARGETS = ("worker", "server")
+FIRST_KILL_TICK = 2  # the agent trades by then: its calendar is loaded, its account open
 
 
 @dataclass
@@ -62,10 +66,15 @@ class ChaosReport:
         }
 
 
-def kill_ticks(ticks: int, kills: int, seed: int) -> list[int]:
-    """K distinct ticks in [2, ticks - 1], seeded, in order (never before the first tick)."""
-    candidates = list(range(2, max(3, ticks)))
-    return sorted(random.Random(seed).sample(candidates, min(kills, len(candidates))))
+MAX_KILL_DELAY_S = 0.5  # a fast tick takes 50-100 ms: any moment of a few ticks
+
+
+def kill_delays(kills: int, seed: int) -> list[float]:
+    """Seeded waits before each kill, counted from when the agent runs (again): moments
+    of wall time, not ticks, because a query for the tick answers late when the worker
+    is busy, and a fast agent runs past the tick meanwhile."""
+    rng = random.Random(seed)
+    return [round(rng.uniform(0.0, MAX_KILL_DELAY_S), 3) for _ in range(kills)]
 
 
 async def run_chaos(
@@ -76,9 +85,11 @@ async def run_chaos(
     seed: int,
     kill: Callable[[], object],
     reset_broker: Callable[[], None] | None = None,
-    on_kill: Callable[[int, float], None] | None = None,
+    on_kill: Callable[[int, float], None] | None = None,  # (kill number, when)
+    settle: Callable[[], object] | None = None,
 ) -> ChaosReport:
-    """`kill()` kills the target once (and returns once it is dead or None on failure)."""
+    """`kill()` kills the target once (and returns once it is dead or None on failure);
+    `settle()` blocks until the runtime is whole again (the killed process replaced)."""
     ticks = config.max_ticks or 0
     if reset_broker:
         reset_broker()
@@ -89,12 +100,18 @@ async def run_chaos(
         reset_broker()
     workflow_id = await harness.start_agent(config, f"chaos-run-{uuid.uuid4().hex[:8]}")
     killed_at: list[float] = []
-    for tick in kill_ticks(ticks, kills, seed):
-        await _wait_for_tick(harness, workflow_id, tick)
-        if kill() is not None:
-            killed_at.append(time.time())
-            if on_kill:
-                on_kill(tick, killed_at[-1])
+    await _wait_for_tick(harness, workflow_id, FIRST_KILL_TICK)
+    for delay in kill_delays(kills, seed):
+        await asyncio.sleep(delay)
+        if not await harness.is_running(workflow_id):
+            break  # finished first: a kill now would measure nothing
+        if kill() is None:
+            continue
+        killed_at.append(time.time())
+        if on_kill:
+            on_kill(len(killed_at), killed_at[-1])
+        if settle:
+            await _pause_while(harness, workflow_id, settle)
     summary = await harness.result(workflow_id)
 
     recoveries = await _recoveries(harness, workflow_id, killed_at)
@@ -102,7 +119,7 @@ async def run_chaos(
     ours, theirs = await _journal(harness, workflow_id), await _journal(harness, reference_id)
     diff = _diff(ours, theirs) + _diff_summary(summary, reference)
     return ChaosReport(
-        kills=len(killed_at),
+        kills=len(recoveries),
         recoveries_ms=recoveries,
         duplicate_orders=await _duplicates(harness, workflow_id),
         lost_ticks=max(0, ticks - summary.ticks),
@@ -112,27 +129,48 @@ async def run_chaos(
     )
 
 
-async def _wait_for_tick(harness: HarnessClient, workflow_id: str, tick: int) -> None:
-    """Until the agent has reached `tick` (queries fail while no worker runs: go on asking)."""
+async def _pause_while(harness: HarnessClient, workflow_id: str,
+                       settle: Callable[[], object]) -> None:
+    """The agent waits (at its next tick boundary) while the killed process is replaced.
+    In fast mode it would otherwise finish its ticks while the replacement starts up (a
+    couple of seconds of imports), and the later kills would find nothing to kill, or no
+    standby to take over. Only the wall clock pauses: the market clock, and so every
+    decision, is the same as without the pause."""
+    pause = asyncio.create_task(harness.pause(workflow_id))  # answered once recovered
+    await asyncio.to_thread(settle)
+    try:
+        await pause
+        await harness.resume(workflow_id)
+    except Exception as exc:  # noqa: BLE001 - the agent may have finished meanwhile
+        log.info("chaos: the agent was not paused while the target restarted: %s", exc)
+
+
+async def _wait_for_tick(harness: HarnessClient, workflow_id: str, tick: int) -> bool:
+    """Until the agent has reached `tick` (queries fail while no worker runs: go on
+    asking); False if it finished before."""
     while True:
         try:
-            if (await harness.state(workflow_id)).tick >= tick:
-                return
+            state = await harness.state(workflow_id)
+            if state.phase in (Phase.FINISHED, Phase.STOPPED):
+                return False
+            if state.tick >= tick:
+                return True
         except Exception:  # noqa: BLE001 - no worker to answer the query right now
             pass
         await asyncio.sleep(0.02)
 
 
 async def _recoveries(harness: HarnessClient, workflow_id: str, kills: list[float]) -> list[float]:
-    """Per kill: ms from the kill to the first progress event written after it."""
+    """Per kill: ms from the kill to the first progress event written after it. A kill
+    with none after it landed as the agent finished (it was running an instant before)
+    and measured nothing: it is left out."""
     times = sorted(
         e.event_time.ToDatetime().timestamp()
         for history in await harness.run_histories(workflow_id)
         for e in history.events if e.event_type in PROGRESS
     )
-    return [
-        (next((t for t in times if t > kill), kill) - kill) * 1000 for kill in kills
-    ]
+    after = (next((t for t in times if t > kill), None) for kill in kills)
+    return [(t - kill) * 1000 for t, kill in zip(after, kills, strict=True) if t is not None]
 
 
 async def _replay_ms(harness: HarnessClient, workflow_id: str, ticks: int) -> float | None:

@@ -95,7 +95,8 @@ class HarnessClient:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 # A workflow task on a worker that dies is retried elsewhere after this long
                 # (default 10 s); continue-as-new keeps it.
-                task_timeout=WORKFLOW_TASK_TIMEOUT,
+                task_timeout=(WORKFLOW_TASK_TIMEOUT if self.settings.timeouts == "tuned"
+                              else None),
             )
         except WorkflowAlreadyStartedError:
             status = "ended"

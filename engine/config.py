@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -46,6 +47,10 @@ class Settings(BaseModel):
     # One account per agent through Alpaca's broker API (the embedded mock has it). A plain
     # trading account (an Alpaca paper account) has none: set false, and agents share it.
     broker_sub_accounts: bool = True
+    # How soon a dead worker's work moves elsewhere: "tuned" (2 s workflow tasks, 1 s sticky
+    # queue, heartbeating model calls) or the SDK's defaults (10 s, 5 s, none), kept only
+    # as the measured baseline of bench/recovery.py.
+    timeouts: Literal["tuned", "sdk-default"] = "tuned"
 
     @property
     def market_base(self) -> str:
@@ -72,6 +77,7 @@ _ENV_FIELDS = {
     "HARNESS_BROKER_URL": "broker_url",
     "HARNESS_OPENAI_BASE_URL": "openai_base_url",
     "HARNESS_BROKER_SUB_ACCOUNTS": "broker_sub_accounts",
+    "HARNESS_TIMEOUTS": "timeouts",
 }
 
 

@@ -25,14 +25,17 @@ MODEL_RETRY = RetryPolicy(
 )
 
 
-def model_parameters() -> ModelActivityParameters:
+def model_parameters(heartbeat: bool = True) -> ModelActivityParameters:
     return ModelActivityParameters(
         start_to_close_timeout=MODEL_TIMEOUT,
-        heartbeat_timeout=MODEL_HEARTBEAT,
+        heartbeat_timeout=MODEL_HEARTBEAT if heartbeat else None,
         retry_policy=MODEL_RETRY,
     )
 
 
-def agents_plugin(model_provider: ModelProvider | None = None) -> OpenAIAgentsPlugin:
-    """The plugin; a worker passes its model provider, clients and replayers pass none."""
-    return OpenAIAgentsPlugin(model_params=model_parameters(), model_provider=model_provider)
+def agents_plugin(model_provider: ModelProvider | None = None,
+                  heartbeat: bool = True) -> OpenAIAgentsPlugin:
+    """The plugin; a worker passes its model provider, clients and replayers pass none.
+    `heartbeat=False` only for the SDK-defaults baseline (engine/config.py `timeouts`)."""
+    return OpenAIAgentsPlugin(model_params=model_parameters(heartbeat),
+                              model_provider=model_provider)

@@ -26,7 +26,8 @@ class TemporalUnavailable(ConnectionError):
 
 
 async def connect(
-    settings: Settings, *, plugins: Sequence[Plugin] = (), timeout: float = 10.0
+    settings: Settings, *, plugins: Sequence[Plugin] = (), timeout: float = 10.0,
+    identity: str | None = None,
 ) -> Client:
     api_key = os.environ.get(settings.temporal_api_key_env) or None
     deadline = time.monotonic() + timeout
@@ -39,6 +40,7 @@ async def connect(
                 plugins=list(plugins),
                 tls=settings.temporal_tls or bool(api_key),
                 api_key=api_key,
+                **({"identity": identity} if identity else {}),
             )
         except (RuntimeError, RPCError, OSError) as exc:
             last_error = exc

@@ -29,6 +29,7 @@ from engine.chaos_hook import worker_interceptors
 from engine.config import Settings, load_settings
 from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin
+from engine.runtime.worker_process import worker_identity
 from engine.temporal_connect import connect
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
@@ -57,7 +58,8 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             broker.open_account,
             broker.broker_snapshot,
         ],
-        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+        **({"sticky_queue_schedule_to_start_timeout": STICKY_TIMEOUT}
+           if settings.timeouts == "tuned" else {}),
         # What its supervisor fails over if it dies; the app's "crash during the next ...".
         interceptors=[*inflight_interceptors(), *worker_interceptors()],
         graceful_shutdown_timeout=timedelta(seconds=2),
@@ -65,11 +67,16 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
 
 
 def worker_plugin(settings: Settings):
-    return agents_plugin(HarnessModelProvider(base_url=settings.openai_base_url))
+    return agents_plugin(HarnessModelProvider(base_url=settings.openai_base_url),
+                         heartbeat=settings.timeouts == "tuned")
 
 
 async def serve(settings: Settings, ready_file: Path | None, connect_timeout: float) -> None:
-    client = await connect(settings, plugins=[worker_plugin(settings)], timeout=connect_timeout)
+    # The identity names the supervised worker and its pid: the supervisor's task proxy
+    # files the workflow tasks it holds under it (engine/runtime/task_proxy.py).
+    identity = worker_identity(os.environ.get("HARNESS_WORKER_ID", "worker"), os.getpid())
+    client = await connect(settings, plugins=[worker_plugin(settings)], timeout=connect_timeout,
+                           identity=identity)
     worker = build_worker(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -2,7 +2,7 @@
 
 Starts a private runtime (a temporary home unless --home is given; a hot standby
 worker unless --workers 1), runs the agent N fast ticks undisturbed, then again while
-SIGKILLing the target K times at seeded random ticks, and prints what the kills cost
+SIGKILLing the target K times at seeded random moments, and prints what the kills cost
 and whether anything differs (engine/chaos_run.py). Exit 0 when the run with kills
 ended exactly like the one without and no order is duplicated, 1 otherwise.
 """
@@ -64,9 +64,11 @@ def _chaos(args: argparse.Namespace) -> int:
 
 async def chaos_on_new_runtime(
     home: Path, config, *, kills: int, seed: int, target: str, workers: int = 2,
-    failover: bool = True, log=None,
+    failover: bool = True, log=None, timeouts: str = "tuned",
 ) -> dict:
-    """Start a runtime in `home`, run the experiment, stop the runtime; the report's JSON."""
+    """Start a runtime in `home`, run the experiment, stop the runtime; the report's JSON.
+    `timeouts="sdk-default"` (engine/config.py) only for bench/recovery.py's baseline: it
+    goes into the home's settings.json, which the workers read."""
     import httpx
 
     from engine.chaos_run import run_chaos
@@ -74,32 +76,52 @@ async def chaos_on_new_runtime(
     from engine.config import Settings
     from engine.runtime.supervisor import Supervisor
 
+    if timeouts != "tuned":
+        (home / "settings.json").write_text(json.dumps({"timeouts": timeouts}))
     supervisor = Supervisor(home, headless=True, worker_count=workers, active_failover=failover)
     supervisor.start(timeout=120)
     try:
         info = supervisor.info
         harness = await HarnessClient.connect(Settings(
-            temporal_address=info.temporal_address, mockoon_url=info.mockoon_url
+            temporal_address=info.temporal_address, mockoon_url=info.mockoon_url,
+            timeouts=timeouts,
         ))
 
         def reset_broker() -> None:
             httpx.post(f"{info.mockoon_url}/__harness/reset", json={"cash": 1e12},
                        timeout=10).raise_for_status()
 
-        def kill():
-            if not supervisor.wait_for(_all_ready, timeout=120):
-                print("harness: the runtime did not recover in 120 s", file=sys.stderr)
-                return None
-            return supervisor.kill_service("temporal" if target == "server" else "worker-1"
-                                           if workers == 1 else _active_worker(home, workers))
+        killed: dict[str, int] = {}  # service -> the pid last killed
 
-        def on_kill(tick: int, _at: float) -> None:
+        def whole(info) -> bool:
+            # The killed process reaped and replaced, not merely not yet noticed as dead.
+            return _all_ready(info) and all(
+                info.services.get(name, {}).get("pid") != pid for name, pid in killed.items())
+
+        def settle() -> bool:
+            if supervisor.wait_for(whole, timeout=120):
+                return True
+            print("harness: the runtime did not recover in 120 s", file=sys.stderr)
+            return False
+
+        def kill():
+            if not settle():
+                return None
+            name = "temporal" if target == "server" else (
+                "worker-1" if workers == 1 else _active_worker(home, workers))
+            pid = supervisor.kill_service(name)
+            if pid is not None:
+                killed[name] = pid
+            return pid
+
+        def on_kill(number: int, _at: float) -> None:
             if log:
-                log(f"killed the {target} at tick {tick}")
+                log(f"kill {number}: the {target}")
 
         report = await run_chaos(harness, config, kills=kills, seed=seed, kill=kill,
-                                 reset_broker=reset_broker, on_kill=on_kill)
+                                 reset_broker=reset_broker, on_kill=on_kill, settle=settle)
         return {"target": target, "workers": workers, "active_failover": failover,
+                "timeouts": timeouts,
                 "ticks": config.max_ticks, "seed": seed, **report.to_json()}
     finally:
         supervisor.stop()

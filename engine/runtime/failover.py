@@ -7,14 +7,16 @@ what the worker held (engine/runtime/inflight.py) and
 - fails each of its running activities by task token, with a zero retry delay, so
   the standby runs the next attempt immediately (the broker's idempotent order id
   makes a second attempt of an order that did land resolve to that same order);
+- fails each workflow task it had started (their tokens were read off the wire by the
+  supervisor's task proxy, engine/runtime/task_proxy.py), so the server hands those
+  workflows to the standby now instead of after the task timeout;
 - resets the sticky task queue of every workflow it served, so their next workflow
   task goes to the shared queue, where the standby polls.
-A workflow task the dead worker had already started still waits for its (short)
-task timeout: only its holder has the token that could fail it.
 
-Runs on its own thread with its own asyncio loop and Temporal client (connected
-ahead of time, so no import or handshake sits on the failover path). The timeouts
-stay as the safety net for workers nobody supervises.
+Runs on its own thread with its own asyncio loop, which also serves the task proxy,
+and its own Temporal client (connected ahead of time, so no import or handshake sits
+on the failover path). The timeouts stay as the safety net for workers nobody
+supervises.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from engine.runtime.inflight import Inflight, inflight_path, read_inflight
+from engine.runtime.task_proxy import TaskProxy
+from engine.runtime.worker_process import worker_identity
 
 log = logging.getLogger(__name__)
 
@@ -40,42 +44,67 @@ RETRY_DELAY = timedelta(milliseconds=100)
 class Handover:
     worker: str
     activities_failed: int
+    workflow_tasks_failed: int
     workflows_reset: int
     ms: float
 
 
 class Failover:
-    def __init__(self, home: Path, temporal_address: str, namespace: str) -> None:
+    """`proxy_port`: serve the workers' task proxy on it (start() returns once it listens);
+    the workers must then be given that address instead of the server's."""
+
+    def __init__(self, home: Path, temporal_address: str, namespace: str,
+                 proxy_port: int | None = None) -> None:
         self.home = home
         self._address = temporal_address
         self._namespace = namespace
+        self._proxy = TaskProxy(temporal_address) if proxy_port is not None else None
+        self._proxy_port = proxy_port
         self._loop = asyncio.new_event_loop()
         self._client_ready: Future = Future()
+        self._proxy_ready: Future = Future()
         self._thread = threading.Thread(
             target=self._run, name="harness-failover", daemon=True
         )
         self.handovers: list[Handover] = []
 
-    def start(self) -> None:
+    def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
+        if self._proxy is not None:
+            self._proxy_ready.result(timeout)  # raises the proxy's OSError, if any
 
     def stop(self) -> None:
         if self._thread.is_alive():
+            if self._proxy is not None:
+                asyncio.run_coroutine_threadsafe(self._proxy.stop(), self._loop).result(5)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
 
-    def worker_died(self, worker: str) -> Future:
+    def worker_died(self, worker: str, pid: int | None = None) -> Future:
         """Hand the dead worker's work over (asynchronously); the future holds a Handover."""
         state = read_inflight(inflight_path(self.home, worker))
         inflight_path(self.home, worker).unlink(missing_ok=True)
-        return asyncio.run_coroutine_threadsafe(self._hand_over(worker, state), self._loop)
+        tasks: dict[bytes, str] = {}
+        if self._proxy is not None and pid is not None:
+            tasks = self._proxy.held.take(worker_identity(worker, pid))
+        return asyncio.run_coroutine_threadsafe(self._hand_over(worker, state, tasks),
+                                                self._loop)
 
     # -- the failover thread -------------------------------------------------------------
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
+        if self._proxy is not None:
+            self._loop.create_task(self._serve_proxy())
         self._loop.create_task(self._connect())
         self._loop.run_forever()
+
+    async def _serve_proxy(self) -> None:
+        assert self._proxy is not None
+        try:
+            self._proxy_ready.set_result(await self._proxy.start(self._proxy_port or 0))
+        except Exception as exc:  # noqa: BLE001 - handed to start()'s caller
+            self._proxy_ready.set_exception(exc)
 
     async def _connect(self) -> None:
         from engine.config import load_settings
@@ -90,9 +119,15 @@ class Failover:
             log.warning("active failover is off: %s", exc)
             self._client_ready.set_exception(exc)
 
-    async def _hand_over(self, worker: str, state: Inflight) -> Handover:
+    async def _hand_over(self, worker: str, state: Inflight,
+                         tasks: dict[bytes, str]) -> Handover:
         from temporalio.api.common.v1 import WorkflowExecution
-        from temporalio.api.workflowservice.v1 import ResetStickyTaskQueueRequest
+        from temporalio.api.enums.v1 import WorkflowTaskFailedCause
+        from temporalio.api.failure.v1 import Failure
+        from temporalio.api.workflowservice.v1 import (
+            ResetStickyTaskQueueRequest,
+            RespondWorkflowTaskFailedRequest,
+        )
         from temporalio.exceptions import ApplicationError
 
         started = time.monotonic()
@@ -114,6 +149,21 @@ class Failover:
                 log.debug("failover: activity already settled: %s", exc)
                 return False
 
+        async def fail_task(token: bytes) -> bool:
+            # The cause SDKs give when a worker lost a workflow's state: the server
+            # reschedules the task on the shared queue with the full history.
+            request = RespondWorkflowTaskFailedRequest(
+                namespace=self._namespace, task_token=token, identity=f"{worker} failover",
+                cause=WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_STICKY_TASK_QUEUE,
+                failure=Failure(message=f"{worker} died while running this workflow task"),
+            )
+            try:
+                await client.workflow_service.respond_workflow_task_failed(request)
+                return True
+            except Exception as exc:  # noqa: BLE001 - answered or timed out meanwhile
+                log.debug("failover: workflow task already settled: %s", exc)
+                return False
+
         async def reset(workflow_id: str) -> bool:
             # The latest run: the one recorded may have continued as new since.
             request = ResetStickyTaskQueueRequest(
@@ -126,19 +176,22 @@ class Failover:
                 log.debug("failover: no sticky queue to reset for %s: %s", workflow_id, exc)
                 return False
 
-        results = await asyncio.gather(
-            *(fail(t) for t in state.activities.values()),
-            *(reset(w) for w in dict.fromkeys(w for w, _ in state.workflows)),
-        )
+        # Sticky queues first: a failed workflow task must not go back to the dead
+        # worker's queue.
+        workflows = dict.fromkeys([*(w for w, _ in state.workflows), *tasks.values()])
+        resets = await asyncio.gather(*(reset(w) for w in workflows))
+        failed = await asyncio.gather(*(fail(t) for t in state.activities.values()),
+                                      *(fail_task(t) for t in tasks))
         count = len(state.activities)
         handover = Handover(
             worker=worker,
-            activities_failed=sum(results[:count]),
-            workflows_reset=sum(results[count:]),
+            activities_failed=sum(failed[:count]),
+            workflow_tasks_failed=sum(failed[count:]),
+            workflows_reset=sum(resets),
             ms=round((time.monotonic() - started) * 1000, 1),
         )
         self.handovers.append(handover)
-        log.warning("failover for %s: %d activities failed over, %d sticky queues reset "
-                    "in %.1f ms", worker, handover.activities_failed,
-                    handover.workflows_reset, handover.ms)
+        log.warning("failover for %s: %d activities and %d workflow tasks failed over, "
+                    "%d sticky queues reset in %.1f ms", worker, handover.activities_failed,
+                    handover.workflow_tasks_failed, handover.workflows_reset, handover.ms)
         return handover

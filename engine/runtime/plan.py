@@ -64,6 +64,10 @@ class RuntimePlan:
     ui_url: str | None
     mockoon_url: str
     remote_temporal: bool
+    # Where the supervised workers connect: the server itself, or the supervisor's task
+    # proxy in front of it when failover is active (engine/runtime/task_proxy.py).
+    worker_temporal_address: str = ""
+    proxy_port: int | None = None
 
 
 def plan_runtime(home: Path, options: RuntimeOptions,
@@ -72,7 +76,10 @@ def plan_runtime(home: Path, options: RuntimeOptions,
     `journal`, Mockoon posts every broker change to it and is ready only once the journal
     has been replayed into it (see engine/runtime/broker_journal.py)."""
     n_local_ports = 0 if options.temporal_address else 2 - options.headless
-    ports = free_loopback_ports(1 + n_local_ports)
+    # Not in front of a remote cluster: its TLS and API key are the workers' own business.
+    proxied = options.with_worker and options.active_failover and not options.temporal_address
+    ports = free_loopback_ports(1 + n_local_ports + proxied)
+    proxy_port = ports.pop() if proxied else None
     mockoon_port, server_ports = ports[0], ports[1:]
     services: dict[str, Service] = {}
 
@@ -87,11 +94,13 @@ def plan_runtime(home: Path, options: RuntimeOptions,
     services["mockoon"] = _plan_mockoon(home, options, mockoon_port, journal)
     mockoon_url = services["mockoon"].address
 
+    worker_address = f"{LOOPBACK}:{proxy_port}" if proxied else address
     if options.with_worker:
         for index in range(1, options.worker_count + 1):
             wid = worker_id(index)
-            services[wid] = _plan_worker(home, options, wid, address, mockoon_url)
-    return RuntimePlan(services, address, ui_url, mockoon_url, bool(options.temporal_address))
+            services[wid] = _plan_worker(home, options, wid, worker_address, mockoon_url)
+    return RuntimePlan(services, address, ui_url, mockoon_url, bool(options.temporal_address),
+                       worker_address, proxy_port)
 
 
 def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Service:

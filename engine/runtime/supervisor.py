@@ -90,6 +90,7 @@ class Supervisor:
         try:
             self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here
             self._plan = plan_runtime(self.home, self.options, self._journal)
+            self._start_failover()  # its task proxy listens before a worker connects
             self._thread = threading.Thread(target=self._run, name="harness-supervisor",
                                             daemon=True)
             self._thread.start()
@@ -97,7 +98,6 @@ class Supervisor:
                 threading.Thread(target=self._watch_remote, args=(timeout,), daemon=True,
                                  name="harness-remote-probe").start()
             self._await_startup(timeout)
-            self._start_failover()
         except BaseException:
             self.stop(grace=1.0)
             raise
@@ -212,7 +212,7 @@ class Supervisor:
                     log.warning("%s exited with code %s; restart #%d in %.1fs",
                                 service.name, code, service.restarts, delay)
                     if self.failover is not None and service.name.startswith("worker-"):
-                        self.failover.worker_died(service.name)
+                        self.failover.worker_died(service.name, service.child.pid)
                 elif service.status == "restarting" and time.monotonic() >= service.restart_at:
                     changed = True
                     try:
@@ -255,7 +255,8 @@ class Supervisor:
         from engine.runtime.failover import Failover
 
         assert self._plan is not None
-        self.failover = Failover(self.home, self._plan.temporal_address, self.options.namespace)
+        self.failover = Failover(self.home, self._plan.temporal_address, self.options.namespace,
+                                 proxy_port=self._plan.proxy_port)
         self.failover.start()
 
     def _watch_ready(self, service: Service) -> None:

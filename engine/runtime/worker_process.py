@@ -8,6 +8,7 @@ ready file, so "ready" means "polling", not merely "imported".
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from pathlib import Path
 
@@ -25,6 +26,11 @@ def default_worker_command() -> list[str]:
 def worker_id(index: int) -> str:
     """worker-1 is the active worker; worker-2.. are (later) hot standbys."""
     return f"worker-{index}"
+
+
+def worker_identity(wid: str, pid: int) -> str:
+    """The worker's Temporal identity: what it polls and answers with."""
+    return f"{wid}:{pid}@{socket.gethostname()}"
 
 
 def ready_file(home: Path, wid: str) -> Path:

@@ -1,6 +1,8 @@
 """Hot standby and active failover, with real worker processes: a worker killed in the
 middle of an order hands that order to the standby at once (failed by task token, retried
-without back-off), and the retry resolves to the one order the broker stores."""
+without back-off), and the retry resolves to the one order the broker stores; a worker
+killed inside a workflow task has that task failed over by the supervisor (its token read
+by the task proxy) instead of timing out."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 
 from engine.broker_contracts import OrderStatus
+from engine.chaos import arm_crash
 from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import AgentConfig
@@ -88,14 +91,40 @@ async def test_an_order_in_flight_is_handed_to_the_standby_and_placed_once(
     assert handovers[-1].activities_failed == 1 and handovers[-1].workflows_reset >= 1
 
 
+async def test_a_workflow_task_held_by_a_dead_worker_is_failed_over_not_timed_out(
+    standby_runtime, harness
+):
+    # fetch_tick_context is a local activity: it runs inside a workflow task, so the
+    # worker dies holding that task's token, which only the task proxy has seen.
+    marker = arm_crash(standby_runtime.home, "fetch_tick_context")
+    handovers = len(standby_runtime.failover.handovers)
+    config = AgentConfig(symbols=["AAPL"], start_date="2004-01-02", max_ticks=3,
+                         limits=RiskLimits(approval_notional=1e9))
+    workflow_id = await harness.start_agent(config, f"wft-failover-{uuid.uuid4().hex[:6]}")
+    summary = await harness.result(workflow_id)
+    assert not marker.exists() and summary.ticks == 3
+
+    events = (await harness.history(workflow_id)).events
+    failed = [e.workflow_task_failed_event_attributes for e in events
+              if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
+    timed_out = [e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]
+    assert not timed_out, "the dead worker's workflow task waited out its timeout"
+    assert len(failed) == 1 and failed[0].identity.endswith(" failover"), failed
+    wait_until(lambda: len(standby_runtime.failover.handovers) > handovers, timeout=10,
+               what="the failover's report")
+    assert standby_runtime.failover.handovers[-1].workflow_tasks_failed == 1
+
+
 async def test_deliberate_kills_restart_at_once_and_never_back_off(standby_runtime):
     def worker_2():
         return standby_runtime.info.services["worker-2"]
 
+    before = worker_2()  # an earlier test's crash may have left a streak: it must not grow
     for _ in range(3):  # three kills well inside the 10 s "stable" window
         killed = standby_runtime.kill_worker("worker-2")
         assert killed is not None
         wait_until(lambda k=killed: worker_2()["status"] == "ready" and worker_2()["pid"] != k,
                    timeout=60, what="worker-2 restarted and ready")
     record = worker_2()
-    assert record["crash_streak"] == 0 and record["restarts"] >= 3
+    assert record["crash_streak"] == before["crash_streak"]
+    assert record["restarts"] >= before["restarts"] + 3

@@ -1,0 +1,168 @@
+"""A pass-through between supervised workers and Temporal that remembers who holds which
+workflow task, so a dead worker's started task can be failed at once.
+
+Why: a workflow task is held by the worker that polled it until that worker answers or
+the task's start-to-close timeout expires. In a fast agent loop the worker is inside a
+workflow task most of the time (its local activities run inside one), so a kill usually
+lands there, and the standby waited out the timeout (2 s here) before it could take the
+workflow over. Only the holder of the task token can fail the task, and the SDK keeps
+that token inside its native core, so the supervisor's proxy reads it off the wire: it
+forwards every call byte for byte, parses only the workflow-task polls and answers, and
+keeps {worker identity: {task token: workflow id}}. When a worker dies, failover.py
+takes its tokens and fails each task (RespondWorkflowTaskFailed), and the server hands
+the workflow to the standby immediately.
+
+Safe by construction: the server checks a task token against the workflow's current
+task, so failing one the dead worker had already answered is refused and harmless, and
+only the tokens of the identity that died are ever touched. Clients (the app, the CLI)
+connect to the server directly; only the supervisor's own workers go through here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import grpc  # its fork handlers are switched off in engine/__init__.py
+from temporalio.api.workflowservice.v1 import (
+    PollWorkflowTaskQueueRequest,
+    PollWorkflowTaskQueueResponse,
+    RespondWorkflowTaskCompletedRequest,
+    RespondWorkflowTaskCompletedResponse,
+    RespondWorkflowTaskFailedRequest,
+)
+
+log = logging.getLogger(__name__)
+
+_SERVICE = "/temporal.api.workflowservice.v1.WorkflowService/"
+POLL = _SERVICE + "PollWorkflowTaskQueue"
+COMPLETED = _SERVICE + "RespondWorkflowTaskCompleted"
+FAILED = _SERVICE + "RespondWorkflowTaskFailed"
+
+MAX_MESSAGE = 128 * 1024 * 1024  # a poll answer carries the whole history of a run
+# The workers' gRPC core pings every 30 s even when idle; a stock gRPC server would answer
+# with GOAWAY ("too many pings") and cut their long polls.
+_SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE),
+    ("grpc.max_send_message_length", MAX_MESSAGE),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 5_000),
+    ("grpc.http2.max_ping_strikes", 0),
+]
+_CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE),
+    ("grpc.max_send_message_length", MAX_MESSAGE),
+]
+# Set by the transport, not the caller: forwarding them would confuse the upstream call.
+_HOP_HEADERS = frozenset({"user-agent", "te", "content-type", "grpc-accept-encoding",
+                          "grpc-timeout", "grpc-encoding"})
+
+
+class HeldTasks:
+    """Which started workflow tasks each worker identity holds (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_identity: dict[str, dict[bytes, str]] = {}
+
+    def started(self, identity: str, token: bytes, workflow_id: str) -> None:
+        with self._lock:
+            self._by_identity.setdefault(identity, {})[token] = workflow_id
+
+    def answered(self, token: bytes) -> None:
+        with self._lock:
+            for tokens in self._by_identity.values():
+                tokens.pop(token, None)
+
+    def take(self, identity_prefix: str) -> dict[bytes, str]:
+        """Remove and return every token held by identities starting with the prefix."""
+        with self._lock:
+            taken: dict[bytes, str] = {}
+            for identity in [i for i in self._by_identity if i.startswith(identity_prefix)]:
+                taken.update(self._by_identity.pop(identity))
+            return taken
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(t) for t in self._by_identity.values())
+
+
+class TaskProxy:
+    """The gRPC pass-through; start() and stop() run on the caller's asyncio loop."""
+
+    def __init__(self, upstream: str, held: HeldTasks | None = None) -> None:
+        self.upstream = upstream
+        self.held = held or HeldTasks()
+        self.port: int | None = None
+        self._server: grpc.aio.Server | None = None
+        self._channel: grpc.aio.Channel | None = None
+
+    @property
+    def address(self) -> str:
+        assert self.port is not None, "start() the proxy first"
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self, port: int = 0) -> str:
+        self._channel = grpc.aio.insecure_channel(self.upstream, options=_CHANNEL_OPTIONS)
+        self._server = grpc.aio.server(options=_SERVER_OPTIONS)
+        self._server.add_generic_rpc_handlers([_Forwarder(self)])
+        self.port = self._server.add_insecure_port(f"127.0.0.1:{port}")
+        if not self.port:
+            raise OSError(f"the task proxy could not listen on 127.0.0.1:{port}")
+        await self._server.start()
+        return self.address
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop(grace=0.5)
+        if self._channel is not None:
+            await self._channel.close()
+
+    async def forward(self, method: str, request: bytes,
+                      context: grpc.aio.ServicerContext) -> bytes:
+        assert self._channel is not None
+        metadata = [(k, v) for k, v in context.invocation_metadata() or ()
+                    if k not in _HOP_HEADERS and not k.startswith(":")]
+        call = self._channel.unary_unary(method)  # no (de)serializers: bytes in, bytes out
+        try:
+            response = await call(request, metadata=metadata, timeout=context.time_remaining())
+        except grpc.aio.AioRpcError as exc:
+            await context.abort(exc.code(), exc.details() or "",
+                                exc.trailing_metadata() or ())
+            raise  # abort() raises; this line is never reached
+        self._note(method, request, response)
+        return response
+
+    def _note(self, method: str, request: bytes, response: bytes) -> None:
+        """Book-keeping only: a message we fail to parse is forwarded all the same."""
+        try:
+            if method == POLL:
+                task = PollWorkflowTaskQueueResponse.FromString(response)
+                if task.task_token:
+                    identity = PollWorkflowTaskQueueRequest.FromString(request).identity
+                    self.held.started(identity, task.task_token,
+                                      task.workflow_execution.workflow_id)
+            elif method == COMPLETED:
+                answer = RespondWorkflowTaskCompletedRequest.FromString(request)
+                self.held.answered(answer.task_token)
+                follow_up = RespondWorkflowTaskCompletedResponse.FromString(response)
+                if follow_up.workflow_task.task_token:  # the server handed the next one over
+                    self.held.started(answer.identity, follow_up.workflow_task.task_token,
+                                      follow_up.workflow_task.workflow_execution.workflow_id)
+            elif method == FAILED:
+                self.held.answered(RespondWorkflowTaskFailedRequest.FromString(request).task_token)
+        except Exception as exc:  # noqa: BLE001 - never break the worker's traffic
+            log.debug("task proxy: could not read %s: %s", method, exc)
+
+
+class _Forwarder(grpc.GenericRpcHandler):
+    def __init__(self, proxy: TaskProxy) -> None:
+        self._proxy = proxy
+
+    def service(self, handler_call_details):
+        method = handler_call_details.method
+
+        async def handle(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            return await self._proxy.forward(method, request, context)
+
+        return grpc.unary_unary_rpc_method_handler(handle)
