@@ -9,5 +9,11 @@ from engine.sandbox.paths import image_tag, runner_dir
 
 __all__ = [
     "CHOICES", "SandboxLimits", "SandboxResult", "SandboxUnavailable", "check_backend",
-    "image_tag", "resolve_backend", "run_in_sandbox", "runner_dir",
+    "image_tag", "reap_orphans", "resolve_backend", "run_in_sandbox", "runner_dir",
 ]
+
+
+def reap_orphans() -> int:
+    """Remove our labelled Docker containers whose owning worker is dead; 0 without Docker."""
+    from engine.sandbox.docker import reap_orphans as reap
+    return reap()

@@ -17,9 +17,12 @@ from pathlib import Path
 
 from engine.sandbox.limits import SandboxLimits, SandboxResult
 
-# What the probes run under: small, so a hog or a loop ends in seconds.
-PROBE_LIMITS = SandboxLimits(memory_mb=256, pids=32, timeout_s=8.0, tmpfs_mb=16,
+# What the probes run under: small, so a hog ends in a second. The wall clock is generous
+# (a loaded machine starts containers slowly) except for the loop, which must meet it.
+PROBE_LIMITS = SandboxLimits(memory_mb=256, pids=32, timeout_s=60.0, tmpfs_mb=16,
                              file_size_mb=4)
+LOOP_LIMITS = SandboxLimits(memory_mb=256, pids=32, timeout_s=5.0, tmpfs_mb=16,
+                            file_size_mb=4)
 PROBE_COMMAND = ("python3", "/job/probe.py")
 
 NETWORK = r'''
@@ -88,6 +91,7 @@ class Probe:
     claim: str  # what passing proves
     script: str
     verdict: Callable[[SandboxResult], str | None]  # None: passed; else what went wrong
+    limits: SandboxLimits = PROBE_LIMITS
 
 
 def _json(result: SandboxResult) -> dict:
@@ -162,7 +166,7 @@ def probes() -> list[Probe]:
         Probe("fork_bomb", "a fork bomb is stopped by the pids limit", FORK_BOMB,
               _expect("exit", "fork refused")),
         Probe("infinite_loop", "an infinite loop is stopped by the time limit", INFINITE_LOOP,
-              _expect("timeout")),
+              _expect("timeout"), LOOP_LIMITS),
     ]
 
 
@@ -174,7 +178,7 @@ async def run_probe(probe: Probe, backend: str) -> tuple[SandboxResult, str | No
         job.mkdir()
         runner.mkdir()  # probes need no runner, but the mount exists in every sandbox
         (job / "probe.py").write_text(probe.script)
-        result = await run_in_sandbox(job, backend=backend, limits=PROBE_LIMITS,
+        result = await run_in_sandbox(job, backend=backend, limits=probe.limits,
                                       label=f"probe-{probe.name}", command=PROBE_COMMAND,
                                       runner=runner)
     return result, probe.verdict(result)
