@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,7 +61,9 @@ async def run_in_sandbox(job_dir: Path, *, backend: str = "auto",
     exist for the isolation probes and tests; the discovery activity leaves them."""
     if not label or not isinstance(label, str):
         raise ValueError("run_in_sandbox needs a label (e.g. the child workflow id)")
-    name = resolve_backend(backend)
+    # In a thread: the checks run docker or a trial bwrap, and must not stall the event
+    # loop (the activity's heartbeats run on it).
+    name = await asyncio.to_thread(resolve_backend, backend)
     with staged(Path(job_dir), runner or runner_dir(), label) as stage:
         result = await _module(name).run(stage, limits, list(command), label)
     if not result.ok:

@@ -69,17 +69,29 @@ async def test_endless_output_is_capped(tmp_path):
 async def test_cancelling_the_caller_kills_the_sandbox(tmp_path):
     job = make_script_job(tmp_path, "while True:\n    pass\n")
     label = f"t-cancel-{uuid.uuid4().hex}"
+    # The label is in bwrap's command line (the staging dir) and in the job's own (its
+    # argument): both the sandbox and what runs inside it must go.
     task = asyncio.create_task(run_in_sandbox(
         job, backend="bwrap", limits=SandboxLimits(timeout_s=60.0), label=label,
-        command=["python3", "/job/probe.py"], runner=make_runner(tmp_path)))
-    # The staging directory is named after the label: it is in bwrap's command line.
-    pids = await wait_until_async(lambda: processes_mentioning(label), 20.0,
-                                  "the sandbox to start")
+        command=["python3", "/job/probe.py", label], runner=make_runner(tmp_path)))
+    pids = await wait_until_async(lambda: len(processes_mentioning(label)) >= 2 or None, 20.0,
+                                  "the sandbox and its job to start")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     wait_until(lambda: not processes_mentioning(label), 10.0,
                f"sandbox processes {pids} to be gone")
+
+
+async def test_a_timeout_kills_the_sandbox_and_its_job(tmp_path):
+    job = make_script_job(tmp_path, "import time\ntime.sleep(600)\n")  # no CPU: only the clock
+    label = f"t-timeout-{uuid.uuid4().hex}"
+    result = await run_in_sandbox(job, backend="bwrap", limits=SandboxLimits(timeout_s=2.0),
+                                  label=label, command=["python3", "/job/probe.py", label],
+                                  runner=make_runner(tmp_path))
+    assert (result.reason, result.exit_code) == ("timeout", None)
+    assert 2.0 <= result.duration_s < 10.0
+    assert processes_mentioning(label) == []
 
 
 async def test_bad_input_is_refused_with_a_clear_error(tmp_path):
