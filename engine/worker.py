@@ -29,7 +29,6 @@ from engine.chaos_hook import worker_interceptors
 from engine.config import Settings, load_settings
 from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin
-from engine.sandbox import reap_orphans
 from engine.temporal_connect import connect
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
@@ -70,8 +69,6 @@ def worker_plugin(settings: Settings):
 
 
 async def serve(settings: Settings, ready_file: Path | None, connect_timeout: float) -> None:
-    # Sandbox containers whose worker died; off the start-up path (a thread, not awaited).
-    reaping = asyncio.create_task(asyncio.to_thread(reap_orphans))  # noqa: F841 (kept alive)
     client = await connect(settings, plugins=[worker_plugin(settings)], timeout=connect_timeout)
     worker = build_worker(client, settings)
     stop = asyncio.Event()
