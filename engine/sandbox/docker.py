@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -35,6 +36,8 @@ JOB_LABEL = "org.durable-agent.job"
 CLI_TIMEOUT_S = 20.0
 # Inside the container too, so a container whose worker died stops on its own.
 INNER_GRACE_S = 5
+CHECK_HOLDS_S = 10.0
+_ok_until = 0.0
 
 
 def _start_time(pid: int) -> str | None:
@@ -72,6 +75,12 @@ def _docker(*args: str, timeout: float = CLI_TIMEOUT_S) -> subprocess.CompletedP
 
 
 def check_available() -> None:
+    """Raise SandboxUnavailable unless the daemon answers and the image is there. A success
+    holds for a few seconds: a fan-out of N jobs need not ask the daemon 2N more times, and
+    a daemon that dies meanwhile shows as an "error" run, which says so."""
+    global _ok_until
+    if time.monotonic() < _ok_until:
+        return
     try:
         version = _docker("version", "--format", "{{.Server.Version}}")
     except subprocess.TimeoutExpired:
@@ -83,6 +92,7 @@ def check_available() -> None:
     if _docker("image", "inspect", tag).returncode != 0:
         raise SandboxUnavailable(f"docker: image {tag} is missing "
                                  "(build it: python3 sandbox/build_image.py)")
+    _ok_until = time.monotonic() + CHECK_HOLDS_S
 
 
 def build_argv(staged: Staged, limits: SandboxLimits, command: Sequence[str], name: str,

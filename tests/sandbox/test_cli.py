@@ -6,6 +6,7 @@ import json
 
 from engine.cli import main
 from engine.cli.exit_codes import EXIT_MISSING_DEPENDENCY, EXIT_OK
+from engine.sandbox import docker
 from engine.sandbox.probes import probes
 
 
@@ -22,6 +23,7 @@ def test_check_bwrap_proves_isolation_as_json(capsys):
 
 
 def test_check_names_an_unavailable_backend_and_exits_3(capsys, monkeypatch):
+    monkeypatch.setattr(docker, "_ok_until", 0.0)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     assert main(["sandbox", "check", "--backend", "docker"]) == EXIT_MISSING_DEPENDENCY
     out = capsys.readouterr().out

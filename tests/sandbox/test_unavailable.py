@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sandbox import SandboxUnavailable, bwrap, check_backend, reap_orphans, resolve_backend
+from engine.sandbox import (
+    SandboxUnavailable,
+    bwrap,
+    check_backend,
+    docker,
+    reap_orphans,
+    resolve_backend,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_checks(monkeypatch):
+    # A success of another test must not stand in for these checks.
+    monkeypatch.setattr(docker, "_ok_until", 0.0)
 
 
 def test_an_unreachable_docker_daemon_is_named(monkeypatch):
