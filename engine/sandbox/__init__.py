@@ -14,6 +14,10 @@ __all__ = [
 
 
 def reap_orphans() -> int:
-    """Remove our labelled Docker containers whose owning worker is dead; 0 without Docker."""
+    """At worker start: remove our labelled Docker containers whose owning worker is dead
+    (their number; 0 without Docker), and the job copies dead workers left in /tmp."""
     from engine.sandbox.docker import reap_orphans as reap
+    from engine.sandbox.staging import reap_stale_stages
+
+    reap_stale_stages()
     return reap()

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+PREFIX = "harness-sbx-"
+
 
 @dataclass(frozen=True)
 class Staged:
@@ -45,7 +47,8 @@ def staged(job_dir: Path, runner: Path, label: str = "") -> Iterator[Staged]:
         raise ValueError(f"job directory {job_dir} does not exist or is not a directory")
     if not runner.is_dir():
         raise ValueError(f"sandbox runner directory {runner} does not exist")
-    root = Path(tempfile.mkdtemp(prefix=f"harness-sbx-{_safe(label)}-"))
+    # The owner's pid in the name: reap_stale_stages() knows whose copy it is.
+    root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{_safe(label)}-"))
     try:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         # symlinks=True: a link in the job is copied as a link (to nowhere inside the
@@ -56,3 +59,25 @@ def staged(job_dir: Path, runner: Path, label: str = "") -> Iterator[Staged]:
         yield Staged(job=root / "job", runner=root / "runner")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale_stages(folder: Path | None = None) -> int:
+    """Remove the copies a killed worker left behind (it died before its `finally`).
+    Only those whose owner pid is gone: a live worker's running sandbox keeps its copy."""
+    removed = 0
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        pid = path.name[len(PREFIX):].split("-", 1)[0]
+        if path.is_dir() and pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
