@@ -53,21 +53,28 @@ async def run_bounded(argv: Sequence[str], timeout_s: float, *, env: dict[str, s
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, start_new_session=True, env=env, **popen_kwargs)
     assert proc.stdout is not None and proc.stderr is not None
-    readers = asyncio.gather(_drain(proc.stdout, OUTPUT_CAP), _drain(proc.stderr, OUTPUT_CAP))
+
+    async def communicate() -> tuple[bytes, bytes, int]:
+        out, err = await asyncio.gather(_drain(proc.stdout, OUTPUT_CAP),
+                                        _drain(proc.stderr, OUTPUT_CAP))
+        return out, err, await proc.wait()
+
+    # The clock covers the exit too, not only the output: a job that closes its stdout
+    # and stderr and then sleeps must still meet it.
+    finishing = asyncio.ensure_future(communicate())
     timed_out = False
     try:
         try:
-            out, err = await asyncio.wait_for(asyncio.shield(readers), timeout_s)
+            out, err, returncode = await asyncio.wait_for(asyncio.shield(finishing), timeout_s)
         except TimeoutError:
             timed_out = True
             _kill_group(proc)
-            out, err = await readers
-        returncode = await proc.wait()
+            out, err, returncode = await finishing
     except BaseException:
         # Cancelled (the activity was cancelled or timed out): kill, then reap, so no
         # sandbox outlives the task that awaited it.
         _kill_group(proc)
-        readers.cancel()
+        finishing.cancel()
         await asyncio.shield(proc.wait())
         raise
     return Completed(
