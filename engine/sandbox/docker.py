@@ -118,7 +118,10 @@ def build_argv(staged: Staged, limits: SandboxLimits, command: Sequence[str], na
 
 
 def _inspect(name: str) -> tuple[bool, int | None]:
-    done = _docker("inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", name)
+    try:
+        done = _docker("inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", name)
+    except subprocess.TimeoutExpired:
+        return False, None
     if done.returncode != 0:
         return False, None
     oom, _, code = done.stdout.strip().partition(" ")
@@ -126,7 +129,12 @@ def _inspect(name: str) -> tuple[bool, int | None]:
 
 
 def _remove(name: str) -> None:
-    done = _docker("rm", "-f", name)
+    """Never raises: a daemon too slow to answer leaves the container to reap_orphans()."""
+    try:
+        done = _docker("rm", "-f", name)
+    except subprocess.TimeoutExpired:
+        log.warning("could not remove sandbox container %s: docker timed out", name)
+        return
     if done.returncode != 0 and "No such container" not in done.stderr:
         log.warning("could not remove sandbox container %s: %s", name, done.stderr.strip())
 
