@@ -56,8 +56,8 @@ dockerd_start() {
     echo "sandbox: starting dockerd (log: /var/log/dockerd-sandbox.log)" >&2
     nohup dockerd >/var/log/dockerd-sandbox.log 2>&1 &
     for _ in $(seq 1 60); do docker_answers && return 0; sleep 1; done
+    # Not fatal: the other tests still run, and the Docker ones say what is missing.
     echo "sandbox: dockerd did not answer within 60 s; see /var/log/dockerd-sandbox.log" >&2
-    return 1
 }
 
 image() {
