@@ -163,7 +163,10 @@ async def run(staged: Staged, limits: SandboxLimits, command: Sequence[str],
     argv = build_argv(staged, limits, command, name, label)
     try:
         done = await run_bounded(argv, limits.timeout_s)
-        oom_killed, _ = await asyncio.to_thread(_inspect, name)
+        # Only a failure needs the daemon's word on why (OOM): one CLI call less per success.
+        oom_killed = False
+        if done.returncode not in (0, None):
+            oom_killed, _ = await asyncio.to_thread(_inspect, name)
     finally:
         # On success, timeout and cancellation alike: the container goes. Shielded, so a
         # second cancellation cannot leave it behind.
