@@ -7,9 +7,13 @@ PY := $(VENV)/bin/python
 PYSTAMP := $(VENV)/.installed
 NODESTAMP := mockoon/node_modules/.installed
 
-.PHONY: setup run test lint bench clean-venv
+.PHONY: setup sandbox-setup run test lint bench clean-venv
 
-setup: $(PYSTAMP) $(NODESTAMP)
+setup: $(PYSTAMP) $(NODESTAMP) sandbox-setup
+
+# The backtest sandboxes' Debian packages and image (sandbox/setup.sh); quick when present.
+sandbox-setup:
+	sandbox/setup.sh deps image
 
 $(PYSTAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -28,6 +28,7 @@ COMMANDS = (
     "engine.cli.inspect",
     "engine.cli.verify_replay",
     "engine.cli.chaos",
+    "engine.cli.sandbox",
 )
 
 

@@ -1,0 +1,184 @@
+"""Hostile jobs that prove a backend's isolation: `harness sandbox check` and the tests.
+
+Each probe is a small Python script run as the sandboxed job (`python3 /job/probe.py`)
+and a verdict on its SandboxResult. A probe passes when the sandbox stopped the attempt:
+no connection, no write outside /tmp, no docker socket or home, limits that end a memory
+hog, a fork bomb and an infinite loop with the right reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.sandbox.limits import SandboxLimits, SandboxResult
+
+# What the probes run under: small, so a hog ends in a second. The wall clock is generous
+# (a loaded machine starts containers slowly) except for the loop, which must meet it.
+PROBE_LIMITS = SandboxLimits(memory_mb=256, pids=32, timeout_s=60.0, tmpfs_mb=16,
+                             file_size_mb=4)
+LOOP_LIMITS = SandboxLimits(memory_mb=256, pids=32, timeout_s=5.0, tmpfs_mb=16,
+                            file_size_mb=4)
+PROBE_COMMAND = ("python3", "/job/probe.py")
+
+NETWORK = r'''
+import json, socket
+tried = {}
+for host, port in [("1.1.1.1", 53), ("8.8.8.8", 443), ("deb.debian.org", 80)]:
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        tried[host] = "connected"
+    except OSError as exc:
+        tried[host] = type(exc).__name__ + ": " + str(exc)
+print(json.dumps(tried))
+'''
+
+WRITES = r'''
+import json
+result = {}
+for path in ["/job/x", "/opt/runner/x", "/usr/x", "/x", "/etc/x", "/dev/x", "/dev/shm/x",
+             "/home/x", "/tmp/x"]:
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        result[path] = "written"
+    except OSError as exc:
+        result[path] = type(exc).__name__
+print(json.dumps(result))
+'''
+
+SECRETS = r'''
+import json, os
+paths = %(paths)r
+print(json.dumps({
+    "present": [p for p in paths if os.path.exists(p)],
+    "env": sorted(k for k in os.environ if k in %(env)r),
+    "uid": os.getuid(),
+}))
+'''
+
+MEMORY_HOG = r'''
+hog = []
+while True:
+    hog.append(bytearray(32 * 1024 * 1024))
+'''
+
+FORK_BOMB = r'''
+import os, sys
+forks = 0
+while True:
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        sys.stderr.write(f"fork refused after {forks}: {exc}\n")
+        os._exit(3)
+    if pid == 0:
+        forks = 0  # the child bombs on
+    else:
+        forks += 1
+'''
+
+INFINITE_LOOP = "while True:\n    pass\n"
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    claim: str  # what passing proves
+    script: str
+    verdict: Callable[[SandboxResult], str | None]  # None: passed; else what went wrong
+    limits: SandboxLimits = PROBE_LIMITS
+
+
+def _json(result: SandboxResult) -> dict:
+    try:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {}
+
+
+def _network(result: SandboxResult) -> str | None:
+    seen = _json(result)
+    if result.reason != "ok" or not seen:
+        return f"probe did not report ({result.reason}): {result.stderr.strip()[-200:]}"
+    connected = [host for host, what in seen.items() if what == "connected"]
+    return f"connected to {connected}" if connected else None
+
+
+def _writes(result: SandboxResult) -> str | None:
+    seen = _json(result)
+    if result.reason != "ok" or not seen:
+        return f"probe did not report ({result.reason}): {result.stderr.strip()[-200:]}"
+    if seen.get("/tmp/x") != "written":
+        return f"/tmp is not writable: {seen.get('/tmp/x')}"
+    written = [p for p, what in seen.items() if what == "written" and p != "/tmp/x"]
+    return f"wrote outside /tmp: {written}" if written else None
+
+
+def _secrets(result: SandboxResult) -> str | None:
+    seen = _json(result)
+    if result.reason != "ok" or not seen:
+        return f"probe did not report ({result.reason}): {result.stderr.strip()[-200:]}"
+    problems = []
+    if seen["present"]:
+        problems.append(f"visible: {seen['present']}")
+    if seen["env"]:
+        problems.append(f"host environment leaked: {seen['env']}")
+    if seen["uid"] == 0:
+        problems.append("runs as root")
+    return "; ".join(problems) or None
+
+
+def _expect(reason: str, marker: str = "") -> Callable[[SandboxResult], str | None]:
+    def verdict(result: SandboxResult) -> str | None:
+        if result.reason != reason:
+            return f"ended with {result.reason!r} (exit {result.exit_code}), not {reason!r}"
+        if marker and marker not in result.stderr:
+            return f"no {marker!r} in its stderr"
+        return None
+    return verdict
+
+
+def _sensitive_env() -> list[str]:
+    words = ("KEY", "TOKEN", "SECRET", "PASSWORD", "DOCKER", "TEMPORAL", "HARNESS")
+    return sorted(k for k in os.environ if any(w in k.upper() for w in words)) or ["HOME_"]
+
+
+def _secret_paths() -> list[str]:
+    paths = ["/run/docker.sock", "/var/run/docker.sock", "/root", "/home",
+             str(Path.home())]
+    return sorted(set(p for p in paths if p not in ("/", "/tmp")))
+
+
+def probes() -> list[Probe]:
+    secrets = SECRETS % {"paths": _secret_paths(), "env": _sensitive_env()}
+    return [
+        Probe("network", "a socket connect fails (no network)", NETWORK, _network),
+        Probe("write_outside_tmp", "writes outside /tmp fail, /tmp works", WRITES, _writes),
+        Probe("host_secrets", "no docker socket, no home, no host environment, not root",
+              secrets, _secrets),
+        Probe("memory_hog", "a memory hog is stopped by the memory limit", MEMORY_HOG,
+              _expect("memory")),
+        Probe("fork_bomb", "a fork bomb is stopped by the pids limit", FORK_BOMB,
+              _expect("exit", "fork refused")),
+        Probe("infinite_loop", "an infinite loop is stopped by the time limit", INFINITE_LOOP,
+              _expect("timeout"), LOOP_LIMITS),
+    ]
+
+
+async def run_probe(probe: Probe, backend: str) -> tuple[SandboxResult, str | None]:
+    """Run one probe in `backend`; (its result, None if it passed else what went wrong)."""
+    from engine.sandbox.api import run_in_sandbox  # api imports nothing from here
+    with tempfile.TemporaryDirectory(prefix="harness-probe-") as folder:
+        job, runner = Path(folder) / "job", Path(folder) / "runner"
+        job.mkdir()
+        runner.mkdir()  # probes need no runner, but the mount exists in every sandbox
+        (job / "probe.py").write_text(probe.script)
+        result = await run_in_sandbox(job, backend=backend, limits=probe.limits,
+                                      label=f"probe-{probe.name}", command=PROBE_COMMAND,
+                                      runner=runner)
+    return result, probe.verdict(result)

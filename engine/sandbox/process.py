@@ -1,0 +1,86 @@
+"""Run one host command (bwrap, docker) with bounded output and a wall clock.
+
+Output is capped: a job printing forever must not fill the worker's memory. The
+command runs in its own session so a kill reaches it and whatever it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+OUTPUT_CAP = 1 << 20  # bytes kept per stream; the rest is read and dropped
+
+
+@dataclass(frozen=True)
+class Completed:
+    returncode: int | None  # None: killed by our wall clock
+    stdout: str
+    stderr: str
+    timed_out: bool
+    duration_s: float
+
+
+async def _drain(stream: asyncio.StreamReader, cap: int) -> bytes:
+    kept = bytearray()
+    dropped = 0
+    while chunk := await stream.read(65536):
+        room = cap - len(kept)
+        kept += chunk[:room]
+        dropped += max(0, len(chunk) - room)
+    if dropped:
+        kept += f"\n[... {dropped} bytes dropped]".encode()
+    return bytes(kept)
+
+
+def _kill_group(proc: asyncio.subprocess.Process) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+async def run_bounded(argv: Sequence[str], timeout_s: float, *, env: dict[str, str] | None = None,
+                      **popen_kwargs) -> Completed:
+    """Run argv; on timeout or cancellation SIGKILL its process group and reap it.
+    popen_kwargs pass to the subprocess (user=, group=, extra_groups= drop privileges)."""
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, start_new_session=True, env=env, **popen_kwargs)
+    assert proc.stdout is not None and proc.stderr is not None
+
+    async def communicate() -> tuple[bytes, bytes, int]:
+        out, err = await asyncio.gather(_drain(proc.stdout, OUTPUT_CAP),
+                                        _drain(proc.stderr, OUTPUT_CAP))
+        return out, err, await proc.wait()
+
+    # The clock covers the exit too, not only the output: a job that closes its stdout
+    # and stderr and then sleeps must still meet it.
+    finishing = asyncio.ensure_future(communicate())
+    timed_out = False
+    try:
+        try:
+            out, err, returncode = await asyncio.wait_for(asyncio.shield(finishing), timeout_s)
+        except TimeoutError:
+            timed_out = True
+            _kill_group(proc)
+            out, err, returncode = await finishing
+    except BaseException:
+        # Cancelled (the activity was cancelled or timed out): kill, then reap, so no
+        # sandbox outlives the task that awaited it.
+        _kill_group(proc)
+        finishing.cancel()
+        await asyncio.shield(proc.wait())
+        raise
+    return Completed(
+        returncode=None if timed_out else returncode,
+        stdout=out.decode("utf-8", "replace"),
+        stderr=err.decode("utf-8", "replace"),
+        timed_out=timed_out,
+        duration_s=time.monotonic() - started,
+    )
