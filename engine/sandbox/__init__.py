@@ -15,9 +15,12 @@ __all__ = [
 
 def reap_orphans() -> int:
     """At worker start: remove our labelled Docker containers whose owning worker is dead
-    (their number; 0 without Docker), and the job copies dead workers left in /tmp."""
+    (their number; 0 without Docker), stray bubblewrap sandboxes of dead workers, and the
+    job copies dead workers left in /tmp."""
     from engine.sandbox.docker import reap_orphans as reap
-    from engine.sandbox.staging import reap_stale_stages
+    from engine.sandbox.staging import kill_stray_sandboxes, reap_stale_stages
 
+    kill_stray_sandboxes()
+    reaped = reap()  # before the copies: a container still running has its copy mounted
     reap_stale_stages()
-    return reap()
+    return reaped

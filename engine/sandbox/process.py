@@ -13,6 +13,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.runtime.parent_death import die_with_parent_preexec
+
 OUTPUT_CAP = 1 << 20  # bytes kept per stream; the rest is read and dropped
 
 
@@ -49,9 +51,14 @@ async def run_bounded(argv: Sequence[str], timeout_s: float, *, env: dict[str, s
     """Run argv; on timeout or cancellation SIGKILL its process group and reap it.
     popen_kwargs pass to the subprocess (user=, group=, extra_groups= drop privileges)."""
     started = time.monotonic()
+    # Our own parent-death signal, besides bwrap's --die-with-parent: that one is set in
+    # the sandbox's inner process and ties it to bwrap, not bwrap to us, and an orphaned
+    # bwrap (parent pid 1) was seen to outlive its SIGKILLed caller. CPython runs the
+    # preexec after dropping privileges, so the setting survives into bwrap.
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, start_new_session=True, env=env, **popen_kwargs)
+        stderr=asyncio.subprocess.PIPE, start_new_session=True, env=env,
+        preexec_fn=die_with_parent_preexec(), **popen_kwargs)
     assert proc.stdout is not None and proc.stderr is not None
 
     async def communicate() -> tuple[bytes, bytes, int]:

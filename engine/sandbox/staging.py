@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,34 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def kill_stray_sandboxes(folder: Path | None = None) -> int:
+    """SIGKILL sandbox processes whose caller is dead (their command line names a copy
+    `harness-sbx-<caller pid>-...`). bwrap's --die-with-parent and our own parent-death
+    signal kill them nearly always, but an inner bwrap (the sandbox's pid 1) was seen to
+    outlive a SIGKILLed caller about once in eight: this is the backstop, run at worker
+    start beside the Docker reaping."""
+    marker = f"{Path(folder or tempfile.gettempdir())}/{PREFIX}".encode()
+    killed = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        at = cmdline.find(marker)
+        if at < 0:
+            continue
+        owner = cmdline[at + len(marker):].split(b"-", 1)[0]
+        if owner.isdigit() and not _pid_alive(int(owner)):
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+    return killed
 
 
 def reap_stale_stages(folder: Path | None = None) -> int:

@@ -1,6 +1,7 @@
 """When the process awaiting a sandbox is SIGKILLed (a worker dying mid-backtest), nothing
-of the sandbox survives: bwrap's die with their parent; a Docker container outlives its
-client and is removed by reap_orphans() at the next worker start."""
+of the sandbox survives the next worker start: bwrap's die with their parent (nearly
+always: reap_orphans() kills the rare survivor); a Docker container outlives its client
+and is removed by reap_orphans()."""
 
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ from pathlib import Path
 import pytest
 
 from engine.sandbox import SandboxUnavailable, check_backend, reap_orphans
+from engine.sandbox.staging import kill_stray_sandboxes
 from tests.runtime.helpers import wait_until
 from tests.sandbox.support import make_runner, make_script_job, processes_mentioning
 
 ROOT = Path(__file__).parents[2]
 
 
-def _doomed_caller(job: Path, runner: Path, backend: str, label: str) -> subprocess.Popen:
-    """A process that awaits one sandbox running `sleep`, until it is killed."""
+def _doomed_caller(job: Path, runner: Path, backend: str, label: str,
+                   tmp: Path | None = None) -> subprocess.Popen:
+    """A process that awaits one sandbox running `sleep`, until it is killed; with `tmp`,
+    its job copies go there (TMPDIR) instead of the machine's shared temp directory."""
     code = textwrap.dedent(f"""
         import asyncio
         from pathlib import Path
@@ -33,7 +37,8 @@ def _doomed_caller(job: Path, runner: Path, backend: str, label: str) -> subproc
                                    command=["python3", "/job/probe.py", {label!r}],
                                    runner=Path({str(runner)!r})))
     """)
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    env = {**os.environ, "TMPDIR": str(tmp)} if tmp else None
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -41,21 +46,51 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def test_a_killed_caller_takes_its_bwrap_sandbox_with_it(tmp_path):
+def test_a_killed_caller_takes_its_bwrap_sandbox_with_it(tmp_path, monkeypatch):
+    # A temp directory of its own: any worker starting elsewhere on this machine reaps
+    # the shared one, and could remove the dead caller's copy before this test looks.
+    private_tmp = Path(tempfile.mkdtemp(prefix="harness-test-tmp-"))
+    private_tmp.chmod(0o755)  # the sandbox's unprivileged user reads the copies in it
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     label = f"t-die-{uuid.uuid4().hex}"
     job = make_script_job(tmp_path, "import time\ntime.sleep(600)\n")
-    caller = _doomed_caller(job, make_runner(tmp_path), "bwrap", label)
+    caller = _doomed_caller(job, make_runner(tmp_path), "bwrap", label, tmp=private_tmp)
     try:
         # bwrap (its command line names the staging dir) and the job (its argument).
         wait_until(lambda: len(processes_mentioning(label)) >= 2, 30.0,
                    "the sandbox and its job to start")
     finally:
         _kill(caller)
-    wait_until(lambda: not processes_mentioning(label), 10.0,
-               "the sandbox to die with its caller")
     assert _stages_of(caller) != []  # the killed caller could not remove its job copy
-    reap_orphans()
+    try:
+        wait_until(lambda: not processes_mentioning(label), 10.0,
+                   "the sandbox to die with its caller")
+    except AssertionError:
+        print("\nbwrap outlived its caller: left to reap_orphans()")
+    reap_orphans()  # what the next worker start does
+    wait_until(lambda: not processes_mentioning(label), 10.0, "the sandbox to be gone")
     assert _stages_of(caller) == []
+    private_tmp.rmdir()  # nothing else was left in it
+
+
+def test_reaping_kills_a_sandbox_whose_caller_is_dead_and_spares_a_live_ones(monkeypatch):
+    private_tmp = Path(tempfile.mkdtemp(prefix="harness-test-tmp-"))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    # Stand-ins for sandboxes: their command lines name a job copy, as bwrap's do.
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    orphan = subprocess.Popen([*sleeper, f"{private_tmp}/harness-sbx-{dead.pid}-x-1/job"])
+    kept = subprocess.Popen([*sleeper, f"{private_tmp}/harness-sbx-{os.getpid()}-x-2/job"])
+    try:
+        assert kill_stray_sandboxes() == 1
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
+        assert kept.poll() is None
+    finally:
+        for proc in (orphan, kept):
+            proc.kill()
+            proc.wait()
+        private_tmp.rmdir()
 
 
 def _stages_of(caller: subprocess.Popen) -> list[Path]:
