@@ -37,6 +37,7 @@ from engine.contracts import (
     ReviewRequest,
     ReviewResult,
 )
+from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.replay import ReplayOutcome, verify
@@ -127,6 +128,26 @@ class HarnessClient:
     async def is_running(self, workflow_id: str) -> bool:
         description = await self._handle(workflow_id).describe()
         return description.status == WorkflowExecutionStatus.RUNNING
+
+    async def require_running(self, workflow_id: str) -> None:
+        """AgentNotFound for an id nobody started, RequestRejected for an agent that ended:
+        a control command says which, before it sends anything."""
+        with _not_found_as(workflow_id):
+            description = await self._handle(workflow_id).describe()
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            status = description.status.name.lower() if description.status else "closed"
+            raise RequestRejected(f"agent {workflow_id} is not running ({status})")
+
+    async def list_agents(self, limit: int = 50) -> list[AgentRow]:
+        """Every agent (its newest run), newest first, with phase, tick and equity."""
+        return await list_agents(self.temporal, limit)
+
+    async def runs(self, workflow_id: str) -> list[RunRow]:
+        """The runs of one agent (continue-as-new), first to last, with their ticks."""
+        rows = await list_runs(self.temporal, workflow_id)
+        if not rows:
+            raise AgentNotFound(f"no agent {workflow_id!r} in this namespace")
+        return rows
 
     # ------------------------------------------------------------ human in the loop
 
