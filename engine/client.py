@@ -215,8 +215,9 @@ class HarnessClient:
 
     async def first_run_id(self, workflow_id: str) -> str:
         """The run that started the chain of continue-as-new runs."""
-        async for event in self._handle(workflow_id).fetch_history_events(page_size=1):
-            return event.workflow_execution_started_event_attributes.first_execution_run_id
+        with _not_found_as(workflow_id):  # an id nobody started: one clear line, not an RPC
+            async for event in self._handle(workflow_id).fetch_history_events(page_size=1):
+                return event.workflow_execution_started_event_attributes.first_execution_run_id
         raise LookupError(f"no history for {workflow_id}")
 
     async def stream_history(

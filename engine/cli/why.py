@@ -69,10 +69,6 @@ async def _histories(args: argparse.Namespace):
         print("harness: name the agent (WORKFLOW_ID) or give --file", file=sys.stderr)
         return None
     from engine.cli.session import agent_session
-    from engine.client import AgentNotFound
 
     async with agent_session(args.home, start=False) as harness:
-        try:
-            return await harness.run_histories(args.workflow_id)
-        except LookupError as exc:
-            raise AgentNotFound(f"no agent {args.workflow_id!r} in this namespace") from exc
+        return await harness.run_histories(args.workflow_id)  # AgentNotFound: exit 5
