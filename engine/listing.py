@@ -1,9 +1,12 @@
 """Which agents exist, and which runs make up one agent: for `harness agents` and `harness runs`.
 
 Temporal's visibility store lists every run (execution) of every workflow; an agent is one
-workflow id whose runs are chained by continue-as-new. The figures an operator asks for
-first (phase, tick, equity) come from the agent itself: the `state` query of a running agent,
-the result (AgentSummary, read from the close event only) of one that has ended.
+workflow id whose runs are chained by continue-as-new. Visibility is updated asynchronously
+(a run that just closed or continued may still be listed as running), so it only supplies
+the ids: each status comes from `describe`, and a chain is followed run by run from its
+histories' first and close events. The figures an operator asks for first (phase, tick,
+equity) come from the agent itself: the `state` query of a running agent, the result
+(AgentSummary, read from the close event only) of one that has ended.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from temporalio.client import (
     Client,
     WorkflowExecution,
     WorkflowExecutionStatus,
+    WorkflowHistoryEventFilterType,
     WorkflowQueryFailedError,
 )
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from engine.contracts import AgentCarry, AgentStateView, AgentSummary, Payload
 
 WORKFLOW_TYPE = "TradingAgentWorkflow"
+CLOSE_EVENT = WorkflowHistoryEventFilterType.CLOSE_EVENT
 # A running agent with no worker polling never answers a query: list it without figures.
 QUERY_TIMEOUT = timedelta(seconds=5)
 UNANSWERED = (RPCError, WorkflowQueryFailedError, asyncio.TimeoutError)
@@ -58,15 +63,20 @@ def _status(status: WorkflowExecutionStatus | None) -> str:
 
 
 async def list_agents(client: Client, limit: int = 50) -> list[AgentRow]:
-    """The newest run of each agent, newest agent first."""
+    """The latest run of each agent, newest agent first."""
     query = f"WorkflowType = '{WORKFLOW_TYPE}'"
-    newest: dict[str, WorkflowExecution] = {}
+    started: dict[str, datetime] = {}
     async for execution in client.list_workflows(query):
-        known = newest.get(execution.id)
-        if known is None or execution.start_time > known.start_time:
-            newest[execution.id] = execution
-    executions = sorted(newest.values(), key=lambda e: e.start_time, reverse=True)[:limit]
-    return [await _agent_row(client, e) for e in executions]
+        known = started.get(execution.id)
+        if known is None or execution.start_time > known:
+            started[execution.id] = execution.start_time
+    ids = sorted(started, key=started.__getitem__, reverse=True)[:limit]
+    rows = []
+    for workflow_id in ids:
+        with contextlib.suppress(RPCError):  # deleted since it was listed
+            latest = await client.get_workflow_handle(workflow_id).describe()
+            rows.append(await _agent_row(client, latest))
+    return rows
 
 
 async def _agent_row(client: Client, execution: WorkflowExecution) -> AgentRow:
@@ -92,11 +102,19 @@ async def _agent_row(client: Client, execution: WorkflowExecution) -> AgentRow:
 
 
 async def list_runs(client: Client, workflow_id: str) -> list[RunRow]:
-    """Every run of one agent, first to last; [] if no agent has this id."""
-    escaped = workflow_id.replace("\\", "\\\\").replace("'", "\\'")
-    query = f"WorkflowId = '{escaped}'"
-    executions = [e async for e in client.list_workflows(query)]
-    executions.sort(key=lambda e: e.start_time)
+    """Every run of one agent, first to last, following continue-as-new; [] if no agent
+    has this id."""
+    try:
+        run_id = await _first_run_id(client, workflow_id)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return []
+        raise
+    executions: list[WorkflowExecution] = []
+    while run_id:
+        execution = await client.get_workflow_handle(workflow_id, run_id=run_id).describe()
+        executions.append(execution)
+        run_id = await _next_run_id(client, execution)
     first_ticks = [await _first_tick(client, e) for e in executions]
     rows = []
     for i, execution in enumerate(executions):
@@ -108,6 +126,26 @@ async def list_runs(client: Client, workflow_id: str) -> list[RunRow]:
             started=_stamp(execution.start_time), closed=_stamp(execution.close_time),
         ))
     return rows
+
+
+async def _first_run_id(client: Client, workflow_id: str) -> str:
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events(
+        page_size=1
+    ):
+        return event.workflow_execution_started_event_attributes.first_execution_run_id
+    return ""
+
+
+async def _next_run_id(client: Client, execution: WorkflowExecution) -> str:
+    """The run this one continued as, read from its close event alone."""
+    if execution.status != WorkflowExecutionStatus.CONTINUED_AS_NEW:
+        return ""
+    handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+    events = handle.fetch_history_events(event_filter_type=CLOSE_EVENT)
+    async for event in events:
+        if event.HasField("workflow_execution_continued_as_new_event_attributes"):
+            return event.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    return ""
 
 
 async def _first_tick(client: Client, execution: WorkflowExecution) -> int:
