@@ -25,6 +25,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.audit import TickAudit, audit_tick
 from engine.config import Settings
 from engine.contracts import (
     AgentConfig,
@@ -248,6 +249,11 @@ class HarnessClient:
                 attrs = last.workflow_execution_continued_as_new_event_attributes
                 run_id = attrs.new_execution_run_id
         return histories
+
+    async def audit_tick(self, workflow_id: str, tick: int) -> TickAudit:
+        """Why the agent did what it did at `tick`, from its event histories alone (see
+        engine/audit): AgentNotFound, or TickNotFound for a tick it has not played."""
+        return await audit_tick(await self.run_histories(workflow_id), tick)
 
     async def verify_replay(self, workflow_id: str) -> list[ReplayOutcome]:
         """Replay every run of the agent against today's code (see engine.replay)."""

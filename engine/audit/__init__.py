@@ -18,19 +18,30 @@ from engine.audit.events import RunView, run_view
 from engine.audit.trail import TickAudit
 from engine.contracts import ApprovalStatus, Decision
 
-__all__ = ["Auditor", "TickAudit", "TickNotFound", "audit_tick", "run_views"]
+__all__ = ["Auditor", "MixedHistories", "TickAudit", "TickNotFound", "audit_tick", "run_views"]
 
 
 def run_views(histories: Sequence[WorkflowHistory]) -> list[RunView]:
     return [run_view(json.loads(h.to_json()), h.workflow_id) for h in histories]
 
 
+class MixedHistories(ValueError):
+    """Histories of more than one agent were given as one agent's runs."""
+
+
 class Auditor:
     """Audits ticks of one agent's runs; each run is replayed at most once."""
 
     def __init__(self, histories: Sequence[WorkflowHistory]) -> None:
-        self.histories = list(histories)
-        self.runs = run_views(self.histories)
+        views = run_views(histories)
+        agents = sorted({v.workflow_id for v in views})
+        if len(agents) > 1:
+            raise MixedHistories(f"these histories are of {len(agents)} agents "
+                                 f"({', '.join(agents)}): give the runs of one")
+        # Files may come in any order (run10 sorts before run2): the carried tick orders them.
+        pairs = sorted(zip(views, histories, strict=True), key=lambda p: p[0].start_tick)
+        self.runs = [v for v, _ in pairs]
+        self.histories = [h for _, h in pairs]
         self._journals: dict[int, list[Decision]] = {}
 
     async def _journal(self, index: int) -> list[Decision]:
@@ -56,6 +67,9 @@ class Auditor:
                     break
         except ReplayFailed as exc:
             notes.append(str(exc))
+        run = self.runs[index]
+        if decision is None and not notes and run is self.runs[-1] and tick == run.last_tick:
+            notes.append(f"tick {tick} is still under way: the agent has not decided yet")
         if decision is None and not notes:
             notes.append(f"tick {tick} has left the agent's journal (it keeps the last "
                          "journal_keep decisions)")

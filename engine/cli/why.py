@@ -34,41 +34,43 @@ def _tick(text: str) -> int:
 
 
 async def _why(args: argparse.Namespace) -> int:
-    from engine.audit import TickNotFound, audit_tick
+    from engine.audit import TickNotFound
     from engine.audit.render import render
     from engine.cli.agent_errors import guarded
 
     async def work() -> int:
-        histories = await _histories(args)
-        if histories is None:
-            return EXIT_INVALID_CONFIG
         try:
-            audit = await audit_tick(histories, args.tick)
+            audit = await _audit(args)
         except TickNotFound as exc:
             print(f"harness: {exc}", file=sys.stderr)
             return EXIT_UNKNOWN_AGENT
+        except _Refused as exc:
+            print(f"harness: {exc}", file=sys.stderr)
+            return EXIT_INVALID_CONFIG
         print(audit.model_dump_json(indent=2) if args.json else render(audit))
         return 0
 
     return await guarded(work())
 
 
-async def _histories(args: argparse.Namespace):
+async def _audit(args: argparse.Namespace):
+    from engine.audit import MixedHistories, audit_tick
     from engine.replay import HistoryFileError, load_history_file
 
+    if args.file and args.workflow_id:  # `why --file F 3` parses fine: only F and 3
+        raise _Refused("give either WORKFLOW_ID or --file, not both")
     if args.file:
-        if args.workflow_id:  # argparse took the tick for the id: `why --file F 3` reads fine
-            print("harness: give either WORKFLOW_ID or --file, not both", file=sys.stderr)
-            return None
         try:
-            return [load_history_file(path) for path in args.file]
-        except HistoryFileError as exc:
-            print(f"harness: {exc}", file=sys.stderr)
-            return None
+            return await audit_tick([load_history_file(p) for p in args.file], args.tick)
+        except (HistoryFileError, MixedHistories) as exc:
+            raise _Refused(str(exc)) from None
     if not args.workflow_id:
-        print("harness: name the agent (WORKFLOW_ID) or give --file", file=sys.stderr)
-        return None
+        raise _Refused("name the agent (WORKFLOW_ID) or give --file")
     from engine.cli.session import agent_session
 
     async with agent_session(args.home, start=False) as harness:
-        return await harness.run_histories(args.workflow_id)  # AgentNotFound: exit 5
+        return await harness.audit_tick(args.workflow_id, args.tick)  # AgentNotFound: exit 5
+
+
+class _Refused(ValueError):
+    """Arguments or files that cannot be audited (exit EXIT_INVALID_CONFIG)."""

@@ -128,6 +128,13 @@ def test_why_reads_exported_files_without_a_runtime(tmp_path):
     assert past.returncode == EXIT_UNKNOWN_AGENT
     assert past.stderr.strip() == (
         "harness: agent golden-human_in_the_loop-1d352f has played ticks 1..5: no tick 99")
+    # Runs in any order are put in order; runs of two agents are refused.
+    shuffled = [a for p in reversed(chain("v3", "tick_loop")) for a in ("--file", str(p))]
+    late = json.loads(harness(tmp_path, "why", *shuffled, "26", "--json").stdout)
+    assert (late["run_number"], late["runs"]) == (3, 3)
+    mixed = harness(tmp_path, "why", *files, *shuffled, "2")
+    assert mixed.returncode == EXIT_INVALID_CONFIG
+    assert "these histories are of 2 agents" in mixed.stderr
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     bad = harness(tmp_path, "why", "--file", str(broken), "4")
