@@ -16,6 +16,7 @@ import sys
 
 from engine.cli.exit_codes import EXIT_INVALID_CONFIG
 
+AGENT_HELP = "the agent's workflow id (`harness agents` lists them)"
 NOTE_MAX = 500  # the workflow keeps this many characters of a note: refuse, never cut
 # flag -> RiskLimits field; lists are comma-separated.
 LIMIT_FLAGS = {
@@ -37,17 +38,17 @@ def register(subparsers) -> None:
     for verb, what in (("pause", "pause an agent (a tick under way finishes first)"),
                        ("resume", "resume a paused agent (it checks its book first)")):
         parser = subparsers.add_parser(verb, help=what)
-        parser.add_argument("workflow_id")
+        parser.add_argument("workflow_id", help=AGENT_HELP)
         parser.set_defaults(func=lambda args, v=verb: asyncio.run(_guard(_phase(args, v))))
 
     stop = subparsers.add_parser("stop", help="stop an agent and print its final summary")
-    stop.add_argument("workflow_id")
+    stop.add_argument("workflow_id", help=AGENT_HELP)
     stop.add_argument("--json", action="store_true", help="the summary as JSON")
     stop.set_defaults(func=lambda args: asyncio.run(_guard(_stop(args))))
 
     limits = subparsers.add_parser(
         "limits", help="show an agent's risk limits, or change some (validated by the agent)")
-    limits.add_argument("workflow_id")
+    limits.add_argument("workflow_id", help=AGENT_HELP)
     for flag, field in LIMIT_FLAGS.items():
         kind = "comma-separated" if field in LIST_FIELDS else "number"
         limits.add_argument(f"--{flag.replace('_', '-')}", dest=flag, default=None,
@@ -57,7 +58,7 @@ def register(subparsers) -> None:
     limits.set_defaults(func=lambda args: asyncio.run(_guard(_limits(args))))
 
     steer = subparsers.add_parser("steer", help="a note for the agent's next brief")
-    steer.add_argument("workflow_id")
+    steer.add_argument("workflow_id", help=AGENT_HELP)
     steer.add_argument("note", help=f"free text, 1..{NOTE_MAX} characters")
     steer.set_defaults(func=lambda args: asyncio.run(_guard(_steer(args))))
 

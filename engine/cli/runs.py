@@ -9,12 +9,13 @@ import json
 
 from engine.cli.table import render_table
 
+AGENT_HELP = "the agent's workflow id (`harness agents` lists them)"
 HEADERS = ("RUN", "STATUS", "TICKS", "EVENTS", "STARTED", "CLOSED")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("runs", help="the runs of one agent, first to last")
-    parser.add_argument("workflow_id")
+    parser.add_argument("workflow_id", help=AGENT_HELP)
     parser.add_argument("--json", action="store_true", help="a JSON list, first run first")
     parser.set_defaults(func=lambda args: asyncio.run(_runs(args)))
 

@@ -14,7 +14,8 @@ from engine.cli.exit_codes import EXIT_INVALID_CONFIG, EXIT_UNKNOWN_AGENT
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "why", help="a tick's audit trail: brief, model, tools, guardrail, approval, order")
-    parser.add_argument("workflow_id", nargs="?", help="the agent (omit with --file)")
+    parser.add_argument("workflow_id", nargs="?",
+                        help="the agent's workflow id (`harness agents`); omit it with --file")
     parser.add_argument("tick", type=_tick, help="the tick to explain (1 = the first)")
     parser.add_argument("--file", action="append", default=[], metavar="HISTORY",
                         help="read exported run histories instead of the server (repeat it "
