@@ -88,3 +88,34 @@ async def test_why_names_the_person_who_approved_and_when(runtime, client):
     assert trail["order"]["status"] == "filled"
     assert trail["order"]["quantity"] == pending.intent.quantity
     assert cli(runtime, "stop", workflow_id).returncode == 0
+
+
+async def test_an_approval_answered_after_continue_as_new_is_found_in_the_later_run(
+    runtime, client
+):
+    """The trade is proposed in one run and approved in the next (pending approvals are
+    carried over): the trail names the later run for the answer and the order."""
+    workflow_id = await client.start_agent(agent_config(
+        continue_as_new_every=2, tick_interval_s=3.0, limits=RiskLimits(approval_notional=1.0)))
+    state = await wait_for_state(client, workflow_id, lambda s: bool(s.pending),
+                                 "a trade waiting for approval", timeout=120)
+    # A note with "hold" makes the analyst hold: no newer intent supersedes the open one.
+    await client.steer(workflow_id, "hold from now on")
+    pending, first_run = state.pending[0], state.run_id
+    later = await wait_for_state(client, workflow_id, lambda s: s.run_id != first_run,
+                                 "the agent to continue as new", timeout=120)
+    assert [p.trade_id for p in later.pending] == [pending.trade_id]
+    answer = cli(runtime, "approve", workflow_id, pending.trade_id, "--reviewer", "bob")
+    assert answer.returncode == 0, answer.stderr
+
+    trail = cli_json(runtime, "why", workflow_id, str(pending.tick))
+    assert trail["run_id"] == first_run
+    assert trail["guardrail"]["verdict"] == "NEEDS_APPROVAL"
+    approval = trail["approval"]
+    assert (approval["status"], approval["reviewer"]) == ("approved", "bob")
+    assert approval["where"]["run_id"] == later.run_id != first_run
+    if trail["order"] is not None:  # the re-check at the newer price may block it instead
+        assert trail["order"]["where"]["run_id"] == later.run_id
+    else:
+        assert "blocked at the latest price" in approval["note"], approval
+    assert cli(runtime, "stop", workflow_id).returncode == 0
