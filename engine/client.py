@@ -25,6 +25,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.audit import TickAudit, audit_tick
 from engine.config import Settings
 from engine.contracts import (
     AgentConfig,
@@ -37,6 +38,7 @@ from engine.contracts import (
     ReviewRequest,
     ReviewResult,
 )
+from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.replay import ReplayOutcome, verify
@@ -128,6 +130,26 @@ class HarnessClient:
         description = await self._handle(workflow_id).describe()
         return description.status == WorkflowExecutionStatus.RUNNING
 
+    async def require_running(self, workflow_id: str) -> None:
+        """AgentNotFound for an id nobody started, RequestRejected for an agent that ended:
+        a control command says which, before it sends anything."""
+        with _not_found_as(workflow_id):
+            description = await self._handle(workflow_id).describe()
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            status = description.status.name.lower() if description.status else "closed"
+            raise RequestRejected(f"agent {workflow_id} is not running ({status})")
+
+    async def list_agents(self, limit: int = 50) -> list[AgentRow]:
+        """Every agent (its newest run), newest first, with phase, tick and equity."""
+        return await list_agents(self.temporal, limit)
+
+    async def runs(self, workflow_id: str) -> list[RunRow]:
+        """The runs of one agent (continue-as-new), first to last, with their ticks."""
+        rows = await list_runs(self.temporal, workflow_id)
+        if not rows:
+            raise AgentNotFound(f"no agent {workflow_id!r} in this namespace")
+        return rows
+
     # ------------------------------------------------------------ human in the loop
 
     async def _update(self, workflow_id: str, name: str, arg=None, result_type=None):
@@ -194,8 +216,9 @@ class HarnessClient:
 
     async def first_run_id(self, workflow_id: str) -> str:
         """The run that started the chain of continue-as-new runs."""
-        async for event in self._handle(workflow_id).fetch_history_events(page_size=1):
-            return event.workflow_execution_started_event_attributes.first_execution_run_id
+        with _not_found_as(workflow_id):  # an id nobody started: one clear line, not an RPC
+            async for event in self._handle(workflow_id).fetch_history_events(page_size=1):
+                return event.workflow_execution_started_event_attributes.first_execution_run_id
         raise LookupError(f"no history for {workflow_id}")
 
     async def stream_history(
@@ -226,6 +249,11 @@ class HarnessClient:
                 attrs = last.workflow_execution_continued_as_new_event_attributes
                 run_id = attrs.new_execution_run_id
         return histories
+
+    async def audit_tick(self, workflow_id: str, tick: int) -> TickAudit:
+        """Why the agent did what it did at `tick`, from its event histories alone (see
+        engine/audit): AgentNotFound, or TickNotFound for a tick it has not played."""
+        return await audit_tick(await self.run_histories(workflow_id), tick)
 
     async def verify_replay(self, workflow_id: str) -> list[ReplayOutcome]:
         """Replay every run of the agent against today's code (see engine.replay)."""

@@ -29,6 +29,7 @@ COMMANDS = (
     "engine.cli.verify_replay",
     "engine.cli.chaos",
     "engine.cli.sandbox",
+    "engine.cli.agents", "engine.cli.runs", "engine.cli.control", "engine.cli.why",
 )
 
 
