@@ -11,6 +11,7 @@ per runtime configuration.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import random
 import statistics
@@ -87,9 +88,12 @@ async def run_chaos(
     reset_broker: Callable[[], None] | None = None,
     on_kill: Callable[[int, float], None] | None = None,  # (kill number, when)
     settle: Callable[[], object] | None = None,
+    pause_while_settling: bool = True,
 ) -> ChaosReport:
     """`kill()` kills the target once (and returns once it is dead or None on failure);
-    `settle()` blocks until the runtime is whole again (the killed process replaced)."""
+    `settle()` blocks until the runtime is whole again (the killed process replaced; a
+    coroutine function is awaited). Without `pause_while_settling` the agent is not
+    paused meanwhile (the app target: nothing can run until the next app is up)."""
     ticks = config.max_ticks or 0
     if reset_broker:
         reset_broker()
@@ -110,8 +114,10 @@ async def run_chaos(
         killed_at.append(time.time())
         if on_kill:
             on_kill(len(killed_at), killed_at[-1])
-        if settle:
+        if settle and pause_while_settling:
             await _pause_while(harness, workflow_id, settle)
+        elif settle:
+            await _settled(settle)
     summary = await harness.result(workflow_id)
 
     recoveries = await _recoveries(harness, workflow_id, killed_at)
@@ -129,6 +135,13 @@ async def run_chaos(
     )
 
 
+async def _settled(settle: Callable[[], object]) -> None:
+    if inspect.iscoroutinefunction(settle):
+        await settle()
+    else:
+        await asyncio.to_thread(settle)
+
+
 async def _pause_while(harness: HarnessClient, workflow_id: str,
                        settle: Callable[[], object]) -> None:
     """The agent waits (at its next tick boundary) while the killed process is replaced.
@@ -137,7 +150,7 @@ async def _pause_while(harness: HarnessClient, workflow_id: str,
     standby to take over. Only the wall clock pauses: the market clock, and so every
     decision, is the same as without the pause."""
     pause = asyncio.create_task(harness.pause(workflow_id))  # answered once recovered
-    await asyncio.to_thread(settle)
+    await _settled(settle)
     try:
         await pause
         await harness.resume(workflow_id)

@@ -26,7 +26,9 @@ def register(subparsers) -> None:
     parser.add_argument("--ticks", type=int, default=60)
     parser.add_argument("--kills", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0, help="seeds the kill moments")
-    parser.add_argument("--target", choices=("worker", "server"), default="worker")
+    parser.add_argument("--target", choices=("worker", "server", "app"), default="worker",
+                        help="what to kill: the active worker, the dev server, or the app "
+                             "(the process hosting the runtime; the next one re-attaches)")
     parser.add_argument("--symbols", default="AAPL,MSFT")
     parser.add_argument("--start-date", default="2004-01-02")
     parser.add_argument("--workers", type=int, default=2,
@@ -78,6 +80,9 @@ async def chaos_on_new_runtime(
 
     if timeouts != "tuned":
         (home / "settings.json").write_text(json.dumps({"timeouts": timeouts}))
+    if target == "app":
+        return await _chaos_on_apps(home, config, kills=kills, seed=seed, workers=workers,
+                                    log=log)
     supervisor = Supervisor(home, headless=True, worker_count=workers, active_failover=failover)
     supervisor.start(timeout=120)
     try:
@@ -145,3 +150,39 @@ def _active_worker(home: Path, workers: int) -> str:
             return 0.0
 
     return max(names, key=last_write)
+
+
+async def _chaos_on_apps(home: Path, config, *, kills: int, seed: int, workers: int,
+                         log=None) -> dict:
+    """--target app: each kill takes the whole runtime down with its app; the next app
+    starts at once on the same home (engine/chaos_app.py)."""
+    import httpx
+
+    from engine.chaos_app import AppProcess, ReattachingClient
+    from engine.chaos_run import run_chaos
+
+    app = AppProcess(home, workers)
+    app.start()
+    try:
+        info = await asyncio.to_thread(app.wait_ready)
+        harness = await ReattachingClient.connect(info)
+
+        def reset_broker() -> None:
+            httpx.post(f"{harness.settings.mockoon_url}/__harness/reset", json={"cash": 1e12},
+                       timeout=10).raise_for_status()
+
+        async def settle() -> None:
+            await harness.reattach(await asyncio.to_thread(app.wait_ready))
+
+        def on_kill(number: int, _at: float) -> None:
+            if log:
+                log(f"kill {number}: the app")
+
+        report = await run_chaos(harness, config, kills=kills, seed=seed,
+                                 kill=app.kill_and_restart, reset_broker=reset_broker,
+                                 on_kill=on_kill, settle=settle, pause_while_settling=False)
+        return {"target": "app", "workers": workers, "active_failover": True,
+                "timeouts": "tuned", "ticks": config.max_ticks, "seed": seed,
+                **report.to_json()}
+    finally:
+        app.stop()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from engine.runtime.broker_journal import JournalSink
 from engine.runtime.health import check_runtime
-from engine.runtime.home import resolve_home
+from engine.runtime.home import resolve_home, run_dir
 from engine.runtime.lock import RuntimeAlreadyRunning, RuntimeLock
 from engine.runtime.pids import process_start_ticks
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
@@ -91,6 +91,7 @@ class Supervisor:
             self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here
             self._plan = plan_runtime(self.home, self.options, self._journal)
             self._start_failover()  # its task proxy listens before a worker connects
+            self._hand_over_dead_runtimes_work()
             self._thread = threading.Thread(target=self._run, name="harness-supervisor",
                                             daemon=True)
             self._thread.start()
@@ -258,6 +259,16 @@ class Supervisor:
         self.failover = Failover(self.home, self._plan.temporal_address, self.options.namespace,
                                  proxy_port=self._plan.proxy_port)
         self.failover.start()
+
+    def _hand_over_dead_runtimes_work(self) -> None:
+        """Workers that died with a previous runtime (its app was killed) left their
+        in-flight records behind: fail those activities over now, as for any dead worker,
+        instead of letting them wait out their heartbeat timeouts. Before our own workers
+        start, since they write files of the same names."""
+        if self.failover is None:
+            return
+        for path in sorted(run_dir(self.home).glob("worker-*.inflight")):
+            self.failover.worker_died(path.stem)
 
     def _watch_ready(self, service: Service) -> None:
         generation = service.generation

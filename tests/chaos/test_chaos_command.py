@@ -27,3 +27,16 @@ def test_eight_worker_kills_change_nothing_and_duplicate_nothing(tmp_path):
     assert report["duplicate_orders"] == 0
     assert report["lost_ticks"] == 0
     assert report["final_state_equal"] is True, report["diff"]
+
+
+def test_app_kills_restart_the_runtime_and_the_agent_resumes_unchanged(tmp_path):
+    """--target app: the process hosting the runtime is SIGKILLed (everything dies with
+    it) and the next one starts on the same home; the agent ends as if nothing happened."""
+    result = harness(tmp_path, "chaos", "--target", "app", "--ticks", "30", "--kills", "2",
+                     "--seed", "5", "--json", timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    print(f"\napp chaos: recoveries {report['recoveries_ms']} ms")
+    assert report["target"] == "app" and report["kills"] == 2
+    assert report["duplicate_orders"] == 0 and report["lost_ticks"] == 0
+    assert report["final_state_equal"] is True, report["diff"]
