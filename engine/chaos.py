@@ -28,6 +28,11 @@ def marker_path(home: Path, activity_type: str) -> Path:
     return run_dir(home) / f"crash-next-{activity_type}"
 
 
+def crash_record_path(home: Path, activity_type: str) -> Path:
+    """Written by the worker that took an armed crash, just before it died: the epoch."""
+    return run_dir(home) / f"crashed-at-{activity_type}"
+
+
 def arm_crash(home: Path, activity_type: str) -> Path:
     """Make the next worker to start an activity of this type kill itself."""
     path = marker_path(home, activity_type)

@@ -53,15 +53,16 @@ class AppProcess:
             time.sleep(0.05)
         raise TimeoutError(f"the app's runtime was not ready in {START_TIMEOUT_S:.0f} s")
 
-    def kill_and_restart(self) -> int | None:
-        """SIGKILL the app (its runtime dies with it) and start the next one at once."""
+    def kill_and_restart(self) -> float | None:
+        """SIGKILL the app (its runtime dies with it) and start the next one at once;
+        the moment it died."""
         if self._proc is None or self._proc.poll() is not None:
             return None
-        pid = self._proc.pid
-        os.kill(pid, signal.SIGKILL)
+        os.kill(self._proc.pid, signal.SIGKILL)
+        died_at = time.time()
         self._proc.wait()
         self.start()
-        return pid
+        return died_at
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

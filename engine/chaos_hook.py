@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 from temporalio import activity
@@ -15,7 +16,7 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from engine.chaos import marker_path
+from engine.chaos import crash_record_path, marker_path
 from engine.runtime.home import HOME_ENV
 
 
@@ -32,6 +33,9 @@ class _CrashOnMarker(ActivityInboundInterceptor):
             except FileNotFoundError:
                 pass  # another worker took this crash
             else:
+                # When it died, for whoever measures the recovery (harness chaos).
+                crash_record_path(self._home, activity.info().activity_type).write_text(
+                    repr(time.time()))
                 os.kill(os.getpid(), signal.SIGKILL)
         return await super().execute_activity(input)
 

@@ -84,13 +84,14 @@ async def run_chaos(
     *,
     kills: int,
     seed: int,
-    kill: Callable[[], object],
+    kill: Callable[[], float | None],
     reset_broker: Callable[[], None] | None = None,
     on_kill: Callable[[int, float], None] | None = None,  # (kill number, when)
     settle: Callable[[], object] | None = None,
     pause_while_settling: bool = True,
 ) -> ChaosReport:
-    """`kill()` kills the target once (and returns once it is dead or None on failure);
+    """`kill()` kills the target once and returns the moment it died (epoch seconds), or
+    None when it could not;
     `settle()` blocks until the runtime is whole again (the killed process replaced; a
     coroutine function is awaited). Without `pause_while_settling` the agent is not
     paused meanwhile (the app target: nothing can run until the next app is up)."""
@@ -109,9 +110,10 @@ async def run_chaos(
         await asyncio.sleep(delay)
         if not await harness.is_running(workflow_id):
             break  # finished first: a kill now would measure nothing
-        if kill() is None:
+        died_at = kill()
+        if died_at is None:
             continue
-        killed_at.append(time.time())
+        killed_at.append(died_at)
         if on_kill:
             on_kill(len(killed_at), killed_at[-1])
         if settle and pause_while_settling:

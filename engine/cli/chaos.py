@@ -1,10 +1,12 @@
-"""`harness chaos --ticks N --kills K --seed S [--target worker|server] --json`.
+"""`harness chaos --ticks N --kills K --seed S [--target worker|server|app] --json`.
 
 Starts a private runtime (a temporary home unless --home is given; a hot standby
 worker unless --workers 1), runs the agent N fast ticks undisturbed, then again while
-SIGKILLing the target K times at seeded random moments, and prints what the kills cost
-and whether anything differs (engine/chaos_run.py). Exit 0 when the run with kills
-ended exactly like the one without and no order is duplicated, 1 otherwise.
+SIGKILLing the target K times at seeded random moments (for the worker, the first two
+at the start of a model call and of an order placement, through the worker's crash hook),
+and prints what the kills cost and whether anything differs (engine/chaos_run.py).
+Exit 0 when the run with kills ended exactly like the one without and no order is
+duplicated, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from engine.cli.exit_codes import EXIT_OK, EXIT_UNHEALTHY
@@ -109,15 +112,22 @@ async def chaos_on_new_runtime(
             print("harness: the runtime did not recover in 120 s", file=sys.stderr)
             return False
 
-        def kill():
+        armed = list(ARMED_KILLS) if target == "worker" else []
+
+        def kill() -> float | None:
             if not settle():
                 return None
+            if armed:  # the first kills land at the start of a model call, an order
+                died_at = _armed_kill(supervisor, home, armed.pop(0), killed)
+                if died_at is not None:
+                    return died_at
             name = "temporal" if target == "server" else (
                 "worker-1" if workers == 1 else _active_worker(home, workers))
             pid = supervisor.kill_service(name)
-            if pid is not None:
-                killed[name] = pid
-            return pid
+            if pid is None:
+                return None
+            killed[name] = pid
+            return time.time()
 
         def on_kill(number: int, _at: float) -> None:
             if log:
@@ -130,6 +140,40 @@ async def chaos_on_new_runtime(
                 "ticks": config.max_ticks, "seed": seed, **report.to_json()}
     finally:
         supervisor.stop()
+
+
+ARMED_KILLS = ("invoke_model_activity", "place_order")  # engine.chaos's activity types
+ARMED_WAIT_S = 30.0  # a run may place no order for a while: then a plain kill instead
+
+
+def _armed_kill(supervisor, home: Path, activity_type: str,
+                killed: dict[str, int]) -> float | None:
+    """Arm the worker's crash hook for the next activity of this type (engine/chaos.py)
+    and wait for a worker to die there; the moment it died, or None if none did."""
+    from engine.chaos import arm_crash, crash_record_path
+    from engine.runtime.pids import pid_alive
+
+    workers = {name: s["pid"] for name, s in supervisor.info.services.items()
+               if name.startswith("worker-") and s.get("pid")}
+    record = crash_record_path(home, activity_type)
+    record.unlink(missing_ok=True)
+    marker = arm_crash(home, activity_type)
+    deadline = time.monotonic() + ARMED_WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            died_at = float(record.read_text())
+        except (OSError, ValueError):  # not yet, or still being written
+            time.sleep(0.005)
+            continue
+        settled_by = time.monotonic() + 5.0  # it wrote the record just before its SIGKILL
+        while not (dead := {n: p for n, p in workers.items() if not pid_alive(p)}):
+            if time.monotonic() > settled_by:
+                break
+            time.sleep(0.001)
+        killed.update(dead)
+        return died_at
+    marker.unlink(missing_ok=True)
+    return None
 
 
 def _all_ready(info) -> bool:
