@@ -38,10 +38,11 @@ bench: setup
 	$(PY) bench/startup.py
 
 # The double-click bundle (packaging/README.md): dist/harness/, one folder. CPU-heavy: niced.
-# `make package ONEFILE=1` builds the one-file variant dist/harness instead.
+# `make package ONEFILE=1` builds the one-file variant dist/onefile/harness instead.
 package: setup
-	nice -n 10 $(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
-		--workpath build/pyinstaller packaging/harness.spec $(if $(ONEFILE),-- --onefile)
+	nice -n 10 $(VENV)/bin/pyinstaller --noconfirm --log-level WARN \
+		--distpath $(if $(ONEFILE),dist/onefile,dist) --workpath build/pyinstaller$(if $(ONEFILE),-onefile) \
+		packaging/harness.spec $(if $(ONEFILE),-- --onefile)
 
 package-test: package
 	$(PY) packaging/smoke_test.py

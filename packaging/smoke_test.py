@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the engine's helpers of this checkout
 TICKS = 5
 # What the bundle may print on stderr: its own log lines at INFO (and the debug-free
 # warnings listed here, each with why it is harmless). Anything else fails the test.
@@ -126,8 +127,11 @@ class Bundle:
                               env=self.env, capture_output=True, text=True, timeout=timeout)
 
     def temporal(self, *args: str) -> subprocess.CompletedProcess[str]:
-        binary = self.program.parent / "_internal" / "bin" / "temporal"
-        return subprocess.run([str(binary), *args], env=self.env, capture_output=True,
+        """The test's own `temporal` CLI (the venv's), to find the window's agent: the
+        bundle has no command that lists agents, and a one-file bundle no bin/ to borrow."""
+        from engine.runtime.temporal_server import find_temporal_binary
+
+        return subprocess.run([find_temporal_binary(), *args], capture_output=True,
                               text=True, timeout=30)
 
 
@@ -233,7 +237,8 @@ def smoke(program: Path, keep: bool = False) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "harness" / "harness")
+    parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "harness" / "harness",
+                        help="the program (one-file build: dist/onefile/harness)")
     parser.add_argument("--keep-home", action="store_true")
     args = parser.parse_args()
     if not args.bundle.is_file():
