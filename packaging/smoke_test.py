@@ -123,8 +123,12 @@ class Bundle:
         self.program, self.home, self.env = program, home, bare_environment(home)
 
     def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.program), "--home", str(self.home), *args],
-                              env=self.env, capture_output=True, text=True, timeout=timeout)
+        try:
+            return subprocess.run([str(self.program), "--home", str(self.home), *args],
+                                  env=self.env, capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise SmokeFailure(f"`harness {' '.join(args)}` took over {timeout:.0f} s") from None
 
     def temporal(self, *args: str) -> subprocess.CompletedProcess[str]:
         """The test's own `temporal` CLI (the venv's), to find the window's agent: the
