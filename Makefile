@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYSTAMP := $(VENV)/.installed
 NODESTAMP := mockoon/node_modules/.installed
 
-.PHONY: setup sandbox-setup run test lint bench clean-venv
+.PHONY: setup sandbox-setup run test lint bench clean-venv package package-test install-desktop
 
 setup: $(PYSTAMP) $(NODESTAMP) sandbox-setup
 
@@ -36,3 +36,16 @@ lint: setup
 
 bench: setup
 	$(PY) bench/startup.py
+
+# The double-click bundle (packaging/README.md): dist/harness/, one folder. CPU-heavy: niced.
+# `make package ONEFILE=1` builds the one-file variant dist/onefile/harness instead.
+package: setup
+	nice -n 10 $(VENV)/bin/pyinstaller --noconfirm --log-level WARN \
+		--distpath $(if $(ONEFILE),dist/onefile,dist) --workpath build/pyinstaller$(if $(ONEFILE),-onefile) \
+		packaging/harness.spec $(if $(ONEFILE),-- --onefile)
+
+package-test: package
+	$(PY) packaging/smoke_test.py
+
+install-desktop: package
+	packaging/linux/install-desktop.sh

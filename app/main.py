@@ -27,8 +27,7 @@ def runtime_options(settings) -> dict:
 
 def build_window(home=None):
     """QApplication, controller, window (shown). Returns (app, controller, window)."""
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     from app import app_settings
     from app.controller import Controller
@@ -40,14 +39,18 @@ def build_window(home=None):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Durable Agentic Harness")
     app.setOrganizationName("durable-agentic-harness")
+    from app.icon import APP_ID, app_icon
+
+    icon = app_icon(app.style())
+    app.setWindowIcon(icon)  # every window and dialog, and the taskbar
+    app.setDesktopFileName(APP_ID)  # Wayland pairs the window with the installed entry
     app.setQuitOnLastWindowClosed(False)  # closing is ours: children are stopped first
     settings = app_settings.load()
     controller = Controller(home, agent_config=window_agent(settings),
                             runtime_options=runtime_options(settings))
     tray = None
     if QSystemTrayIcon.isSystemTrayAvailable():
-        icon = app.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon)
-        tray = QSystemTrayIcon(QIcon(icon), app)
+        tray = QSystemTrayIcon(icon, app)
         tray.show()
     window = MainWindow(controller, tray=tray)
     window.show()

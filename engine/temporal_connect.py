@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 
 from temporalio.client import Client, Plugin
-from temporalio.service import RPCError
+from temporalio.service import RPCError, TLSConfig
 
 from engine.config import Settings
 
@@ -28,8 +28,14 @@ class TemporalUnavailable(ConnectionError):
 async def connect(
     settings: Settings, *, plugins: Sequence[Plugin] = (), timeout: float = 10.0,
     identity: str | None = None,
+    tls: bool | TLSConfig | None = None, api_key: str | None = None,
 ) -> Client:
-    api_key = os.environ.get(settings.temporal_api_key_env) or None
+    """`tls` and `api_key` override the settings (`harness worker --tls-cert/--api-key`: a
+    client certificate, a key read from a file)."""
+    if api_key is None:
+        api_key = os.environ.get(settings.temporal_api_key_env) or None
+    if tls is None:
+        tls = settings.temporal_tls or bool(api_key)
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while True:
@@ -38,7 +44,7 @@ async def connect(
                 settings.temporal_address,
                 namespace=settings.namespace,
                 plugins=list(plugins),
-                tls=settings.temporal_tls or bool(api_key),
+                tls=tls,
                 api_key=api_key,
                 **({"identity": identity} if identity else {}),
             )

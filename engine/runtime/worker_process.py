@@ -18,8 +18,11 @@ WORKER_MODULE = "engine.worker"
 
 
 def default_worker_command() -> list[str]:
-    # -u: unbuffered, so the log shows a crash's last words. A PyInstaller bundle passes
-    # its own argv instead (the app binary with a worker flag): see Supervisor(worker_argv=).
+    if getattr(sys, "frozen", False):
+        # A bundle (packaging/): sys.executable is the app itself, which has no `-m`;
+        # `harness worker` without flags is this same worker, configured by worker_env.
+        return [sys.executable, "worker"]
+    # -u: unbuffered, so the log shows a crash's last words.
     return [sys.executable, "-u", "-m", WORKER_MODULE]
 
 
