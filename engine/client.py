@@ -27,6 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.audit import TickAudit, audit_tick
 from engine.config import Settings
+from engine.discovery.contracts import DiscoveryProgress, DiscoveryRequest, DiscoveryResult
 from engine.contracts import (
     AgentConfig,
     AgentInput,
@@ -43,6 +44,7 @@ from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.replay import ReplayOutcome, verify
 from engine.temporal_connect import connect
+from engine.workflows.discovery import StrategyDiscoveryWorkflow
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 WORKFLOW_TYPE = "TradingAgentWorkflow"
@@ -149,6 +151,28 @@ class HarnessClient:
         if not rows:
             raise AgentNotFound(f"no agent {workflow_id!r} in this namespace")
         return rows
+
+    # ------------------------------------------------------------ strategy discovery
+
+    async def start_discovery(self, request: DiscoveryRequest, workflow_id: str) -> str:
+        """Start a discovery (or attach to the running one with this id). Its backtests
+        go to the sandbox queue of these settings."""
+        request = request.model_copy(update={"sandbox_queue": self.settings.sandbox_task_queue})
+        await self.temporal.start_workflow(
+            StrategyDiscoveryWorkflow.run, request, id=workflow_id,
+            task_queue=self.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=WORKFLOW_TASK_TIMEOUT,
+        )
+        return workflow_id
+
+    async def discovery_progress(self, workflow_id: str) -> DiscoveryProgress | None:
+        return await self._handle(workflow_id).query(
+            "progress", result_type=DiscoveryProgress | None)
+
+    async def discovery_result(self, workflow_id: str) -> DiscoveryResult:
+        handle = self.temporal.get_workflow_handle(workflow_id, result_type=DiscoveryResult)
+        return await handle.result()
 
     # ------------------------------------------------------------ human in the loop
 

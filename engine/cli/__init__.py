@@ -30,6 +30,7 @@ COMMANDS = (
     "engine.cli.chaos",
     "engine.cli.sandbox",
     "engine.cli.agents", "engine.cli.runs", "engine.cli.control", "engine.cli.why",
+    "engine.cli.discover",
 )
 
 
