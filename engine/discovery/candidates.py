@@ -15,8 +15,9 @@ import re
 from pathlib import Path
 
 from engine.discovery.contracts import CandidateSpec
+from engine.sandbox.paths import runner_dir
 
-FAMILIES_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "runner" / "backtest" / "families"
+FAMILIES_DIR = runner_dir() / "backtest" / "families"
 FAMILY_ORDER = ("sma_cross", "ema_cross", "rsi_reversion", "bollinger_reversion", "momentum",
                 "macd")
 
