@@ -88,7 +88,10 @@ async def _follow(harness, workflow_id: str):
             shown = (progress.done, progress.total)
             print(f"  {progress.done}/{progress.total} backtests done", file=sys.stderr)
         await asyncio.wait([result], timeout=POLL_S)
-    return result.result()
+    final = result.result()
+    if shown != (len(final.ranked), len(final.ranked)):  # the last ones finished between polls
+        print(f"  {len(final.ranked)}/{len(final.ranked)} backtests done", file=sys.stderr)
+    return final
 
 
 def table_row(rank: int, o) -> dict:
