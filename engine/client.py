@@ -27,7 +27,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.audit import TickAudit, audit_tick
 from engine.config import Settings
-from engine.discovery.contracts import DiscoveryProgress, DiscoveryRequest, DiscoveryResult
 from engine.contracts import (
     AgentConfig,
     AgentInput,
@@ -39,6 +38,7 @@ from engine.contracts import (
     ReviewRequest,
     ReviewResult,
 )
+from engine.discovery.contracts import DiscoveryProgress, DiscoveryRequest, DiscoveryResult
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
@@ -89,6 +89,9 @@ class HarnessClient:
     async def start_agent(self, config: AgentConfig, workflow_id: str | None = None) -> str:
         """Start an agent, or attach to it if one with this id is already running."""
         workflow_id = workflow_id or new_agent_id(config)
+        if config.discovery is not None:  # its backtests go where these settings' sandboxes poll
+            config = config.model_copy(update={"discovery": config.discovery.model_copy(
+                update={"sandbox_queue": self.settings.sandbox_task_queue})})
         try:
             await self.temporal.start_workflow(
                 TradingAgentWorkflow.run,

@@ -14,8 +14,12 @@ import datetime as dt
 import json
 import sys
 
-from engine.cli.exit_codes import EXIT_INVALID_CONFIG, EXIT_MISSING_DEPENDENCY, EXIT_OK, \
-    EXIT_UNHEALTHY
+from engine.cli.exit_codes import (
+    EXIT_INVALID_CONFIG,
+    EXIT_MISSING_DEPENDENCY,
+    EXIT_OK,
+    EXIT_UNHEALTHY,
+)
 
 DEFAULT_START = "2004-01-02"  # the embedded agent's first day (engine/cli/feed.py)
 POLL_S = 0.25

@@ -42,13 +42,15 @@ class DiscoveryActivities:
         longer than the heartbeat timeout must not be taken for a dead worker); a
         cancelled activity cancels the awaiting task, which kills the sandbox."""
         spec = request.candidate
-        if not request.start_date:
+        if not (request.start_date or request.through_date):
             return _failed(spec, "error", "discovery needs a start date: it only sees the "
                            "bars before the agent's first day")
         async with httpx.AsyncClient(base_url=self._settings.market_base,
                                      timeout=self._settings.http_timeout_s) as http:
             try:
-                bars = await bars_before(http, request.symbol, request.start_date)
+                bars = await bars_before(http, request.symbol,
+                                         request.through_date or request.start_date,
+                                         inclusive=request.through_date is not None)
             except httpx.HTTPError as exc:  # retryable: the market may come back
                 raise ApplicationError(f"market data: {type(exc).__name__}: {exc}",
                                        type="ServiceUnavailable") from exc

@@ -17,12 +17,15 @@ from temporalio.exceptions import ApplicationError
 PAGE = 1000  # the market API's largest page
 
 
-async def bars_before(http: httpx.AsyncClient, symbol: str, start_date: str) -> list[dict]:
-    """Bars of `symbol` strictly before `start_date`, oldest first ([] if none)."""
+async def bars_before(http: httpx.AsyncClient, symbol: str, start_date: str, *,
+                      inclusive: bool = False) -> list[dict]:
+    """Bars of `symbol` strictly before `start_date` (through it when `inclusive`: the
+    agent's current bar for its live signal), oldest first ([] if none)."""
     calendar = await http.get("/v2/calendar")
     calendar.raise_for_status()
     dates: list[str] = calendar.json()["dates"]
-    end = bisect.bisect_left(dates, start_date) - 1
+    cut = bisect.bisect_right if inclusive else bisect.bisect_left
+    end = cut(dates, start_date) - 1
     out: list[dict] = []
     while end >= 0:
         response = await http.get(f"/v2/stocks/{symbol}/bars",
@@ -35,7 +38,8 @@ async def bars_before(http: httpx.AsyncClient, symbol: str, start_date: str) -> 
         if len(page) < PAGE:
             break
         end = int(page[0]["i"]) - 1
-    if out and out[-1]["t"][:10] >= start_date:  # the calendar and the bars disagree
+    last = out[-1]["t"][:10] if out else ""
+    if last > start_date or (last == start_date and not inclusive):  # calendar and bars disagree
         raise ApplicationError(f"bar {out[-1]['t']} is not before {start_date}",
                                non_retryable=True)
     return out

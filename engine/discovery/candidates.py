@@ -36,7 +36,8 @@ def family_grid(source: str) -> dict[str, list]:
 
 def _grid_points(grid: dict[str, list]) -> list[dict]:
     keys = sorted(grid)
-    points = [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+    combos = itertools.product(*(grid[k] for k in keys))
+    points = [dict(zip(keys, values, strict=True)) for values in combos]
     points = [p for p in points if not ("fast" in p and "slow" in p and p["fast"] >= p["slow"])]
     # Middle outwards: the middle of a grid is its most typical setting.
     middle = (len(points) - 1) / 2
@@ -74,7 +75,8 @@ def written_candidate(name: str, source: str, params: dict | None = None) -> Can
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise CandidateError(f"the strategy does not parse: {exc.msg} (line {exc.lineno})") from exc
+        raise CandidateError(
+            f"the strategy does not parse: {exc.msg} (line {exc.lineno})") from exc
     if not any(isinstance(n, ast.FunctionDef) and n.name == "signal" for n in tree.body):
         raise CandidateError("the strategy must define a function signal(bars, **params)")
     return CandidateSpec(name=f"written-{slug}", family="written", source=source,

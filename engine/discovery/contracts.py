@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from engine.config import SANDBOX_TASK_QUEUE
 from engine.models import Payload
+
 SANDBOX_CHOICES = ("auto", "docker", "bwrap")
 
 
@@ -50,6 +51,9 @@ class BacktestRequest(Payload):
     timeout_s: float
     label: str = Field(description="The child workflow id: labels the sandbox")
     task_queue: str = SANDBOX_TASK_QUEUE
+    through_date: str | None = Field(default=None, description="Instead of the bars before "
+                                     "start_date: every bar up to and including this date "
+                                     "(the agent's current bar, for the winner's live signal)")
 
 
 class CandidateState(str, Enum):
@@ -108,6 +112,65 @@ class DiscoveryResult(Payload):
     ranked: list[BacktestOutcome] = Field(default_factory=list, description="Best first")
     winner: str | None = Field(default=None, description="None when every candidate failed")
     failed: int = 0
+    winner_source: str = Field(default="", description="The winner's strategy code")
 
     def winner_outcome(self) -> BacktestOutcome | None:
         return next((o for o in self.ranked if o.name == self.winner), None)
+
+
+# ---------------------------------------------------------------- the trading agent's side
+
+
+class DiscoverySettings(Payload):
+    """AgentConfig.discovery: discover a strategy per symbol before the first tick."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidates: int = Field(default=6, ge=1, le=64)
+    sandbox: str = Field(default="auto", pattern="^(auto|docker|bwrap)$")
+    timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    signal_every: int = Field(default=5, ge=1, description="Ticks between sandboxed "
+                              "refreshes of the winner's signal (each is a sandbox run)")
+    sandbox_queue: str = SANDBOX_TASK_QUEUE
+
+
+class RankedRow(Payload):
+    """One line of the ranked table kept in the agent's state (no equity curve)."""
+
+    name: str
+    family: str
+    ok: bool
+    reason: str = "ok"
+    oos_sharpe: float = 0.0
+    oos_return: float = 0.0
+    oos_max_drawdown: float = 0.0
+
+
+class StrategyPick(Payload):
+    """What discovery left the agent for one symbol: the ranked table, the winner (with its
+    equity curve and source, which the signal refreshes run in the sandbox) and its signal."""
+
+    symbol: str
+    discovery_id: str
+    ranked: list[RankedRow] = Field(default_factory=list)
+    winner: BacktestOutcome | None = None
+    source: str = ""
+    signal: float | None = None
+    signal_date: str = ""
+    signal_tick: int = -1
+    signal_error: str = ""
+
+
+def pick_from(result: DiscoveryResult, discovery_id: str) -> StrategyPick:
+    best = result.winner_outcome()
+    return StrategyPick(
+        symbol=result.symbol, discovery_id=discovery_id,
+        ranked=[RankedRow(name=o.name, family=o.family, ok=o.ok, reason=o.reason,
+                          oos_sharpe=o.oos_sharpe,
+                          oos_return=float(o.out_of_sample.get("total_return", 0.0)),
+                          oos_max_drawdown=float(o.out_of_sample.get("max_drawdown", 0.0)))
+                for o in result.ranked],
+        winner=best, source=result.winner_source if best else "",
+        signal=best.signal_now if best else None,
+        signal_date=best.last_date if best else "",
+    )

@@ -100,9 +100,11 @@ class StrategyDiscoveryWorkflow:
         )
         ranked = rank(list(outcomes))
         self._progress.finished = True
+        best = winner(ranked)
         return DiscoveryResult(symbol=request.symbol, start_date=request.start_date,
-                               ranked=ranked, winner=winner(ranked),
-                               failed=sum(1 for o in ranked if not o.ok))
+                               ranked=ranked, winner=best,
+                               failed=sum(1 for o in ranked if not o.ok),
+                               winner_source=next((s.source for s in specs if s.name == best), ""))
 
     async def _backtest(self, request: DiscoveryRequest, spec: CandidateSpec,
                         row: CandidateProgress) -> BacktestOutcome:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.discovery.candidates import CandidateError, FAMILY_ORDER, plan, written_candidate
+from engine.discovery.candidates import FAMILY_ORDER, CandidateError, plan, written_candidate
 from engine.discovery.contracts import BacktestOutcome, DiscoveryRequest
 from engine.discovery.ranking import rank, winner
 from engine.workflows.discovery import _unique

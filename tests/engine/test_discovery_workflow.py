@@ -13,10 +13,7 @@ from temporalio.client import WorkflowExecutionStatus
 from engine.client import HarnessClient
 from engine.discovery.candidates import written_candidate
 from engine.discovery.contracts import CandidateState, DiscoveryRequest
-from engine.agent.providers import HarnessModelProvider
-from engine.plugin import agents_plugin
-from engine.temporal_connect import connect
-from engine.worker import build_sandbox_worker, build_worker
+from tests.engine.discovery_support import discovery_client
 
 RAISES = "def signal(bars):\n    raise RuntimeError('my strategy has a bug')\n"
 SPINS = "def signal(bars):\n    while True:\n        pass\n"
@@ -28,14 +25,8 @@ PEEKS = ("def signal(bars):\n"
 
 @pytest.fixture(scope="module")
 async def discovery(engine_settings):
-    settings = engine_settings.model_copy(update={
-        "task_queue": f"discovery-{uuid.uuid4().hex[:8]}",
-        "sandbox_task_queue": f"sandbox-{uuid.uuid4().hex[:8]}",
-    })
-    client = await connect(settings, plugins=[agents_plugin(HarnessModelProvider())], timeout=30)
-    async with build_worker(client, settings, interceptors=[]), \
-            build_sandbox_worker(client, settings, interceptors=[]):
-        yield HarnessClient(client, settings)
+    async for harness in discovery_client(engine_settings):
+        yield harness
 
 
 async def _children(harness: HarnessClient, parent: str) -> dict[str, WorkflowExecutionStatus]:

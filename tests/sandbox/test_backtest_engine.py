@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from tests.sandbox import runner_support  # noqa: F401  (puts the runner on sys.path)
 from backtest.engine import Costs, clean_signal, simulate  # noqa: E402
 from backtest.metrics import scorecard  # noqa: E402
 

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox.runner_support import (
-    RUNNER, SANDBOX_PYTHON, family_source, has_sandbox_python, random_bars, write_job,
+    RUNNER,
+    SANDBOX_PYTHON,
+    family_source,
+    has_sandbox_python,
+    random_bars,
+    write_job,
 )
 
 if not has_sandbox_python():  # pragma: no cover - the sandboxes need it too

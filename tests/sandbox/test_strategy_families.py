@@ -35,7 +35,7 @@ def test_grid_is_a_literal_and_every_point_runs(name):
     bars = random_bars(300)
     keys = sorted(grid)
     for values in itertools.product(*(grid[k] for k in keys)):
-        params = dict(zip(keys, values))
+        params = dict(zip(keys, values, strict=False))
         if "fast" in params and params["fast"] >= params["slow"]:
             continue
         out = np.asarray(module.signal(bars, **params), dtype=float)

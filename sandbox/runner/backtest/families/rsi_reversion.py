@@ -14,6 +14,7 @@ def signal(bars: pd.DataFrame, period: int = 14, low: float = 30, high: float = 
     rsi = 100.0 - 100.0 / (1.0 + gain / loss.replace(0.0, np.nan))
     rsi = rsi.fillna(50.0)
     # Enter on oversold, hold until overbought: a state carried forward bar by bar.
-    state = pd.Series(np.where(rsi < low, 1.0, np.where(rsi > high, 0.0, np.nan)), index=close.index)
+    wanted = np.where(rsi < low, 1.0, np.where(rsi > high, 0.0, np.nan))
+    state = pd.Series(wanted, index=close.index)
     state.iloc[:period] = 0.0
     return state.ffill().fillna(0.0)
