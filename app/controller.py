@@ -155,6 +155,9 @@ class Controller(ControllerSignals):
             timers = [{"timer": text} for text in self.history.tree.open_timers()]
             self.pending_work_changed.emit(work + timers)
         self.state = state
+        if state.phase.value == "discovering":  # the backtests' progress, per candidate
+            self.discovery_changed.emit(
+                await self.client.agent_discovery_progress(workflow_id, state.symbols))
         self.state_changed.emit(state)
         fresh = state.decisions_total - seen_total
         # Newest first; a few already seen are re-read because their approval or order

@@ -173,6 +173,19 @@ class HarnessClient:
         return await self._handle(workflow_id).query(
             "progress", result_type=DiscoveryProgress | None)
 
+    async def agent_discovery_progress(self, workflow_id: str, symbols: list[str]
+                                       ) -> list[DiscoveryProgress]:
+        """The progress of an agent's discoveries (one per symbol) while it discovers."""
+        from engine.workflows.strategy_steps import discovery_id
+
+        out = []
+        for symbol in symbols:
+            with contextlib.suppress(RPCError):  # not started yet
+                progress = await self.discovery_progress(discovery_id(workflow_id, symbol))
+                if progress is not None:
+                    out.append(progress)
+        return out
+
     async def discovery_result(self, workflow_id: str) -> DiscoveryResult:
         handle = self.temporal.get_workflow_handle(workflow_id, result_type=DiscoveryResult)
         return await handle.result()
