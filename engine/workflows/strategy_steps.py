@@ -14,8 +14,11 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.exceptions import ActivityError, ChildWorkflowError
+    from agents import AgentsException, RunConfig, Runner
+    from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+    from temporalio.openai_agents import AgentsWorkflowError
 
+    from engine.agent.strategist import StrategistContext, build_strategist, writes_strategies
     from engine.contracts import AgentCarry, AgentConfig, TickContext
     from engine.discovery.contracts import (
         BacktestOutcome,
@@ -55,7 +58,8 @@ class StrategySteps:
             request = DiscoveryRequest(
                 symbol=symbol, start_date=start_date, candidates=settings.candidates,
                 sandbox=settings.sandbox, timeout_s=settings.timeout_s,
-                sandbox_queue=settings.sandbox_queue, written=self._written_candidates(symbol),
+                sandbox_queue=settings.sandbox_queue,
+                written=await self._written_candidates(symbol, start_date),
             )
             try:
                 result = await workflow.execute_child_workflow(
@@ -71,9 +75,24 @@ class StrategySteps:
         picks = await asyncio.gather(*(one(s) for s in self._config.symbols))
         self._memory.strategies = {p.symbol: p for p in picks}
 
-    def _written_candidates(self, symbol: str) -> list[CandidateSpec]:
-        """Strategies the model wrote for this symbol before discovery (none offline)."""
-        return []
+    async def _written_candidates(self, symbol: str, start_date: str) -> list[CandidateSpec]:
+        """Strategies a real model writes for this symbol through its tool (the offline
+        analyst writes none). A failed model call costs the model's candidates, never the
+        discovery."""
+        if not writes_strategies(self._config.model):
+            return []
+        context = StrategistContext(symbol=symbol)
+        try:
+            await Runner.run(
+                build_strategist(self._config.model), context=context, max_turns=4,
+                input=f"Symbol {symbol}. The backtest sees its daily bars before {start_date}. "
+                      "Write your strategies now.",
+                run_config=RunConfig(tracing_disabled=True, workflow_name="strategist"),
+            )
+        except (AgentsWorkflowError, AgentsException, ActivityError, ApplicationError) as exc:
+            workflow.logger.warning("strategist for %s failed: %s", symbol,
+                                    describe_failure(exc))
+        return list(context.written)
 
     async def _refresh_signals(self, context: TickContext) -> None:
         """Every `signal_every` ticks, re-run each winner in the sandbox on the bars up to

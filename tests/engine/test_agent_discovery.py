@@ -71,3 +71,31 @@ async def test_agent_without_discovery_runs_none(harness):
     assert not any(e.event_type == CHILD for e in events)
     assert not any(e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
                    and b"strategy-discovery" in e.SerializeToString() for e in events)
+
+
+@pytest.fixture
+async def with_model(engine_settings, chat_double, monkeypatch):
+    """The agent's model is the chat-completions TEST DOUBLE (tests/support): a real model
+    is out of reach here. Its key is read by the worker-side provider only."""
+    monkeypatch.setenv("HARNESS_OPENAI_API_KEY", "sk-harness-test-strategist")
+    chat_double.mode = "intent"
+    async for client in discovery_client(engine_settings, model_base_url=chat_double.base_url):
+        yield client
+
+
+async def test_a_model_written_strategy_is_a_candidate_backtested_in_the_sandbox(
+        with_model, chat_double):
+    config = AgentConfig(
+        symbols=["AAPL"], start_date="2004-01-02", max_ticks=1, model="compatible:test-double",
+        discovery=DiscoverySettings(candidates=1, sandbox="bwrap"),
+    )
+    workflow_id = await with_model.start_agent(config, f"agent-written-{uuid.uuid4().hex[:6]}")
+    await with_model.result(workflow_id)
+    pick = (await with_model.state(workflow_id)).strategies["AAPL"]
+    names = {r.name: r for r in pick.ranked}
+    assert set(names) == {"written-double_momentum", "sma_cross-fast=10-slow=50"}
+    assert names["written-double_momentum"].ok, names["written-double_momentum"].reason
+    assert names["written-double_momentum"].family == "written"
+    offered = [{t["function"]["name"] for t in r.body.get("tools") or []}
+               for r in chat_double.requests if isinstance(r.body, dict)]
+    assert {"write_strategy"} in offered  # the strategist's turn
