@@ -8,6 +8,7 @@ import json
 import logging
 import shutil
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from engine.discovery.scorecards import outcome_from_result
 log = logging.getLogger("harness.discovery")
 
 HEARTBEAT_EVERY_S = 0.5
+BARS_CACHED = 16
 MIN_BARS = 60
 
 
@@ -31,6 +33,9 @@ class DiscoveryActivities:
         self._settings = settings
         # engine.sandbox.run_in_sandbox unless a test hands another runner in.
         self._run_sandbox = run_sandbox
+        # N candidates of one discovery read the same bars: one fetch, shared (bars of
+        # the past do not change). Bounded: a long-lived worker serves many discoveries.
+        self._bars: OrderedDict[tuple, asyncio.Future] = OrderedDict()
 
     @activity.defn(name="plan_candidates")
     async def plan_candidates(self, count: int) -> list[CandidateSpec]:
@@ -45,15 +50,8 @@ class DiscoveryActivities:
         if not (request.start_date or request.through_date):
             return _failed(spec, "error", "discovery needs a start date: it only sees the "
                            "bars before the agent's first day")
-        async with httpx.AsyncClient(base_url=self._settings.market_base,
-                                     timeout=self._settings.http_timeout_s) as http:
-            try:
-                bars = await bars_before(http, request.symbol,
-                                         request.through_date or request.start_date,
-                                         inclusive=request.through_date is not None)
-            except httpx.HTTPError as exc:  # retryable: the market may come back
-                raise ApplicationError(f"market data: {type(exc).__name__}: {exc}",
-                                       type="ServiceUnavailable") from exc
+        bars = await self._cached_bars(request.symbol, request.through_date or request.start_date,
+                                       inclusive=request.through_date is not None)
         if len(bars) < MIN_BARS:
             return _failed(spec, "error", f"only {len(bars)} bars of {request.symbol} before "
                            f"{request.start_date}: at least {MIN_BARS} are needed")
@@ -64,6 +62,26 @@ class DiscoveryActivities:
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
         return outcome_from_result(spec, result)
+
+    async def _cached_bars(self, symbol: str, date: str, *, inclusive: bool) -> list[dict]:
+        key = (self._settings.market_base, symbol, date, inclusive)
+        future = self._bars.get(key)
+        if future is None or (future.done() and future.exception() is not None):
+            future = asyncio.ensure_future(self._fetch_bars(symbol, date, inclusive))
+            self._bars[key] = future
+            while len(self._bars) > BARS_CACHED:
+                self._bars.popitem(last=False)
+        self._bars.move_to_end(key)
+        return await asyncio.shield(future)  # one cancelled activity must not cancel the rest
+
+    async def _fetch_bars(self, symbol: str, date: str, inclusive: bool) -> list[dict]:
+        async with httpx.AsyncClient(base_url=self._settings.market_base,
+                                     timeout=self._settings.http_timeout_s) as http:
+            try:
+                return await bars_before(http, symbol, date, inclusive=inclusive)
+            except httpx.HTTPError as exc:  # retryable: the market may come back
+                raise ApplicationError(f"market data: {type(exc).__name__}: {exc}",
+                                       type="ServiceUnavailable") from exc
 
     async def _sandboxed(self, job_dir: Path, request: BacktestRequest):
         from engine.sandbox import SandboxLimits, SandboxUnavailable, run_in_sandbox
