@@ -43,6 +43,10 @@ async def test_agent_discovers_then_trades_with_the_winner_signal(harness):
         assert pick.signal_tick == 7  # refreshed at ticks 1, 4 and 7
         assert pick.signal_date == state.date  # today's bar, and no later one
 
+    progress = await harness.agent_discovery_progress(workflow_id, ["AAPL", "MSFT"])
+    assert [(p.symbol, p.done, p.total, p.finished) for p in progress] == [
+        ("AAPL", 3, 3, True), ("MSFT", 3, 3, True)]
+
     events = [e async for e in harness.temporal.get_workflow_handle(workflow_id)
               .fetch_history_events()]
     children = [e.start_child_workflow_execution_initiated_event_attributes.workflow_id

@@ -43,3 +43,26 @@ def test_a_symbol_without_history_before_the_start_fails_every_candidate(runtime
     table = json.loads(result.stdout)
     assert table["winner"] is None and table["failed"] == 2
     assert all("bars of GOOG before 2004-01-02" in r["error"] for r in table["ranked"])
+
+
+def test_discover_in_docker(runtime):
+    """The same discovery in airgapped containers. Skipped only off CI, with the reason;
+    with CI=true a missing Docker is a failure (as in tests/sandbox/test_docker.py)."""
+    import os
+
+    import pytest
+
+    from engine.sandbox import SandboxUnavailable, check_backend
+
+    try:
+        check_backend("docker")
+    except SandboxUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: the Docker sandbox must run here, but {exc}")
+        pytest.skip(f"{exc} (CI is not 'true', so this may skip; .ci/run provides Docker)")
+    result = harness(runtime.home, "discover", "--symbol", "IBM", "--candidates", "3",
+                     "--sandbox", "docker", "--start-date", "2005-01-03", "--json", timeout=300)
+    assert result.returncode == 0, result.stderr
+    table = json.loads(result.stdout)
+    assert table["failed"] == 0 and {r["backend"] for r in table["ranked"]} == {"docker"}
+    assert table["winner"] == table["ranked"][0]["name"]
