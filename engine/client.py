@@ -38,7 +38,12 @@ from engine.contracts import (
     ReviewRequest,
     ReviewResult,
 )
-from engine.discovery.contracts import DiscoveryProgress, DiscoveryRequest, DiscoveryResult
+from engine.discovery.contracts import (
+    DiscoveryProgress,
+    DiscoveryRequest,
+    DiscoveryResult,
+    discovery_id,
+)
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
@@ -176,8 +181,6 @@ class HarnessClient:
     async def agent_discovery_progress(self, workflow_id: str, symbols: list[str]
                                        ) -> list[DiscoveryProgress]:
         """The progress of an agent's discoveries (one per symbol) while it discovers."""
-        from engine.workflows.strategy_steps import discovery_id
-
         out = []
         for symbol in symbols:
             with contextlib.suppress(RPCError):  # not started yet

@@ -121,6 +121,11 @@ class DiscoveryResult(Payload):
 # ---------------------------------------------------------------- the trading agent's side
 
 
+def discovery_id(agent_id: str, symbol: str) -> str:
+    """The id of an agent's discovery for one symbol (a child workflow of the agent)."""
+    return f"{agent_id}-discovery-{symbol}"
+
+
 class DiscoverySettings(Payload):
     """AgentConfig.discovery: discover a strategy per symbol before the first tick."""
 

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         DiscoveryRequest,
         DiscoveryResult,
         StrategyPick,
+        discovery_id,
         pick_from,
     )
     from engine.workflows.discovery import (
@@ -37,10 +38,6 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows.failures import describe_failure
 
 STRATEGY_DISCOVERY = "strategy-discovery"
-
-
-def discovery_id(agent_id: str, symbol: str) -> str:
-    return f"{agent_id}-discovery-{symbol}"
 
 
 class StrategySteps:
