@@ -31,9 +31,11 @@ class CurveView(QWidget):
         self.setMinimumSize(160, 40)
         self.points: list[tuple[str, float]] = []
         self.title = ""
+        self.split_date = ""
 
-    def show_curve(self, title: str, points: list[tuple[str, float]]) -> None:
-        self.title, self.points = title, list(points)
+    def show_curve(self, title: str, points: list[tuple[str, float]],
+                   split_date: str = "") -> None:
+        self.title, self.points, self.split_date = title, list(points), split_date
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -59,6 +61,15 @@ class CurveView(QWidget):
         path = QPainterPath(at(0, values[0]))
         for i, v in enumerate(values[1:], 1):
             path.lineTo(at(i, v))
+        split = next((i for i, (d, _) in enumerate(self.points) if d >= self.split_date), None) \
+            if self.split_date else None
+        if split is not None:  # the ranking reads only what lies right of this line
+            x = at(split, low).x()
+            painter.setPen(QPen(QColor("#90a4ae"), 1, Qt.PenStyle.DotLine))
+            painter.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()))
+            painter.setPen(QColor("#546e7a"))
+            painter.drawText(QRectF(x + 4, area.top(), 160, 16), Qt.AlignmentFlag.AlignLeft,
+                             "out-of-sample →")
         painter.setPen(QPen(QColor("#6a1b9a"), 2))
         painter.drawPath(path)
         painter.setPen(QColor("#37474f"))
@@ -168,7 +179,7 @@ class DiscoveryPanel(QWidget):
                 signal = "" if pick.signal is None else \
                     f", signal {pick.signal:g} as of {pick.signal_date}"
                 self.curve.show_curve(f"{symbol} {pick.winner.name}{signal}",
-                                      pick.winner.equity)
+                                      pick.winner.equity, pick.winner.split_date)
 
     def _fill(self, rows: list[tuple]) -> None:
         self.table.setRowCount(len(rows))

@@ -30,7 +30,7 @@ def pick(symbol: str) -> StrategyPick:
     curve = [(f"2003-{m:02d}-01", 1.0 + 0.03 * m - 0.02 * (m % 3)) for m in range(1, 13)]
     winner = BacktestOutcome(name="macd-fast=12-slow=26-smooth=9", family="macd", ok=True,
                              out_of_sample={"sharpe": 1.42, "max_drawdown": -0.08},
-                             equity=curve, last_date="2003-12-31")
+                             equity=curve, last_date="2003-12-31", split_date="2003-09-01")
     ranked = [RankedRow(name=winner.name, family="macd", ok=True, oos_sharpe=1.42,
                         oos_return=0.21, oos_max_drawdown=-0.08),
               RankedRow(name="sma_cross-fast=10-slow=50", family="sma_cross", ok=True,
@@ -72,6 +72,7 @@ def test_progress_then_ranked_scorecards_and_the_curve(controller, qsettings, qt
     assert panel.table.item(2, 1).text() == "failed: timeout"
     assert panel.curve.points[-1] == pick("AAPL").winner.equity[-1]
     assert "signal 1 as of 2004-01-20" in panel.curve.title
+    assert panel.curve.split_date == "2003-09-01"
     image = panel.curve.grab().toImage()
     purple = [image.pixelColor(x, y).name() for x in range(image.width())
               for y in range(0, image.height(), 2)].count("#6a1b9a")
