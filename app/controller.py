@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -31,8 +32,15 @@ POLL_S = 0.5
 START_TIMEOUT_S = 120.0
 
 
+# The client's import (a thread) and the runtime's start (another thread: the supervisor's
+# task proxy imports temporalio's service protos) must not import temporalio at the same
+# time: its modules import each other, and two threads doing so raise _DeadlockError.
+_TEMPORALIO_IMPORT = threading.Lock()
+
+
 def _import_client():
-    from engine.client import HarnessClient, RequestRejected
+    with _TEMPORALIO_IMPORT:
+        from engine.client import HarnessClient, RequestRejected
 
     return HarnessClient, RequestRejected
 
@@ -90,7 +98,9 @@ class Controller(ControllerSignals):
     def _attach_or_start(self) -> RuntimeInfo:
         """Blocking (runs in a thread): attach to this home's runtime, or start ours."""
         from engine.runtime.state import attach
-        from engine.runtime.supervisor import Supervisor
+
+        with _TEMPORALIO_IMPORT:
+            from engine.runtime.supervisor import Supervisor
 
         info = attach(self.home)
         if info is not None:
@@ -155,6 +165,9 @@ class Controller(ControllerSignals):
             timers = [{"timer": text} for text in self.history.tree.open_timers()]
             self.pending_work_changed.emit(work + timers)
         self.state = state
+        if state.phase.value == "discovering":  # the backtests' progress, per candidate
+            self.discovery_changed.emit(
+                await self.client.agent_discovery_progress(workflow_id, state.symbols))
         self.state_changed.emit(state)
         fresh = state.decisions_total - seen_total
         # Newest first; a few already seen are re-read because their approval or order

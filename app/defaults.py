@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from engine.cli.feed import default_agent
 from engine.contracts import AgentConfig, ApprovalPolicy
+from engine.discovery.contracts import DiscoverySettings
 
 
 def window_policy() -> dict:
@@ -16,7 +17,9 @@ def window_policy() -> dict:
 def window_agent(settings=None) -> AgentConfig:
     """The defaults, with the model and tick interval of the app's settings if given."""
     config = default_agent()
-    update = window_policy()
+    # The window's agent discovers its strategies first (one candidate per family and
+    # symbol, in the best sandbox here); the CLI's and the tests' agents do not, by default.
+    update = window_policy() | {"discovery": DiscoverySettings()}
     if settings is not None:
         limits = config.limits.model_copy(update={
             "max_order_notional": settings.max_order_notional,

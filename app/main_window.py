@@ -12,6 +12,7 @@ from app.menus import build_menus
 from app.models.decisions_model import DecisionsModel
 from app.widgets.banner import Banner
 from app.widgets.decisions_view import DecisionsView
+from app.widgets.discovery_panel import DiscoveryPanel
 from app.widgets.equity_chart import EquityChart
 from app.widgets.history_view import HistoryView
 from app.widgets.pending_work import PendingWorkList
@@ -57,6 +58,10 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         bottom = self._dock("Decisions", self.decisions_view,
                             Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.discovery = DiscoveryPanel()
+        discovery = self._dock("Discovery", self.discovery, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(bottom, discovery)
+        bottom.raise_()
         # First-run proportions; afterwards the user's layout is restored (QSettings).
         self.resizeDocks([left, right], [470, 600], Qt.Orientation.Horizontal)
         self.resizeDocks([left, pending], [420, 150], Qt.Orientation.Vertical)
@@ -89,6 +94,7 @@ class MainWindow(QMainWindow):
         c.decisions_changed.connect(self.decisions.upsert)
         c.decisions_changed.connect(self.chart.add_decisions)
         c.pending_work_changed.connect(self.pending.show_activities)
+        c.discovery_changed.connect(self._discovering)
         c.crash_marked.connect(self.chart.mark_crash)
         c.notice.connect(self.banner.say)
         c.request_failed.connect(lambda action, m: self.banner.say("error", f"{action}: {m}"))
@@ -113,6 +119,12 @@ class MainWindow(QMainWindow):
         self.pending.show_state(state)
         self.status.show_state(state)
         self.chart.show_equity(state.equity_series)
+        self.discovery.show_state(state)
+
+    def _discovering(self, progress: list) -> None:
+        if not self.discovery.progress.isVisible():  # discovery began: bring it forward once
+            self.findChild(QDockWidget, "Discovery").raise_()
+        self.discovery.show_progress(progress)
 
     def select_tick(self, tick: int) -> None:
         """A marker or a decision was clicked: show that tick everywhere."""

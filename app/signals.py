@@ -20,6 +20,7 @@ class ControllerSignals(QObject):
     decisions_changed = Signal(list)  # [Decision], new or updated, any order
     approvals_changed = Signal(list)  # [PendingApproval], the full open set
     pending_work_changed = Signal(list)  # [dict] from HarnessClient.pending_work
+    discovery_changed = Signal(list)  # [DiscoveryProgress] while the agent discovers
     # answers and narration
     review_answered = Signal(str, str)  # trade id, outcome text
     review_refused = Signal(str, str)  # trade id, why (the validator's message)

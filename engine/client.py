@@ -38,11 +38,18 @@ from engine.contracts import (
     ReviewRequest,
     ReviewResult,
 )
+from engine.discovery.contracts import (
+    DiscoveryProgress,
+    DiscoveryRequest,
+    DiscoveryResult,
+    discovery_id,
+)
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.replay import ReplayOutcome, verify
 from engine.temporal_connect import connect
+from engine.workflows.discovery import StrategyDiscoveryWorkflow
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 WORKFLOW_TYPE = "TradingAgentWorkflow"
@@ -87,6 +94,9 @@ class HarnessClient:
     async def start_agent(self, config: AgentConfig, workflow_id: str | None = None) -> str:
         """Start an agent, or attach to it if one with this id is already running."""
         workflow_id = workflow_id or new_agent_id(config)
+        if config.discovery is not None:  # its backtests go where these settings' sandboxes poll
+            config = config.model_copy(update={"discovery": config.discovery.model_copy(
+                update={"sandbox_queue": self.settings.sandbox_task_queue})})
         try:
             await self.temporal.start_workflow(
                 TradingAgentWorkflow.run,
@@ -149,6 +159,39 @@ class HarnessClient:
         if not rows:
             raise AgentNotFound(f"no agent {workflow_id!r} in this namespace")
         return rows
+
+    # ------------------------------------------------------------ strategy discovery
+
+    async def start_discovery(self, request: DiscoveryRequest, workflow_id: str) -> str:
+        """Start a discovery (or attach to the running one with this id). Its backtests
+        go to the sandbox queue of these settings."""
+        request = request.model_copy(update={"sandbox_queue": self.settings.sandbox_task_queue})
+        await self.temporal.start_workflow(
+            StrategyDiscoveryWorkflow.run, request, id=workflow_id,
+            task_queue=self.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=WORKFLOW_TASK_TIMEOUT,
+        )
+        return workflow_id
+
+    async def discovery_progress(self, workflow_id: str) -> DiscoveryProgress | None:
+        return await self._handle(workflow_id).query(
+            "progress", result_type=DiscoveryProgress | None)
+
+    async def agent_discovery_progress(self, workflow_id: str, symbols: list[str]
+                                       ) -> list[DiscoveryProgress]:
+        """The progress of an agent's discoveries (one per symbol) while it discovers."""
+        out = []
+        for symbol in symbols:
+            with contextlib.suppress(RPCError):  # not started yet
+                progress = await self.discovery_progress(discovery_id(workflow_id, symbol))
+                if progress is not None:
+                    out.append(progress)
+        return out
+
+    async def discovery_result(self, workflow_id: str) -> DiscoveryResult:
+        handle = self.temporal.get_workflow_handle(workflow_id, result_type=DiscoveryResult)
+        return await handle.result()
 
     # ------------------------------------------------------------ human in the loop
 

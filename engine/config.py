@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 TASK_QUEUE = "harness-agent"
+SANDBOX_TASK_QUEUE = "harness-sandbox"
 
 
 class SettingsError(ValueError):
@@ -28,6 +29,8 @@ class Settings(BaseModel):
     temporal_address: str = "127.0.0.1:7233"
     namespace: str = "default"
     task_queue: str = TASK_QUEUE
+    # Backtests run on their own queue, so sandbox workers can live on other machines.
+    sandbox_task_queue: str = SANDBOX_TASK_QUEUE
     # Temporal Cloud / a remote cluster: TLS on, and an API key named by env var.
     temporal_tls: bool = False
     temporal_api_key_env: str = "TEMPORAL_API_KEY"
@@ -70,6 +73,7 @@ _ENV_FIELDS = {
     "HARNESS_TEMPORAL_ADDRESS": "temporal_address",
     "HARNESS_NAMESPACE": "namespace",
     "HARNESS_TASK_QUEUE": "task_queue",
+    "HARNESS_SANDBOX_TASK_QUEUE": "sandbox_task_queue",
     "HARNESS_TEMPORAL_TLS": "temporal_tls",
     "HARNESS_MOCKOON_URL": "mockoon_url",
     "HARNESS_MARKET_URL": "market_url",

@@ -12,6 +12,7 @@ from enum import Enum
 from pydantic import ConfigDict, Field
 
 from engine.broker_contracts import OrderResult
+from engine.discovery.contracts import DiscoverySettings, StrategyPick
 from engine.models import (
     DayStats,
     GuardrailResult,
@@ -112,6 +113,10 @@ class AgentConfig(Payload):
     )
     fill_deadline_s: float = Field(
         default=5.0, gt=0, le=600, description="An order not filled by then is cancelled"
+    )
+    discovery: DiscoverySettings | None = Field(
+        default=None, description="Discover a strategy per symbol before the first tick "
+        "(sandboxed backtests); None = no discovery"
     )
 
 
@@ -222,6 +227,9 @@ class AgentCarry(Payload):
     reconcile_due: str = Field(
         default="", description="A check owed when the run continued as new (its reason)"
     )
+    strategies: dict[str, StrategyPick] = Field(
+        default_factory=dict, description="Discovery's pick per symbol (strategy-discovery)"
+    )
 
 
 class AgentInput(Payload):
@@ -254,6 +262,7 @@ class ReviewResult(Payload):
 
 class Phase(str, Enum):
     STARTING = "starting"
+    DISCOVERING = "discovering"  # backtesting candidate strategies before the first tick
     RUNNING = "running"
     AWAITING_APPROVAL = "awaiting-approval"  # the `wait` policy: the clock stops for a human
     PAUSED = "paused"
@@ -301,6 +310,7 @@ class AgentStateView(Payload):
     reconciliations: list[ReconcileNote] = Field(default_factory=list)
     starting_cash: float = Field(default=0.0, description="For returns in percent; 0 = unknown")
     approval_policy: str = Field(default="", description="Who decides approvals (the config's)")
+    strategies: dict[str, StrategyPick] = Field(default_factory=dict)
 
 
 class DecisionPageRequest(Payload):

@@ -59,7 +59,7 @@ def load_history_file(path: Path | str) -> WorkflowHistory:
     ]:
         raise HistoryFileError(f"{path} has no 'events' list: not a Temporal history")
     try:
-        history = WorkflowHistory.from_json(path.name.split(".")[0], data)
+        history = WorkflowHistory.from_json(workflow_id_of(data, path.name.split(".")[0]), data)
     except Exception as exc:  # noqa: BLE001 - protobuf's parse errors have no common base
         raise HistoryFileError(f"{path} is not a Temporal history: {exc}") from exc
     # The parser drops what it does not know (an unknown event type) instead of failing.
@@ -69,6 +69,19 @@ def load_history_file(path: Path | str) -> WorkflowHistory:
             "and hold only known event types"
         )
     return history
+
+
+def workflow_id_of(data: dict, fallback: str) -> str:
+    """The agent's workflow id, which an exported history does not name: the ids of its
+    discovery children derive from it (`<id>-discovery-<SYMBOL>`) and a replay must issue
+    the same ids. Histories without children replay under any id: `fallback`."""
+    for event in data.get("events", []):
+        attrs = event.get("startChildWorkflowExecutionInitiatedEventAttributes") if isinstance(
+            event, dict) else None
+        child = (attrs or {}).get("workflowId", "")
+        if "-discovery-" in child:
+            return child.rpartition("-discovery-")[0]
+    return fallback
 
 
 def _replayer() -> Replayer:

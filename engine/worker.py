@@ -27,10 +27,12 @@ from engine.activities.market import MarketActivities
 from engine.agent.providers import HarnessModelProvider
 from engine.chaos_hook import worker_interceptors
 from engine.config import Settings, load_settings
+from engine.discovery.activities import DiscoveryActivities
 from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin
 from engine.runtime.worker_process import worker_identity
 from engine.temporal_connect import connect
+from engine.workflows.discovery import BacktestWorkflow, StrategyDiscoveryWorkflow
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 log = logging.getLogger("harness.worker")
@@ -40,15 +42,18 @@ log = logging.getLogger("harness.worker")
 STICKY_TIMEOUT = timedelta(seconds=1)
 
 
-def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
+def build_worker(client: Client, settings: Settings, task_queue: str | None = None,
+                 interceptors: list | None = None) -> Worker:
     """A worker with every workflow and activity of the agent registered."""
     market = MarketActivities(settings)
     broker = BrokerActivities(settings)
+    discovery = DiscoveryActivities(settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[TradingAgentWorkflow],
+        workflows=[TradingAgentWorkflow, StrategyDiscoveryWorkflow, BacktestWorkflow],
         activities=[
+            discovery.plan_candidates,
             market.load_calendar,
             market.fetch_tick_context,
             market.get_quote,
@@ -61,7 +66,26 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         **({"sticky_queue_schedule_to_start_timeout": STICKY_TIMEOUT}
            if settings.timeouts == "tuned" else {}),
         # What its supervisor fails over if it dies; the app's "crash during the next ...".
-        interceptors=[*inflight_interceptors(), *worker_interceptors()],
+        interceptors=interceptors if interceptors is not None else _interceptors(),
+        graceful_shutdown_timeout=timedelta(seconds=2),
+    )
+
+
+def _interceptors() -> list:
+    return [*inflight_interceptors(), *worker_interceptors()]
+
+
+def build_sandbox_worker(client: Client, settings: Settings, run_sandbox=None,
+                         interceptors: list | None = None) -> Worker:
+    """The backtest activity on its own queue: a machine with Docker or bubblewrap can
+    serve it alone. At most one sandbox per core runs at once: more only thrash."""
+    discovery = DiscoveryActivities(settings, run_sandbox=run_sandbox)
+    return Worker(
+        client,
+        task_queue=settings.sandbox_task_queue,
+        activities=[discovery.run_backtest],
+        max_concurrent_activities=max(2, os.cpu_count() or 2),
+        interceptors=interceptors if interceptors is not None else _interceptors(),
         graceful_shutdown_timeout=timedelta(seconds=2),
     )
 
@@ -77,12 +101,16 @@ async def serve(settings: Settings, ready_file: Path | None, connect_timeout: fl
     identity = worker_identity(os.environ.get("HARNESS_WORKER_ID", "worker"), os.getpid())
     client = await connect(settings, plugins=[worker_plugin(settings)], timeout=connect_timeout,
                            identity=identity)
-    worker = build_worker(client, settings)
+    # One recorder for both workers: they share the worker's inflight file.
+    interceptors = _interceptors()
+    worker = build_worker(client, settings, interceptors=interceptors)
+    sandbox_worker = build_sandbox_worker(client, settings, interceptors=interceptors)
+    _reap_sandboxes()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with worker:
+    async with worker, sandbox_worker:
         if ready_file is not None:
             _write_ready(ready_file)
         worker_id = os.environ.get("HARNESS_WORKER_ID", "?")
@@ -90,6 +118,18 @@ async def serve(settings: Settings, ready_file: Path | None, connect_timeout: fl
         await stop.wait()
         log.info("worker shutting down")
     # Leaving the `async with` shut the worker down before the interpreter exits.
+
+
+def _reap_sandboxes() -> None:
+    """Containers a dead worker left behind (it could not remove them as it died)."""
+    try:
+        from engine.sandbox import reap_orphans
+        reaped = reap_orphans()
+    except Exception as exc:  # noqa: BLE001 - never keep a worker from starting
+        log.warning("could not reap orphaned sandboxes: %s", exc)
+        return
+    if reaped:
+        log.info("removed %d orphaned sandbox container(s)", reaped)
 
 
 def _write_ready(path: Path) -> None:

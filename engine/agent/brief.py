@@ -47,6 +47,10 @@ class TickBrief(BaseModel):
     symbols: list[str]
     seed: int = 0
     note: str = Field(default="", description="A human steering note, free text")
+    strategies: dict[str, dict] = Field(
+        default_factory=dict,
+        description="Per symbol, discovery's winning strategy and its signal (exposure 0..1)",
+    )
 
 
 def render_brief(brief: TickBrief) -> str:
@@ -59,7 +63,12 @@ def render_brief(brief: TickBrief) -> str:
     ]
     if brief.note.strip():
         lines.append(f"Note from your human supervisor: {brief.note.strip()}")
-    lines.append(f"{BRIEF_PREFIX} {brief.model_dump_json()}")
+    for symbol, pick in sorted(brief.strategies.items()):
+        lines.append(f"Backtested strategy for {symbol}: {pick.get('strategy')} wants exposure "
+                     f"{pick.get('signal')} (0 = flat, 1 = fully long) as of {pick.get('as_of')}.")
+    # Without discovery the machine line is what it always was (the golden histories).
+    exclude = None if brief.strategies else {"strategies"}
+    lines.append(f"{BRIEF_PREFIX} {brief.model_dump_json(exclude=exclude)}")
     return "\n".join(lines)
 
 

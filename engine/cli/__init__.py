@@ -31,6 +31,7 @@ COMMANDS = (
     "engine.cli.sandbox",
     "engine.cli.agents", "engine.cli.runs", "engine.cli.control", "engine.cli.why",
     "engine.cli.worker",
+    "engine.cli.discover",
 )
 
 

@@ -157,7 +157,12 @@ async def serve_queues(settings: Settings, ready_file: Path | None, connect_time
         loop.add_signal_handler(sig, stop.set)
     async with contextlib.AsyncExitStack() as running:
         for queue in queues:
-            await running.enter_async_context(worker_module.build_worker(client, settings, queue))
+            if queue == settings.sandbox_task_queue:  # a sandbox worker: backtests only
+                worker_module._reap_sandboxes()
+                built = worker_module.build_sandbox_worker(client, settings)
+            else:
+                built = worker_module.build_worker(client, settings, queue)
+            await running.enter_async_context(built)
         if ready_file is not None:
             worker_module._write_ready(ready_file)
         log.info("polling %s", ", ".join(queues))

@@ -43,7 +43,7 @@ def build_agent(config: AgentConfig, *, local_reads: bool = True) -> Agent[ToolC
 
 async def ask_agent(
     agent: Agent[ToolContext], memory: AgentCarry, config: AgentConfig, context: TickContext,
-    *, live_limits: bool = False,
+    *, live_limits: bool = False, strategies: dict[str, dict] | None = None,
 ) -> tuple[TradeIntent, str]:
     """Run the agent for this tick; return a sane intent and the model error, if any.
 
@@ -53,7 +53,8 @@ async def ask_agent(
     tradable = [s for s in config.symbols if s in context.quotes]
     fallback = tradable[0] if tradable else config.symbols[0]
     brief = TickBrief(
-        tick=memory.tick, date=context.date, symbols=tradable, seed=config.seed, note=memory.note
+        tick=memory.tick, date=context.date, symbols=tradable, seed=config.seed, note=memory.note,
+        strategies=strategies or {},
     )
     run_context = ToolContext(clock=memory.clock, portfolio=portfolio_report(memory))
     try:

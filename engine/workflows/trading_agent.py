@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows.broker_steps import ORDER_RETRY, BrokerSteps
     from engine.workflows.failures import describe_failure, is_non_retryable
     from engine.workflows.reconcile import PREFIX as DISAGREE
+    from engine.workflows.strategy_steps import STRATEGY_DISCOVERY, StrategySteps
 
 READ_TIMEOUT = timedelta(seconds=10)
 READ_RETRY = RetryPolicy(
@@ -68,7 +69,7 @@ RECONCILED_BOOK = "reconciled-book"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
-class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place first
+class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerSteps._place first
     @workflow.init
     def __init__(self, params: AgentInput) -> None:
         self._config = params.config
@@ -89,10 +90,14 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place fir
     async def run(self, params: AgentInput) -> AgentSummary:
         self._book_v3 = workflow.patched(RECONCILED_BOOK)
         if self._memory is None:
-            self._memory = mem.fresh(self._config, await self._load_calendar())
+            calendar = await self._load_calendar()
+            self._memory = mem.fresh(self._config, calendar)
             if self._book_v3:
                 await self._open_account()
                 self._reconcile_due = "start"
+            if self._discovers():
+                self._phase = Phase.DISCOVERING
+                await self._discover_strategies(self._config.start_date or calendar.first_date)
         else:
             self._memory.counters.runs += 1
             # A new run changes nothing at the broker: only a check the last run still
@@ -178,6 +183,10 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place fir
             return Phase.AWAITING_APPROVAL
         return Phase.RUNNING
 
+    def _discovers(self) -> bool:
+        """Only agents configured with discovery take the patch: others keep their history."""
+        return self._config.discovery is not None and workflow.patched(STRATEGY_DISCOVERY)
+
     def _reached_max_ticks(self) -> bool:
         return self._config.max_ticks is not None and self._memory.tick >= self._config.max_ticks
 
@@ -205,12 +214,15 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk):  # BrokerSteps._place fir
             return False
         self._outage = ""
         mem.observe(memory, clock, context, day_opens_first=self._book_v3)
+        if memory.strategies and self._discovers():
+            await self._refresh_signals(context)
 
         agent = self._agent if workflow.patched(LOCAL_TOOL_READS) else (
             self._agent_before_local_reads
         )
         intent, model_error = await ask_agent(
-            agent, memory, self._config, context, live_limits=self._book_v3
+            agent, memory, self._config, context, live_limits=self._book_v3,
+            strategies=self._signals_for_brief() if memory.strategies else None,
         )
         async with self._book_lock:
             decision = mem.new_decision(memory, context, intent, model_error, self._check(intent))

@@ -106,6 +106,7 @@ def state_view(
         reconciliations=memory.reconciliations[-LAST_RECONCILIATIONS:],
         starting_cash=config.starting_cash,
         approval_policy=config.approval_policy.value,
+        strategies=memory.strategies,
     )
 
 

@@ -27,7 +27,8 @@ TICK_S = 0.3
 
 
 def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
-    config = window_agent().model_copy(update={"tick_interval_s": TICK_S})
+    # Discovery (on in the window's defaults) has its own tests: not here, it costs seconds.
+    config = window_agent().model_copy(update={"tick_interval_s": TICK_S, "discovery": None})
     controller = Controller(tmp_path / "home", agent_config=config)
     window = MainWindow(controller, settings=qsettings)
     window.show()
@@ -110,7 +111,7 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
 def test_closing_and_opening_again_continues_the_same_agent(qapp, tmp_path):
     """Item 1 of the issue: the agent lives in the SQLite store, not in the window."""
     home = tmp_path / "home"
-    config = window_agent().model_copy(update={"tick_interval_s": 0.2})
+    config = window_agent().model_copy(update={"tick_interval_s": 0.2, "discovery": None})
     qapp.setQuitOnLastWindowClosed(False)
     seen: list[tuple[str, bool, int]] = []
 

@@ -3,6 +3,7 @@ code (with the plugin, as production runs it); a nondeterministic change must no
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from temporalio.worker import Replayer
 from engine.client import HarnessClient
 from engine.contracts import AgentInput, AgentSummary
 from engine.plugin import agents_plugin
+from engine.replay import workflow_id_of
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -26,7 +28,8 @@ GOLDEN = sorted(HISTORIES.glob("v*/*.json"))
 
 
 def _load(path: Path) -> WorkflowHistory:
-    return WorkflowHistory.from_json(path.stem, path.read_text())
+    data = json.loads(path.read_text())
+    return WorkflowHistory.from_json(workflow_id_of(data, path.stem), data)
 
 
 def test_golden_histories_exist_for_every_scenario_of_the_current_version():

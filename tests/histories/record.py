@@ -23,17 +23,19 @@ from engine.agent.providers import HarnessModelProvider
 from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import AgentConfig, ApprovalPolicy
+from engine.discovery.contracts import DiscoverySettings
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.runtime.supervisor import Supervisor
 from engine.temporal_connect import connect
-from engine.worker import build_worker
+from engine.worker import build_sandbox_worker, build_worker
 
 HERE = Path(__file__).parent
 # The workflow version the recorded histories come from: v1 before any patch, v2 with
 # local tool reads and approval policies, v3 with the reconciled book (the agent's own
-# broker account, reconciliation, fill deadlines, the day opening before prices move).
-VERSION = "v3"
+# broker account, reconciliation, fill deadlines, the day opening before prices move),
+# v4 with strategy discovery (child workflows, the winner's signal refreshed in a sandbox).
+VERSION = "v4"
 
 SCENARIOS = {
     # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
@@ -64,6 +66,13 @@ SCENARIOS = {
     "waiting_human": AgentConfig(
         symbols=["AAPL"], start_date="2004-01-02", max_ticks=40, approval_expiry_s=60.0,
         limits=RiskLimits(approval_notional=1.0), approval_policy=ApprovalPolicy.WAIT,
+    ),
+    # Discovery first (3 candidates per symbol in bubblewrap sandboxes), then ticks that
+    # refresh the winner's signal every 4 ticks, across a continue-as-new.
+    "discovery": AgentConfig(
+        symbols=["AAPL", "MSFT"], start_date="2004-01-02", max_ticks=10,
+        continue_as_new_every=6, approval_policy=ApprovalPolicy.AUTO_APPROVE,
+        discovery=DiscoverySettings(candidates=3, sandbox="bwrap", signal_every=4),
     ),
 }
 
@@ -98,11 +107,12 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
         settings = Settings(
             temporal_address=info.temporal_address, mockoon_url=info.mockoon_url,
             task_queue=f"golden-{uuid.uuid4().hex[:6]}",
+            sandbox_task_queue=f"golden-sandbox-{uuid.uuid4().hex[:6]}",
         )
         httpx.post(f"{info.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
         client = await connect(settings, plugins=[agents_plugin(HarnessModelProvider())])
         harness = HarnessClient(client, settings)
-        async with build_worker(client, settings):
+        async with build_worker(client, settings), build_sandbox_worker(client, settings):
             for name, config in SCENARIOS.items():
                 if name == "unsettled_orders":
                     _arm(info.mockoon_url, "partial")

@@ -7,6 +7,7 @@ records every request (path, headers incl. Authorization, JSON body) and answers
 from a script:
 
 * first turn (no ``tool`` message yet): ``tool_calls`` for the tools offered,
+  ``write_strategy`` once with DOUBLE_STRATEGY (the strategist),
   ``get_portfolio()`` once and ``get_quote``/``get_news`` for each symbol of the
   brief (``BRIEF: {...}`` line), or for ``AAPL`` when there is no brief;
 * next turn: content, chosen by ``mode``:
@@ -49,6 +50,14 @@ DEFAULT_INTENT = {
     "confidence": 0.6,
     "rationale": "double: trend up, news positive",
 }
+
+
+# What the double writes when offered `write_strategy`: long after a rise over `lookback`.
+DOUBLE_STRATEGY = (
+    "def signal(bars, lookback=10):\n"
+    "    close = bars['close']\n"
+    "    return (close > close.shift(lookback)).astype(float)\n"
+)
 
 
 @dataclass
@@ -170,6 +179,10 @@ class ChatCompletionsDouble:
             if brief and brief.symbols:
                 symbols = brief.symbols
         calls = []
+        if "write_strategy" in offered:  # the strategist: one strategy of its own
+            calls.append(_call("call_write", "write_strategy", {
+                "name": "double momentum", "source": DOUBLE_STRATEGY,
+                "params_json": json.dumps({"lookback": 15})}))
         if "get_portfolio" in offered:
             calls.append(_call("call_portfolio", "get_portfolio", {}))
         for symbol in symbols:

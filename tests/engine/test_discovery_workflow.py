@@ -1,0 +1,93 @@
+"""StrategyDiscoveryWorkflow end to end: real server, real Mockoon tape, real bubblewrap
+sandboxes, in-process workers on their own queues."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+
+from engine.client import HarnessClient
+from engine.discovery.candidates import written_candidate
+from engine.discovery.contracts import CandidateState, DiscoveryRequest
+from tests.engine.discovery_support import discovery_client
+
+RAISES = "def signal(bars):\n    raise RuntimeError('my strategy has a bug')\n"
+SPINS = "def signal(bars):\n    while True:\n        pass\n"
+HOG = "def signal(bars):\n    hog = bytearray(4 * 1024**3)\n    return hog\n"
+# A strategy that would love to see the future: it fails if any bar is on/after the start.
+PEEKS = ("def signal(bars):\n"
+         "    assert bars['date'].max() < '2004-01-02', 'saw ' + bars['date'].max()\n"
+         "    return (bars['close'] > bars['close'].rolling(10).mean()).astype(float)\n")
+
+
+@pytest.fixture(scope="module")
+async def discovery(engine_settings):
+    async for harness in discovery_client(engine_settings):
+        yield harness
+
+
+async def _children(harness: HarnessClient, parent: str) -> dict[str, WorkflowExecutionStatus]:
+    out = {}
+    async for wf in harness.temporal.list_workflows("WorkflowType = 'BacktestWorkflow'"):
+        if wf.id.startswith(parent + "-bt-"):
+            out[wf.id] = wf.status
+    return out
+
+
+async def test_fan_out_scores_every_candidate_and_ranks_them(discovery):
+    request = DiscoveryRequest(
+        symbol="AAPL", start_date="2004-01-02", candidates=6, sandbox="bwrap", timeout_s=5,
+        written=[written_candidate("buggy", RAISES), written_candidate("spins", SPINS),
+                 written_candidate("peeks", PEEKS), written_candidate("hog", HOG)],
+    )
+    parent = f"discovery-test-{uuid.uuid4().hex[:6]}"
+    await discovery.start_discovery(request, parent)
+    result = await discovery.discovery_result(parent)
+
+    assert len(result.ranked) == 10
+    by_name = {o.name: o for o in result.ranked}
+    assert by_name["written-buggy"].ok is False
+    assert "my strategy has a bug" in by_name["written-buggy"].error
+    assert by_name["written-spins"].ok is False and by_name["written-spins"].reason == "timeout"
+    assert by_name["written-peeks"].ok, by_name["written-peeks"].error  # saw no future bar
+    hog = by_name["written-hog"]
+    assert not hog.ok and "memory" in f"{hog.reason} {hog.error}", (hog.reason, hog.error)
+    assert result.failed == 3 and [o.ok for o in result.ranked[-3:]] == [False] * 3
+    ok = [o for o in result.ranked if o.ok]
+    assert all(o.last_date < "2004-01-02" and o.backend == "bwrap" for o in ok)
+    sharpes = [o.oos_sharpe for o in ok]
+    assert sharpes == sorted(sharpes, reverse=True)
+    assert result.winner == result.ranked[0].name
+    assert result.winner_outcome().equity[-1][0] == result.winner_outcome().last_date
+
+    progress = await discovery.discovery_progress(parent)
+    assert progress.finished and progress.done == progress.total == 10
+    states = {c.name: c.state for c in progress.candidates}
+    assert states["written-buggy"] == CandidateState.FAILED
+    assert states[result.winner] == CandidateState.DONE
+    children = await _children(discovery, parent)
+    assert set(children) == {c.child_id for c in progress.candidates}
+    assert set(children.values()) == {WorkflowExecutionStatus.COMPLETED}
+
+
+async def test_no_child_outlives_its_parent(discovery):
+    request = DiscoveryRequest(symbol="AAPL", start_date="2004-01-02", candidates=1,
+                               sandbox="bwrap", timeout_s=300,
+                               written=[written_candidate("spins", SPINS)])
+    parent = f"discovery-close-{uuid.uuid4().hex[:6]}"
+    await discovery.start_discovery(request, parent)
+    deadline = time.monotonic() + 60
+    while len(await _children(discovery, parent)) < 2:
+        assert time.monotonic() < deadline, "the children never started"
+        await asyncio.sleep(0.2)
+    await discovery.temporal.get_workflow_handle(parent).terminate("test: parent goes away")
+    deadline = time.monotonic() + 60
+    while WorkflowExecutionStatus.RUNNING in (await _children(discovery, parent)).values():
+        assert time.monotonic() < deadline, "a child outlived its parent"
+        await asyncio.sleep(0.2)
+    assert set((await _children(discovery, parent)).values()) == {
+        WorkflowExecutionStatus.TERMINATED}

@@ -1,0 +1,85 @@
+"""run_job.py as the sandboxes run it: Debian's python3, a job dir, one JSON line out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.sandbox.runner_support import (
+    RUNNER,
+    SANDBOX_PYTHON,
+    family_source,
+    has_sandbox_python,
+    random_bars,
+    write_job,
+)
+
+if not has_sandbox_python():  # pragma: no cover - the sandboxes need it too
+    pytest.fail(f"{SANDBOX_PYTHON} (with numpy and pandas) is what the sandbox runs: install "
+                "python3-numpy python3-pandas", pytrace=False)
+
+
+def _run(job: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([SANDBOX_PYTHON, str(RUNNER / "run_job.py"), str(job)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_scorecard_is_one_json_line(tmp_path):
+    job = write_job(tmp_path, random_bars(500), family_source("sma_cross"),
+                    {"fast": 10, "slow": 50}, split=0.6, fee_bps=1.0, slippage_bps=5.0)
+    done = _run(job)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1
+    card = json.loads(lines[0])
+    assert card["params"] == {"fast": 10, "slow": 50}
+    for part in ("full", "in_sample", "out_of_sample"):
+        assert {"total_return", "cagr", "sharpe", "sortino", "max_drawdown", "win_rate",
+                "trades", "exposure"} <= set(card[part])
+    assert card["in_sample"]["bars"] == 300 and card["out_of_sample"]["bars"] == 200
+    assert card["split_date"] == random_bars(500)["date"].iloc[300]
+    assert card["signal_now"] in (0.0, 1.0)
+    assert card["equity"][-1][0] == card["last_date"]
+    assert len(card["walk_forward"]) == 3
+
+
+def test_costs_lower_the_return(tmp_path):
+    source = family_source("macd")
+    cheap = json.loads(_run(write_job(tmp_path / "a", random_bars(400), source, {},
+                                      fee_bps=0.0, slippage_bps=0.0)).stdout)
+    dear = json.loads(_run(write_job(tmp_path / "b", random_bars(400), source, {},
+                                     fee_bps=10.0, slippage_bps=20.0)).stdout)
+    assert dear["full"]["trades"] == cheap["full"]["trades"] > 0
+    assert dear["full"]["total_return"] < cheap["full"]["total_return"]
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("bad_params", "rejected the parameters"),
+    ("raises", "ZeroDivisionError"),
+    ("no_signal", "defines no function signal"),
+    ("bad_split", "'split' must be between"),
+    ("few_bars", "too few to backtest"),
+    ("not_json", "cannot read the job"),
+])
+def test_bad_jobs_fail_with_one_json_error(tmp_path, case, expected):
+    bars, source, params, extra = random_bars(200), family_source("sma_cross"), {}, {}
+    if case == "bad_params":
+        params = {"window": 3}
+    elif case == "raises":
+        source = "def signal(bars):\n    return 1 / 0\n"
+    elif case == "no_signal":
+        source = "x = 1\n"
+    elif case == "bad_split":
+        extra = {"split": 1.5}
+    elif case == "few_bars":
+        bars = random_bars(10)
+    job = write_job(tmp_path, bars, source, params, **extra)
+    if case == "not_json":
+        job.write_text("{not json")
+    done = _run(job)
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert expected in json.loads(done.stderr.strip().splitlines()[-1])["error"]
