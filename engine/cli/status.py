@@ -11,6 +11,7 @@ import sys
 
 from engine.cli.exit_codes import EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNHEALTHY
 from engine.cli.table import render_runtime
+from engine.runtime.diagnose import why_no_runtime
 from engine.runtime.health import all_healthy, check_runtime
 from engine.runtime.home import resolve_home
 from engine.runtime.state import read_runtime
@@ -28,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
     info = read_runtime(home)
     if info is None:
         if args.json:
-            print(json.dumps({"running": False, "home": str(home)}))
-        print(f"harness: no runtime is running in {home} (start one with `harness up`)",
-              file=sys.stderr)
+            print(json.dumps({"running": False, "home": str(home),
+                              "reason": why_no_runtime(home)}))
+        print(f"harness: {why_no_runtime(home)}", file=sys.stderr)
         return EXIT_NOT_RUNNING
     report = check_runtime(info, timeout=args.timeout)
     healthy = all_healthy(report)

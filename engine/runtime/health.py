@@ -10,7 +10,7 @@ All probes run concurrently, so a status costs the slowest probe, not the sum.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,12 @@ def check_runtime(info: RuntimeInfo, timeout: float = 2.0) -> dict[str, ServiceH
             checks[name] = lambda name=name: _check_worker(info, name)
     with ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="harness-health") as pool:
         futures = {name: pool.submit(check) for name, check in checks.items()}
-        return {name: future.result() for name, future in futures.items()}
+        report = {name: future.result() for name, future in futures.items()}
+    for name, health in report.items():
+        error = _record(info, name).get("error")
+        if error and not health.healthy:  # the supervisor knows why it is down: say so
+            report[name] = replace(health, detail=f"{health.detail}; {error}")
+    return report
 
 
 def all_healthy(report: dict[str, ServiceHealth]) -> bool:

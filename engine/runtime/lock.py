@@ -23,7 +23,13 @@ class RuntimeAlreadyRunning(RuntimeError):
     def __init__(self, home: Path, info: RuntimeInfo | None) -> None:
         self.home = home
         self.info = info
-        owner = f"supervisor pid {info.supervisor_pid}" if info else "another supervisor"
+        if info is not None:
+            owner = f"supervisor pid {info.supervisor_pid}"
+        else:  # it has not written runtime.json (yet): name it from the kernel's lock table
+            from engine.runtime.diagnose import lock_holder
+
+            pid = lock_holder(home)
+            owner = f"supervisor pid {pid}, still starting" if pid else "another supervisor"
         super().__init__(f"a harness runtime is already running in {home} ({owner})")
 
 
@@ -34,7 +40,13 @@ class RuntimeLock:
 
     def acquire(self) -> None:
         """Take the lock or raise RuntimeAlreadyRunning at once (never waits)."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a directory in its place, no permission, a full disk
+            from engine.runtime.errors import ServiceStartError
+
+            raise ServiceStartError("runtime", f"cannot open its lock {self.path}: "
+                                               f"{exc.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -47,6 +47,7 @@ class RuntimeOptions:
     worker_count: int = 1  # 2 = a hot standby polling the same queues
     active_failover: bool = True  # hand a dead worker's work over at once (failover.py)
     mockoon_seed: int = 42
+    mockoon_port: int | None = None  # a fixed port (tools outside point at it); default: free
     mockoon_data: Path | None = None  # default: $HARNESS_MOCKOON_DATA, else the shipped file
     # Remote mode: a cluster address means no local dev server is started. (TLS and API
     # keys for the worker come from the worker's own settings, engine/config.py.)
@@ -80,7 +81,7 @@ def plan_runtime(home: Path, options: RuntimeOptions,
     proxied = options.with_worker and options.active_failover and not options.temporal_address
     ports = free_loopback_ports(1 + n_local_ports + proxied)
     proxy_port = ports.pop() if proxied else None
-    mockoon_port, server_ports = ports[0], ports[1:]
+    mockoon_port, server_ports = options.mockoon_port or ports[0], ports[1:]
     services: dict[str, Service] = {}
 
     if options.temporal_address:
@@ -119,7 +120,8 @@ def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Ser
         return port_accepts(config.port) and temporal_answers(config.address,
                                                               options.namespace, 1.0)
 
-    return Service(child, is_ready=is_ready, address=config.address, port=config.port)
+    return Service(child, is_ready=is_ready, address=config.address, port=config.port,
+                   other_ports=() if config.ui_port is None else (config.ui_port,))
 
 
 def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,

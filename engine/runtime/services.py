@@ -12,21 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.runtime.errors import ServiceStartError  # noqa: F401 - re-exported
+from engine.runtime.preflight import check_port_free
 from engine.runtime.processes import ChildProcess
 from engine.runtime.state import ServiceRecord
-
-
-class ServiceStartError(RuntimeError):
-    """A child died, or never became ready, during start-up. The message carries the
-    service's log tail, because 'exited with code 1' alone helps nobody."""
-
-    def __init__(self, name: str, reason: str, log_path: Path, log_tail: str) -> None:
-        self.name = name
-        self.log_path = log_path
-        message = f"{name} {reason} (log: {log_path})"
-        if log_tail.strip():
-            message += "\n--- last lines of the log ---\n" + log_tail
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -57,6 +46,7 @@ class Service:
         port: int | None = None,
         before_spawn: Callable[[], None] | None = None,
         ready_file: Path | None = None,
+        other_ports: tuple[int, ...] = (),
     ) -> None:
         self.child = child
         self.is_ready = is_ready  # one quick probe, given the current pid
@@ -64,7 +54,11 @@ class Service:
         self.port = port
         self.before_spawn = before_spawn
         self.ready_file = ready_file
+        # Every port the child binds: checked before each spawn, so a port another program
+        # took (at start-up, or while this service was down) is named with its holder.
+        self.bind_ports = tuple(p for p in (port, *other_ports) if p)
         self.status = "planned"
+        self.last_error = ""  # why the last (re)start failed, for `harness status`
         self.restarts = 0
         self.consecutive_crashes = 0
         self.restart_at: float | None = None
@@ -78,6 +72,9 @@ class Service:
         return self.child.name
 
     def spawn(self) -> int:
+        """Start the child; raises PortTaken (nothing spawned) if a port is not free."""
+        for port in self.bind_ports:
+            check_port_free(self.name, port)
         if self.before_spawn:
             self.before_spawn()
         self.generation += 1
@@ -85,6 +82,7 @@ class Service:
         self._spawned_at = time.monotonic()
         self.status = "starting"
         self.restart_at = None
+        self.last_error = ""
         return pid
 
     def note_exit(self, code: int, policy: RestartPolicy) -> float:
@@ -116,6 +114,8 @@ class Service:
         }
         if self.ready_file is not None:
             rec["ready_file"] = str(self.ready_file)
+        if self.last_error:
+            rec["error"] = self.last_error
         return rec
 
     def start_error(self, reason: str) -> ServiceStartError:

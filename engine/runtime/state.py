@@ -32,6 +32,7 @@ class ServiceRecord(TypedDict, total=False):
     status: str  # planned | starting | ready | exited | restarting | failed | stopped
     log: str  # path of the service's log file
     ready_file: str  # workers only
+    error: str  # why its last (re)start failed (a port taken, ...), while it is down
 
 
 @dataclass
@@ -121,3 +122,27 @@ def attach(home: Path, timeout: float = 2.0) -> RuntimeInfo | None:
     report = check_runtime(info, timeout=timeout)
     essentials = [name for name in ("temporal", "mockoon") if name in report]
     return info if all(report[name].healthy for name in essentials) else None
+
+
+LAST_STOP_FILE = "last-stop.json"
+
+
+def write_last_stop(home: Path, reason: str) -> None:
+    """Why the last runtime stopped by itself (the disk filled up, ...): `harness status`
+    says so once nothing runs. Tiny, and written while some space is still left."""
+    try:
+        (Path(home) / LAST_STOP_FILE).write_text(
+            json.dumps({"reason": reason, "at": time.time()}), encoding="utf-8")
+    except OSError:
+        pass  # the log line the supervisor wrote first is the fallback
+
+
+def read_last_stop(home: Path) -> str:
+    try:
+        return str(json.loads((Path(home) / LAST_STOP_FILE).read_text("utf-8"))["reason"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def clear_last_stop(home: Path) -> None:
+    (Path(home) / LAST_STOP_FILE).unlink(missing_ok=True)

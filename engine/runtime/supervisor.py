@@ -22,15 +22,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.runtime import preflight
 from engine.runtime.broker_journal import JournalSink
+from engine.runtime.diagnose import runtime_file_problem, stale_lock_pid
+from engine.runtime.errors import ServiceStartError, StartInterrupted, TemporalUnreachable
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home, run_dir
 from engine.runtime.lock import RuntimeAlreadyRunning, RuntimeLock
 from engine.runtime.pids import process_start_ticks
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
-from engine.runtime.services import RestartPolicy, Service, ServiceStartError
-from engine.runtime.state import RuntimeInfo, attach, remove_runtime, write_runtime
+from engine.runtime.services import RestartPolicy, Service
+from engine.runtime.state import (
+    RuntimeInfo,
+    attach,
+    clear_last_stop,
+    remove_runtime,
+    write_last_stop,
+    write_runtime,
+)
 from engine.runtime.temporal_server import temporal_answers
 
 if TYPE_CHECKING:
@@ -64,6 +74,13 @@ class Supervisor:
         self._lock_file = RuntimeLock(self.home)
         self._cond = threading.Condition()
         self._stop_requested = threading.Event()
+        # Set by request_stop(), which a signal handler may call: a plain attribute and a
+        # pipe write, never a lock (a handler that takes a lock the interrupted code holds
+        # deadlocks: the `harness up` SIGTERM hang).
+        self._stop_signalled = False
+        self._stopped = threading.Event()  # every child stopped, lock released
+        self._finish_lock = threading.Lock()
+        self.stop_reason = ""  # why the runtime stopped by itself (disk full, ...)
         self._plan: RuntimePlan | None = None
         self._thread: threading.Thread | None = None
         self._starting = True
@@ -86,8 +103,15 @@ class Supervisor:
         """
         if self._thread is not None:
             raise RuntimeError("this supervisor was already started")
+        stale_lock = stale_lock_pid(self.home)  # read before acquire() rewrites it
         self._lock_file.acquire()
         try:
+            self._note_leftovers(stale_lock)
+            # Refuse at once, naming the cause, what would otherwise fail later and vaguely.
+            preflight.check_disk_space(self.home, preflight.min_free_to_start(),
+                                       "refusing to start")
+            if self.options.temporal_address:
+                preflight.check_remote_temporal(self.options.temporal_address)
             self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here
             self._plan = plan_runtime(self.home, self.options, self._journal)
             self._start_failover()  # its task proxy listens before a worker connects
@@ -103,28 +127,62 @@ class Supervisor:
             self.stop(grace=1.0)
             raise
         atexit.register(self.stop)  # an embedding app that forgets stop() leaks nothing
+        clear_last_stop(self.home)
         with self._cond:
             self._starting = False
             self._publish()
         return self.info
 
+    def _note_leftovers(self, stale_lock: int | None) -> None:
+        """Name, in one log line each, what a dead runtime left here and we now replace."""
+        problem = runtime_file_problem(self.home)
+        if problem:
+            log.warning("replacing it: %s", problem)
+        if stale_lock is not None and stale_lock != os.getpid():
+            log.warning("taking over %s left by pid %s, which is gone", self._lock_file.path,
+                        stale_lock)
+
     def stop(self, grace: float = DEFAULT_GRACE_S) -> None:
-        """Stop every child (workers first, then server and Mockoon), drop runtime.json."""
+        """Stop every child (workers first, then server and Mockoon), drop runtime.json.
+        Idempotent; not for a signal handler (it joins threads): use request_stop()."""
         self._grace = grace
         self._stop_requested.set()
         self._wake()
-        thread, self._thread = self._thread, None
+        thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
-        if self.failover is not None:
-            self.failover.stop()
-        if self._journal is not None:  # after Mockoon stopped: its last changes are in
-            self._journal.stop()
-            self._journal = None
-        if self._lock_file.held:
-            remove_runtime(self.home)
-            self._lock_file.release()
-        atexit.unregister(self.stop)
+        self._finish_stop()
+
+    def request_stop(self) -> None:
+        """Ask the runtime to stop; returns at once. Async-signal-safe: no lock, no
+        allocation beyond a one-byte write, so a signal handler may call it any number of
+        times at any moment. The supervisor thread then stops every child (workers first),
+        and `wait_stopped()` returns; a start() in progress raises StartInterrupted."""
+        self._stop_signalled = True
+        self._wake()
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Block until the runtime has stopped (asked to, or by itself: see stop_reason)."""
+        return self._stopped.wait(timeout)
+
+    def _finish_stop(self) -> None:
+        """What follows the children's shutdown; runs once, on whichever thread gets here
+        first (the caller of stop(), or the supervisor thread when it stops by itself)."""
+        with self._finish_lock:
+            self._thread = None
+            if self.failover is not None:
+                self.failover.stop()
+                self.failover = None
+            if self._journal is not None:  # after Mockoon stopped: its last changes are in
+                self._journal.stop()
+                self._journal = None
+            if self._lock_file.held:
+                remove_runtime(self.home)
+                if self.stop_reason:
+                    write_last_stop(self.home, self.stop_reason)
+                self._lock_file.release()
+            atexit.unregister(self.stop)
+            self._stopped.set()
 
     def __enter__(self) -> Supervisor:
         self.start()
@@ -183,8 +241,16 @@ class Supervisor:
                     service.spawn()
                     self._watch_ready(service)
                 self._publish()
+            disk = preflight.DiskWatch(self.home)
             while not self._stop_requested.is_set():
                 self._wait_for_exit()
+                if self._stop_signalled:
+                    self._stop_requested.set()
+                    break
+                low = disk.check(time.monotonic())
+                if low is not None:
+                    self._stop_by_itself(str(low))
+                    break
                 self._reap_and_restart()
         except BaseException as exc:  # noqa: BLE001 - surfaced by start() or logged
             with self._cond:
@@ -194,6 +260,18 @@ class Supervisor:
                 log.exception("supervisor thread failed; stopping the runtime")
         finally:
             self._shutdown_children()
+            if self.stop_reason or self._stop_signalled:
+                self._finish_stop()  # nobody may call stop(): finish the job here
+
+    def _stop_by_itself(self, reason: str) -> None:
+        log.error("harness: %s", reason)
+        self.stop_reason = reason
+        self._stop_requested.set()
+        with self._cond:
+            if self._starting:
+                self._startup_error = self._startup_error or ServiceStartError(
+                    "runtime", reason)
+            self._cond.notify_all()
 
     def _reap_and_restart(self) -> None:
         with self._cond:
@@ -218,9 +296,13 @@ class Supervisor:
                     changed = True
                     try:
                         pid = service.spawn()
-                    except OSError as exc:
+                    except (OSError, ServiceStartError) as exc:
+                        # Down for a while (a port taken meanwhile, ...): back off, retry,
+                        # and say why in runtime.json, which `harness status` shows.
                         service.note_exit(-1, self.policy)
-                        log.error("restarting %s failed: %s", service.name, exc)
+                        service.last_error = str(exc).splitlines()[0]
+                        log.error("restarting %s failed: %s", service.name,
+                                  service.last_error)
                         continue
                     log.warning("%s restarted (pid %s)", service.name, pid)
                     self._watch_ready(service)
@@ -325,17 +407,19 @@ class Supervisor:
             while True:
                 if self._startup_error is not None:
                     raise self._startup_error
+                if self._stop_signalled:
+                    raise StartInterrupted("the runtime was asked to stop while starting")
                 pending = [s for s in self._services().values() if s.status != "ready"]
                 remote_pending = self._plan.remote_temporal and not self._remote_ok.is_set()
                 if not pending and not remote_pending:
                     return
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    if pending:
-                        raise pending[0].start_error(f"was not ready after {timeout:.0f}s")
-                    raise ServiceStartError("temporal", f"remote cluster "
-                                            f"{self._plan.temporal_address} does not answer",
-                                            self.home, "")
+                    # An unanswering cluster is the cause; workers waiting on it are not.
+                    if remote_pending:
+                        raise TemporalUnreachable(self._plan.temporal_address,
+                                                  f"no gRPC answer within {timeout:.0f}s")
+                    raise pending[0].start_error(f"was not ready after {timeout:.0f}s")
                 self._cond.wait(min(remaining, 0.2))
 
     def _publish(self) -> None:
