@@ -33,6 +33,8 @@ async def _state(args) -> int:
           f"realized ${view.realized_pnl:,.2f}  unrealized ${view.unrealized_pnl:,.2f}")
     if view.pause_reason:
         print(f"paused: {view.pause_reason}")
+    if view.outage:
+        print(f"waiting: {view.outage}")
     if view.reconciliations:
         last = view.reconciliations[-1]
         verdict = "agree" if last.agrees else "DISAGREE: " + "; ".join(last.findings)

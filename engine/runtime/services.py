@@ -29,10 +29,11 @@ class RestartPolicy:
     base_delay: float = 0.5
     max_delay: float = 15.0
     stable_after: float = 10.0
+    first_delay: float = 0.0  # after a lone crash; > 0 keeps a service down for a while
 
     def delay(self, consecutive_crashes: int) -> float:
         if consecutive_crashes <= 1:
-            return 0.0
+            return self.first_delay
         return min(self.max_delay, self.base_delay * 2 ** (consecutive_crashes - 2))
 
 

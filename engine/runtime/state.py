@@ -109,10 +109,12 @@ def read_runtime(home: Path) -> RuntimeInfo | None:
 
 
 def attach(home: Path, timeout: float = 2.0) -> RuntimeInfo | None:
-    """The running runtime, if its supervisor is alive and its server and Mockoon answer.
+    """The running runtime, if its supervisor is alive and its Temporal server answers.
 
-    Workers are not required: one may be mid-restart, and a caller that attaches (the app,
-    `harness run`) talks to the server, not to the worker.
+    Neither Mockoon nor the workers are required: either may be mid-restart or down for a
+    while (the agent then waits, saying why), and a caller that attaches (the app, `harness
+    state`, `harness run`) talks to the server. Starting a second runtime instead would
+    fail on the lock anyway; `harness status` names the service that is down.
     """
     info = read_runtime(home)
     if info is None:
@@ -120,7 +122,7 @@ def attach(home: Path, timeout: float = 2.0) -> RuntimeInfo | None:
     from engine.runtime.health import check_runtime  # health imports this module
 
     report = check_runtime(info, timeout=timeout)
-    essentials = [name for name in ("temporal", "mockoon") if name in report]
+    essentials = [name for name in ("temporal",) if name in report]
     return info if all(report[name].healthy for name in essentials) else None
 
 

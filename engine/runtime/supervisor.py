@@ -237,6 +237,9 @@ class Supervisor:
     def _run(self) -> None:
         try:
             with self._cond:
+                for service in self._services().values():  # all free, or nothing starts
+                    for port in service.bind_ports:
+                        preflight.check_port_free(service.name, port)
                 for service in self._services().values():
                     service.spawn()
                     self._watch_ready(service)
