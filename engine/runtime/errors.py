@@ -61,13 +61,18 @@ class DiskSpaceLow(ServiceStartError):
     """The file system holding $HARNESS_HOME has (almost) no space left: the runtime refuses
     to start, or stops before SQLite fails a write half-way."""
 
-    def __init__(self, path: Path, free_bytes: int, needed_bytes: int, action: str) -> None:
+    def __init__(self, path: Path, free_bytes: int, needed_bytes: int, starting: bool) -> None:
+        self.name, self.reason, self.log_path = "runtime", "no space", None
         self.path = path
         self.free_bytes = free_bytes
         self.needed_bytes = needed_bytes
-        super().__init__("runtime", f"{action}: only {_mb(free_bytes)} free on the file "
-                                    f"system of {path} (needs {_mb(needed_bytes)}); free "
-                                    "space there and start again")
+        where = f"only {_mb(free_bytes)} free on the file system of {path}"
+        if starting:
+            message = f"{where}; the runtime needs {_mb(needed_bytes)} to start"
+        else:
+            message = (f"stopped the runtime: {where} (it stops below {_mb(needed_bytes)}, "
+                       "before the Temporal database fails a write)")
+        RuntimeError.__init__(self, message + "; free space there and start again")
 
 
 def _mb(n: int) -> str:

@@ -141,11 +141,11 @@ def min_free_running() -> int:
     return _threshold(MIN_FREE_RUNNING_ENV, DEFAULT_MIN_FREE_RUNNING_MB)
 
 
-def check_disk_space(home: Path, needed: int, action: str) -> None:
+def check_disk_space(home: Path, needed: int, *, starting: bool) -> None:
     """Raise DiskSpaceLow when the file system of `home` has less than `needed` bytes."""
     free = free_bytes(home)
     if free < needed:
-        raise DiskSpaceLow(home, free, needed, action)
+        raise DiskSpaceLow(home, free, needed, starting)
 
 
 class DiskWatch:
@@ -163,7 +163,7 @@ class DiskWatch:
             return None
         self._next = now + self.every_s
         try:
-            check_disk_space(self.home, self.floor, "stopped the runtime")
+            check_disk_space(self.home, self.floor, starting=False)
         except DiskSpaceLow as low:
             return low
         return None

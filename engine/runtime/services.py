@@ -74,6 +74,7 @@ class Service:
 
     def spawn(self) -> int:
         """Start the child; raises PortTaken (nothing spawned) if a port is not free."""
+        self._spawned_at = time.monotonic()  # a failed attempt is a quick crash: back off
         for port in self.bind_ports:
             check_port_free(self.name, port)
         if self.before_spawn:

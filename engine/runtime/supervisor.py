@@ -109,7 +109,7 @@ class Supervisor:
             self._note_leftovers(stale_lock)
             # Refuse at once, naming the cause, what would otherwise fail later and vaguely.
             preflight.check_disk_space(self.home, preflight.min_free_to_start(),
-                                       "refusing to start")
+                                       starting=True)
             if self.options.temporal_address:
                 preflight.check_remote_temporal(self.options.temporal_address)
             self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here

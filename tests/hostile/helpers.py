@@ -44,6 +44,8 @@ class PortSquatter:
         self.port = port
         code = ("import socket, sys, time\n"
                 "s = socket.socket()\n"
+                # as servers do: the dead Mockoon's connections may linger in TIME_WAIT
+                "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
                 f"s.bind(('127.0.0.1', {port})); s.listen()\n"
                 "print('listening', flush=True)\n"
                 "time.sleep(600)\n")
