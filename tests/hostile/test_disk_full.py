@@ -57,7 +57,7 @@ async def test_a_disk_filling_up_stops_the_runtime_and_the_agent_resumes_after(
     finally:
         supervisor.stop()
     reason = supervisor.stop_reason
-    assert f"stopped the runtime: only " in reason and f"file system of {home}" in reason
+    assert "stopped the runtime: only " in reason and f"file system of {home}" in reason
     assert not any(pid_alive(pid) for pid in pids), "a child outlived the stop"
     assert not runtime_file(home).exists()
     status = cli(home, "status")
