@@ -16,7 +16,9 @@ from a script:
   for ``ZZZZ``, ``"absurd_quantity"`` a buy of 10**12 shares,
   ``"negative_quantity"`` a buy of -5 shares, ``"schema_violation"`` an intent
   with an extra field, ``"unknown_tool"`` a call to a tool nobody offered;
-* ``"http_500"``: every request gets HTTP 500 with an OpenAI-style error body.
+* ``"http_500"``: every request gets HTTP 500 with an OpenAI-style error body;
+* ``"stall"``: every request is answered only after ``stall_s`` seconds (a model
+  that hangs: the model activity's timeout must fire first).
 
 Use it as ``with ChatCompletionsDouble(...) as server:`` or ``async with``.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -40,6 +43,7 @@ MODES = (
     "schema_violation",
     "unknown_tool",
     "http_500",
+    "stall",
 )
 
 DEFAULT_INTENT = {
@@ -75,6 +79,7 @@ class ChatCompletionsDouble:
         self.mode = mode
         self.intent = dict(intent or DEFAULT_INTENT)
         self.requests: list[RecordedRequest] = []
+        self.stall_s = 30.0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -135,6 +140,9 @@ class ChatCompletionsDouble:
             ))
         if handler.path.rstrip("/") != "/v1/chat/completions":
             self._send(handler, 404, {"error": {"message": "not found", "type": "not_found"}})
+        elif self.mode == "stall":
+            time.sleep(self.stall_s)  # a handler thread of its own: others are served
+            self._send(handler, 200, self._completion(body if isinstance(body, dict) else {}))
         elif self.mode == "http_500":
             self._send(handler, 500, {"error": {"message": "double: boom", "type": "server_error"}})
         else:
