@@ -78,7 +78,3 @@ class DiskSpaceLow(ServiceStartError):
 def _mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB"
 
-
-class StartInterrupted(RuntimeError):
-    """Supervisor.request_stop() (a signal) arrived while start() was waiting; everything
-    started so far has been stopped."""

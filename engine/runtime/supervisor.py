@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from engine.runtime import preflight
 from engine.runtime.broker_journal import JournalSink
 from engine.runtime.diagnose import runtime_file_problem, stale_lock_pid
-from engine.runtime.errors import ServiceStartError, StartInterrupted, TemporalUnreachable
+from engine.runtime.errors import ServiceStartError, TemporalUnreachable
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home, run_dir
 from engine.runtime.lock import RuntimeAlreadyRunning, RuntimeLock
@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 EXIT_POLL_S = 0.05
 IDLE_WAIT_S = 1.0  # with pidfds the monitor wakes on an exit, a restart due, or stop()
 READY_POLL_S = 0.05
+
+
+class StartAborted(Exception):
+    """start() gave up because abort_start() was called (a signal, say)."""
 
 
 class Supervisor:
@@ -85,6 +89,7 @@ class Supervisor:
         self._thread: threading.Thread | None = None
         self._starting = True
         self._startup_error: BaseException | None = None
+        self._abort_start = False  # a plain flag: set from a signal handler (abort_start)
         self._remote_ok = threading.Event()
         self._started_at = time.time()
         self._info: RuntimeInfo | None = None
@@ -133,21 +138,18 @@ class Supervisor:
             self._publish()
         return self.info
 
-    def _note_leftovers(self, stale_lock: int | None) -> None:
-        """Name, in one log line each, what a dead runtime left here and we now replace."""
-        problem = runtime_file_problem(self.home)
-        if problem:
-            log.warning("replacing it: %s", problem)
-        if stale_lock is not None and stale_lock != os.getpid():
-            log.warning("taking over %s left by pid %s, which is gone", self._lock_file.path,
-                        stale_lock)
+    def abort_start(self) -> None:
+        """Make a start() under way give up within READY_POLL_S-ish (0.2 s) and clean up.
+        Safe in a signal handler: one attribute store, no lock (a handler that takes a lock
+        the interrupted code holds deadlocks; `harness up` once hung on SIGTERM that way)."""
+        self._abort_start = True
 
     def stop(self, grace: float = DEFAULT_GRACE_S) -> None:
-        """Stop every child (workers first, then server and Mockoon), drop runtime.json.
-        Idempotent; not for a signal handler (it joins threads): use request_stop()."""
+        """Stop every child (workers first, then server and Mockoon), drop runtime.json."""
         self._grace = grace
         self._stop_requested.set()
         self._wake()
+        # Idempotent; not for a signal handler (it joins threads): see request_stop().
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
@@ -157,8 +159,9 @@ class Supervisor:
         """Ask the runtime to stop; returns at once. Async-signal-safe: no lock, no
         allocation beyond a one-byte write, so a signal handler may call it any number of
         times at any moment. The supervisor thread then stops every child (workers first),
-        and `wait_stopped()` returns; a start() in progress raises StartInterrupted."""
+        and `wait_stopped()` returns; a start() in progress raises StartAborted."""
         self._stop_signalled = True
+        self._abort_start = True
         self._wake()
 
     def wait_stopped(self, timeout: float | None = None) -> bool:
@@ -355,6 +358,15 @@ class Supervisor:
         for path in sorted(run_dir(self.home).glob("worker-*.inflight")):
             self.failover.worker_died(path.stem)
 
+    def _note_leftovers(self, stale_lock: int | None) -> None:
+        """Name, in one log line each, what a dead runtime left here and we now replace."""
+        problem = runtime_file_problem(self.home)
+        if problem:
+            log.warning("replacing it: %s", problem)
+        if stale_lock is not None and stale_lock != os.getpid():
+            log.warning("taking over %s left by pid %s, which is gone", self._lock_file.path,
+                        stale_lock)
+
     def _watch_ready(self, service: Service) -> None:
         generation = service.generation
 
@@ -410,8 +422,8 @@ class Supervisor:
             while True:
                 if self._startup_error is not None:
                     raise self._startup_error
-                if self._stop_signalled:
-                    raise StartInterrupted("the runtime was asked to stop while starting")
+                if self._abort_start:
+                    raise StartAborted("start-up interrupted")
                 pending = [s for s in self._services().values() if s.status != "ready"]
                 remote_pending = self._plan.remote_temporal and not self._remote_ok.is_set()
                 if not pending and not remote_pending:

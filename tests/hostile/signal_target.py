@@ -9,8 +9,7 @@ import os
 import signal
 import sys
 
-from engine.runtime.errors import StartInterrupted
-from engine.runtime.supervisor import Supervisor
+from engine.runtime.supervisor import StartAborted, Supervisor
 
 
 def main(home: str) -> int:
@@ -22,7 +21,7 @@ def main(home: str) -> int:
         supervisor.start(timeout=60)
         print("started", flush=True)
         supervisor.wait_stopped()
-    except StartInterrupted:
+    except StartAborted:
         print("interrupted", flush=True)
     supervisor.stop()  # idempotent: joins nothing left, releases nothing twice
     pids = [] if supervisor._plan is None else [  # noqa: SLF001 - what the test checks
