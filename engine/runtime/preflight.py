@@ -158,8 +158,8 @@ class DiskWatch:
         self.every_s = every_s
         self._next = 0.0
 
-    def check(self, now: float) -> DiskSpaceLow | None:
-        if now < self._next:
+    def check(self, now: float, force: bool = False) -> DiskSpaceLow | None:
+        if now < self._next and not force:
             return None
         self._next = now + self.every_s
         try:

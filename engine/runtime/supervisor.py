@@ -249,11 +249,12 @@ class Supervisor:
                 self._publish()
             disk = preflight.DiskWatch(self.home)
             while not self._stop_requested.is_set():
-                self._wait_for_exit()
+                exited = self._wait_for_exit()
                 if self._stop_signalled:
                     self._stop_requested.set()
                     break
-                low = disk.check(time.monotonic())
+                # A child that died may have died of a full disk: look before restarting it.
+                low = disk.check(time.monotonic(), force=exited)
                 if low is not None:
                     self._stop_by_itself(str(low))
                     break
@@ -315,8 +316,9 @@ class Supervisor:
             if changed:
                 self._publish()
 
-    def _wait_for_exit(self) -> None:
-        """Sleep until a child exits, a restart is due, or stop() is called."""
+    def _wait_for_exit(self) -> bool:
+        """Sleep until a child exits, a restart is due, or stop() is called; True when a
+        child's exit woke it."""
         with self._cond:
             services = list(self._services().values())
         fds = [s.child.exit_fd for s in services if s.status in ("starting", "ready")]
@@ -330,6 +332,7 @@ class Supervisor:
                                        [], [], timeout)
         if self._wake_r in readable:
             os.read(self._wake_r, 1024)
+        return any(fd != self._wake_r for fd in readable)
 
     def _wake(self) -> None:
         try:

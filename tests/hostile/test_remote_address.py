@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.runtime.errors import TemporalUnreachable
 from engine.runtime.state import runtime_file
+from engine.runtime.supervisor import Supervisor
 from tests.hostile.helpers import one_harness_line
 from tests.runtime.helpers import harness
 
@@ -30,8 +32,6 @@ def _refused_up(home: Path, address: str, *extra: str) -> tuple[str, float]:
 @pytest.mark.parametrize(("address", "why"), [
     ("127.0.0.1:1", "connection refused: nothing listens there"),
     ("no-such-host.invalid:7233", "unknown host 'no-such-host.invalid'"),
-    ("localhost", "not a HOST:PORT address"),
-    ("127.0.0.1:99999", "not a HOST:PORT address"),
 ])
 def test_an_address_nothing_answers_on_is_refused_at_once(
     tmp_path: Path, address: str, why: str
@@ -39,6 +39,19 @@ def test_an_address_nothing_answers_on_is_refused_at_once(
     line, elapsed = _refused_up(tmp_path, address, "--timeout", "60")
     assert why in line and "check --temporal-address" in line, line
     assert elapsed < 30, f"refused after {elapsed:.1f}s: it waited for the timeout"
+
+
+@pytest.mark.parametrize("address", ["localhost", "127.0.0.1:99999", ":7233", "host:port"])
+def test_a_malformed_address_is_refused_by_the_runtime_too(tmp_path: Path, address: str) -> None:
+    # The CLI refuses these itself (invalid input); an embedding caller gets the runtime's
+    # own one-line refusal, before anything starts.
+    supervisor = Supervisor(tmp_path, temporal_address=address, headless=True)
+    with pytest.raises(TemporalUnreachable) as refused:
+        supervisor.start(timeout=30)
+    assert str(refused.value) == (f"temporal cluster at {address} does not answer (not a "
+                                  "HOST:PORT address); check --temporal-address")
+    assert not runtime_file(tmp_path).exists()
+    assert not list((tmp_path / "logs").glob("*.log")), "a child was started"
 
 
 def test_an_address_that_accepts_but_never_speaks_is_blamed_after_the_timeout(
