@@ -267,6 +267,11 @@ class Supervisor:
                 log.exception("supervisor thread failed; stopping the runtime")
         finally:
             self._shutdown_children()
+            if self.stop_reason:  # observers (the window) see every service stopped, and why
+                with self._cond:
+                    for service in self._services().values():
+                        service.last_error = self.stop_reason
+                    self._publish()
             if self.stop_reason or self._stop_signalled:
                 self._finish_stop()  # nobody may call stop(): finish the job here
 

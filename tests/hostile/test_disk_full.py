@@ -42,7 +42,8 @@ async def test_a_disk_filling_up_stops_the_runtime_and_the_agent_resumes_after(
     small_disk: Path,
 ) -> None:
     home = small_disk
-    supervisor = Supervisor(home, headless=True, worker_count=1)
+    seen = []  # what an observer (the window) is told, on the supervisor's thread
+    supervisor = Supervisor(home, headless=True, worker_count=1, on_change=seen.append)
     supervisor.start(timeout=START_TIMEOUT_S)
     try:
         client = await _client(supervisor)
@@ -60,6 +61,8 @@ async def test_a_disk_filling_up_stops_the_runtime_and_the_agent_resumes_after(
     assert "stopped the runtime: only " in reason and f"file system of {home}" in reason
     assert not any(pid_alive(pid) for pid in pids), "a child outlived the stop"
     assert not runtime_file(home).exists()
+    told = seen[-1].services
+    assert all(rec["status"] == "stopped" and rec["error"] == reason for rec in told.values())
     status = cli(home, "status")
     assert status.returncode == 2
     assert f"the last one stopped by itself: {reason}" in one_harness_line(status.stderr)
