@@ -44,6 +44,10 @@ IDLE_WAIT_S = 1.0  # with pidfds the monitor wakes on an exit, a restart due, or
 READY_POLL_S = 0.05
 
 
+class StartAborted(Exception):
+    """start() gave up because abort_start() was called (a signal, say)."""
+
+
 class Supervisor:
     def __init__(
         self,
@@ -68,6 +72,7 @@ class Supervisor:
         self._thread: threading.Thread | None = None
         self._starting = True
         self._startup_error: BaseException | None = None
+        self._abort_start = False  # a plain flag: set from a signal handler (abort_start)
         self._remote_ok = threading.Event()
         self._started_at = time.time()
         self._info: RuntimeInfo | None = None
@@ -107,6 +112,12 @@ class Supervisor:
             self._starting = False
             self._publish()
         return self.info
+
+    def abort_start(self) -> None:
+        """Make a start() under way give up within READY_POLL_S-ish (0.2 s) and clean up.
+        Safe in a signal handler: one attribute store, no lock (a handler that takes a lock
+        the interrupted code holds deadlocks; `harness up` once hung on SIGTERM that way)."""
+        self._abort_start = True
 
     def stop(self, grace: float = DEFAULT_GRACE_S) -> None:
         """Stop every child (workers first, then server and Mockoon), drop runtime.json."""
@@ -325,6 +336,8 @@ class Supervisor:
             while True:
                 if self._startup_error is not None:
                     raise self._startup_error
+                if self._abort_start:
+                    raise StartAborted("start-up interrupted")
                 pending = [s for s in self._services().values() if s.status != "ready"]
                 remote_pending = self._plan.remote_temporal and not self._remote_ok.is_set()
                 if not pending and not remote_pending:
