@@ -12,7 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from engine.cli.errors import HarnessParser, UsageError, quiet_stdout, report_unexpected
+from engine.cli.errors import (
+    HarnessParser,
+    UsageError,
+    one_line,
+    quiet_stdout,
+    report_unexpected,
+)
 from engine.cli.exit_codes import (
     EXIT_INTERRUPTED,
     EXIT_INVALID_CONFIG,
@@ -77,7 +83,7 @@ def _run_command(argv: Sequence[str] | None) -> int:
     try:
         return _parse_and_dispatch(argv)
     except UsageError as exc:
-        print(f"{exc.prog}: {exc}", file=sys.stderr)
+        print(f"{exc.prog}: {one_line(exc)}", file=sys.stderr)
         print(f"{exc.prog}: see `{exc.prog} --help`", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -107,7 +113,7 @@ def _parse_and_dispatch(argv: Sequence[str] | None) -> int:
             raise
         for kinds, prefix, code in _expected_errors():
             if isinstance(exc, kinds):
-                print(f"harness: {prefix}{exc}", file=sys.stderr)
+                print(f"harness: {prefix}{one_line(exc)}", file=sys.stderr)
                 return code
         return report_unexpected(exc, getattr(args, "home", None), args.command)
 

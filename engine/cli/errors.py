@@ -48,6 +48,12 @@ class HarnessParser(argparse.ArgumentParser):
         raise UsageError(self.prog, message)
 
 
+def one_line(message: object) -> str:
+    """The message with control characters escaped: an argument such as '\\r' or a
+    multi-line error must not break the one-line answer (or rewrite the terminal)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+
+
 def quiet_stdout() -> None:
     """Point fd 1 at /dev/null, so writes and the exit-time flush after a closed pipe
     neither fail nor print 'Exception ignored ... BrokenPipeError'."""
@@ -83,6 +89,6 @@ def report_unexpected(exc: BaseException, home_arg: str | None, command: str | N
         where = f"the traceback is in {path}"
     except OSError as write_error:
         where = f"(and its traceback could not be written to {path}: {write_error.strerror})"
-    summary = str(exc).splitlines()[0][:200] if str(exc) else ""
+    summary = one_line(str(exc).splitlines()[0][:200]) if str(exc).strip() else ""
     print(f"harness: internal error: {type(exc).__name__}: {summary}; {where}", file=sys.stderr)
     return EXIT_INTERNAL
