@@ -107,6 +107,7 @@ def _parse_and_dispatch(argv: Sequence[str] | None) -> int:
     if not args.verbose:
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per health probe
     try:
+        check_home(args.home)
         return int(args.func(args) or 0)
     except Exception as exc:
         if isinstance(exc, BrokenPipeError):
@@ -116,6 +117,21 @@ def _parse_and_dispatch(argv: Sequence[str] | None) -> int:
                 print(f"harness: {prefix}{one_line(exc)}", file=sys.stderr)
                 return code
         return report_unexpected(exc, getattr(args, "home", None), args.command)
+
+
+def check_home(home: str | None) -> None:
+    """--home must be a directory or a path one can create below a directory."""
+    if home is None:
+        return
+    from pathlib import Path
+
+    from engine.validation import InvalidInput
+
+    path = Path(home).expanduser()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    if not path.is_dir():
+        raise InvalidInput("--home", home, f"must be a directory ({path} is a file)")
 
 
 def _expected_errors() -> list[tuple[tuple[type[BaseException], ...], str, int]]:
