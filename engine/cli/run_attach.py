@@ -48,8 +48,14 @@ def refuse_differences(workflow_id: str, wanted: AgentConfig, explicit: set[str]
             continue
         mine, theirs = getattr(wanted, field), getattr(running, field)
         if mine != theirs:
-            shown = theirs.value if hasattr(theirs, "value") else theirs
             raise InvalidInput(
-                f"--{option.replace('_', '-')}", getattr(mine, "value", mine),
-                f"agent {workflow_id} already runs with {shown!r}; leave the option out "
-                "to follow it, or pick another --id for a new agent")
+                f"--{option.replace('_', '-')}", _as_typed(mine),
+                f"agent {workflow_id} already runs with {_as_typed(theirs)!r}; leave the "
+                "option out to follow it, or pick another --id for a new agent")
+
+
+def _as_typed(value: object) -> object:
+    """A config value as it is written on the command line (AAPL,MSFT; auto-approve)."""
+    if isinstance(value, list):
+        return ",".join(value)
+    return getattr(value, "value", value)

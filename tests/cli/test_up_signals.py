@@ -43,7 +43,7 @@ def test_random_signal_bursts_always_stop_up_cleanly(tmp_path: Path) -> None:
             process = subprocess.Popen(cli_argv(home, "up", "--headless", "--workers", "1"),
                                        stdout=sink, stderr=subprocess.STDOUT, cwd=REPO)
         try:
-            wait_until(lambda: _catches_sigterm(process.pid), 60, "up's signal handler")
+            wait_until(lambda p=process.pid: _catches_sigterm(p), 60, "up's signal handler")
             time.sleep(rng.uniform(0.0, 6.0))  # while starting, or supervising
             burst = [rng.choice((signal.SIGINT, signal.SIGTERM)) for _ in range(rng.randint(1, 8))]
             first = time.monotonic()
@@ -62,7 +62,7 @@ def test_random_signal_bursts_always_stop_up_cleanly(tmp_path: Path) -> None:
             assert process.returncode in (EXIT_OK, EXIT_INTERRUPTED), (round_no, said)
             assert "Traceback" not in said, said
             assert took < STOP_BUDGET_S
-            wait_until(lambda: not processes_of(home), 5, f"round {round_no}: no child left")
+            wait_until(lambda h=home: not processes_of(h), 5, f"round {round_no}: no child left")
             assert not (home / "runtime.json").exists()
         finally:
             if process.poll() is None:
