@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from engine.cli import main
@@ -44,3 +47,14 @@ def nothing_started(home: Path) -> bool:
     """No runtime.json, no temporal.db, no process naming the home."""
     return (not (home / "runtime.json").exists() and not (home / "temporal.db").exists()
             and not processes_of(home))
+
+
+async def poll_async(check: Callable[[], Awaitable[bool]], timeout: float, what: str,
+                     every: float = 0.05) -> None:
+    """wait_until_async for a condition that is itself awaited (a query, a describe):
+    the shared helper takes a plain predicate."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(every)
