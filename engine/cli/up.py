@@ -16,7 +16,7 @@ import select
 import signal
 import sys
 
-from engine.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNHEALTHY
+from engine.cli.exit_codes import EXIT_OK, EXIT_UNHEALTHY
 from engine.cli.feed import AgentFeed
 from engine.cli.settings import settings_for
 from engine.cli.table import render_runtime
@@ -110,7 +110,6 @@ def run(args: argparse.Namespace) -> int:
     )
     stop = _StopPipe()
     feed = None
-    code = EXIT_OK
     previous = {sig: signal.signal(sig, stop.handler(supervisor)) for sig in STOP_SIGNALS}
     try:
         try:
@@ -118,9 +117,9 @@ def run(args: argparse.Namespace) -> int:
         except RuntimeAlreadyRunning as exc:
             return _show_existing(exc)
         except StartAborted:
-            print("harness: interrupted while starting; everything started is stopped",
-                  file=sys.stderr)
-            return EXIT_INTERRUPTED
+            # Ctrl-C is how `up` is meant to end, also before it is ready: exit 0.
+            print("Stop requested while starting.", file=sys.stderr, flush=True)
+            return EXIT_OK
         except ServiceStartError as exc:
             print(f"harness: could not start the runtime: {exc}", file=sys.stderr)
             return EXIT_UNHEALTHY
@@ -144,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
         stop.close()
     print("Stopped.", file=sys.stderr, flush=True)
-    return code
+    return EXIT_OK
 
 
 def _show_existing(exc: RuntimeAlreadyRunning) -> int:
