@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 
 from engine.cli.exit_codes import EXIT_INTERRUPTED
 from engine.contracts import AgentConfig, AgentSummary, ApprovalPolicy, PendingApproval
@@ -206,12 +207,30 @@ async def _ask(harness, workflow_id: str, pending: PendingApproval) -> None:
         "approve? [y/N] "
     )
     print(question, end="", file=sys.stderr, flush=True)  # stdout is for the report
-    answer = await asyncio.to_thread(sys.stdin.readline)
+    answer = await _read_line()
     approve = answer.strip().lower() in ("y", "yes")
     try:
         await harness.review(workflow_id, pending.trade_id, approve=approve, reviewer="cli-ask")
     except RequestRejected as exc:  # expired meanwhile: say so and go on
         print(f"{pending.trade_id}: {exc}", file=sys.stderr)
+
+
+async def _read_line() -> str:
+    """A line from stdin on a daemon thread. Not asyncio.to_thread: asyncio.run waits for
+    the default executor's threads when it ends, so a Ctrl-C at the prompt would hang
+    until the human pressed Enter."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        line = sys.stdin.readline()
+        try:
+            loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(line))
+        except RuntimeError:  # the loop is gone (Ctrl-C): nobody waits for this line
+            pass
+
+    threading.Thread(target=read, name="harness-ask", daemon=True).start()
+    return await answer
 
 
 def final_report(summary: AgentSummary) -> dict:

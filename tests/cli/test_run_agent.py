@@ -32,14 +32,15 @@ async def client(runtime) -> HarnessClient:
 def _start_run(home: Path, *args: str, tmp: Path) -> tuple[subprocess.Popen, Path]:
     err = tmp / f"run-{uuid.uuid4().hex[:6]}.err"
     with err.open("w") as sink:
+        # stdin a pipe nobody writes to: `--approve ask` waits on it like on a silent human.
         process = subprocess.Popen(cli_argv(home, "run", *args), stdout=subprocess.DEVNULL,
-                                   stderr=sink, cwd=REPO)
+                                   stdin=subprocess.PIPE, stderr=sink, cwd=REPO)
     return process, err
 
 
-def _interrupt(process: subprocess.Popen, err: Path) -> str:
-    wait_until(lambda: "started" in err.read_text() or process.poll() is not None, 120,
-               "the agent to start")
+def _interrupt(process: subprocess.Popen, err: Path, when: str = "started") -> str:
+    wait_until(lambda: when in err.read_text() or process.poll() is not None, 120,
+               f"{when!r} on stderr")
     process.send_signal(signal.SIGINT)
     process.wait(timeout=STOP_S)
     return err.read_text()
@@ -57,6 +58,22 @@ async def test_ctrl_c_on_run_in_a_running_runtime_says_the_agent_goes_on(runtime
         assert f"agent {workflow_id} goes on" in said and f"harness stop {workflow_id}" in said
         assert await client.is_running(workflow_id)
     finally:
+        await client.stop(workflow_id)
+
+
+async def test_ctrl_c_while_run_asks_for_an_approval_does_not_wait_for_an_answer(
+        runtime, client, tmp_path):
+    workflow_id = f"cli-ask-{uuid.uuid4().hex[:8]}"
+    # The offline analyst's first AAPL buy from this date is above the $10,000 threshold.
+    process, err = _start_run(runtime.home, "--id", workflow_id, "--ticks", "100000",
+                              "--approve", "ask", "--start-date", "2004-01-02", tmp=tmp_path)
+    try:
+        said = await asyncio.to_thread(_interrupt, process, err, "approve? [y/N]")
+        assert process.returncode == EXIT_INTERRUPTED, said
+        assert "Traceback" not in said and f"agent {workflow_id} goes on" in said
+    finally:
+        if process.poll() is None:
+            process.kill()
         await client.stop(workflow_id)
 
 
