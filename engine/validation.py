@@ -139,14 +139,21 @@ def check_symbols(field: str, symbols: Iterable[str], known: Iterable[str] | Non
             raise InvalidInput(field, symbol, allowed)
 
 
-def validate_limits(limits: RiskLimits, known_symbols: Iterable[str] | None = None) -> RiskLimits:
-    """Coherent risk limits (pydantic has checked each figure alone). Called by the
-    workflow's `set_limits` validator, so it must stay pure."""
+def validate_limit_update(limits: RiskLimits) -> RiskLimits:
+    """Limits sent to a running agent (`set_limits`; its workflow validator calls this, so
+    it stays pure). A threshold above the per-order limit is refused here: a person
+    editing limits has made a mistake. At start it is allowed on purpose: chaos runs,
+    benchmarks and tests say "never ask" with approval_notional=1e9."""
     if limits.approval_notional > limits.max_order_notional:
         raise InvalidInput(
             "limits.approval_notional", limits.approval_notional,
             f"it is above the per-order limit ${limits.max_order_notional:,.2f} "
             "(max_order_notional), so no order could ever need approval")
+    return validate_limits(limits)
+
+
+def validate_limits(limits: RiskLimits, known_symbols: Iterable[str] | None = None) -> RiskLimits:
+    """Risk limits an agent can trade under (pydantic has checked each figure alone)."""
     if not limits.allowed_symbols:
         raise InvalidInput("limits.allowed_symbols", [], "name at least one symbol: the agent "
                                                          "could never trade")

@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
         TickRequest,
     )
     from engine.models import GuardrailResult, RiskLimits, Side, TradeIntent, Verdict
-    from engine.validation import validate_limits
+    from engine.validation import validate_limit_update
     from engine.workflows import memory as mem
     from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
@@ -296,7 +296,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         self._require_live()
         # The same checks the CLI and the window run first (engine/validation.py); a
         # refusal here writes no event. Validators do not run on replay: no patch needed.
-        validate_limits(limits)
+        validate_limit_update(limits)
 
     @workflow.signal
     def reconcile(self) -> None:

@@ -14,6 +14,7 @@ from engine.validation import (
     check_model_name,
     check_model_reachable,
     validate_agent_config,
+    validate_limit_update,
     validate_limits,
     validate_review,
     validate_steer_note,
@@ -39,7 +40,6 @@ def test_the_shipped_tape_is_read_from_the_mockoon_environment():
     ({"model": "openai:"}, "model", "without spaces"),
     ({"model": "compatible:two words"}, "model", "without spaces"),
     ({"limits": {"allowed_symbols": ["TSLA"]}}, "limits.allowed_symbols", "one of"),
-    ({"limits": {"approval_notional": 5e4}}, "limits.approval_notional", "per-order limit"),
 ])
 def test_an_agent_config_is_refused_naming_field_value_and_what_is_allowed(values, field, allowed):
     with pytest.raises(InvalidInput) as caught:
@@ -59,6 +59,15 @@ def test_pydantic_refusals_become_the_same_one_line_error(values, field):
     with pytest.raises(InvalidInput) as caught:
         build(AgentConfig, values)
     assert caught.value.field == field and "\n" not in str(caught.value)
+
+
+def test_a_threshold_above_the_order_limit_is_refused_as_an_update_only():
+    never_ask = RiskLimits(approval_notional=1e9)  # how chaos runs and benches say "never ask"
+    assert validate_agent_config(build(AgentConfig, {"limits": never_ask.model_dump()}), TAPE)
+    with pytest.raises(InvalidInput, match="above the per-order limit"):
+        validate_limit_update(never_ask)
+    with pytest.raises(InvalidInput, match="allowed_symbols"):
+        validate_limit_update(RiskLimits(allowed_symbols=[]))
 
 
 def test_valid_configs_pass_unchanged():
