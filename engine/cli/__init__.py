@@ -72,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     get the exit code back."""
     code = _run_command(argv)
     if argv is None:
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()  # the last buffered lines may meet a closed pipe only here
+        except BrokenPipeError:
+            quiet_stdout()
         sys.stderr.flush()
         logging.shutdown()
         os._exit(code)
@@ -86,6 +89,8 @@ def _run_command(argv: Sequence[str] | None) -> int:
         print(f"{exc.prog}: {one_line(exc)}", file=sys.stderr)
         print(f"{exc.prog}: see `{exc.prog} --help`", file=sys.stderr)
         return EXIT_USAGE
+    except SystemExit as done:  # --help: through the same flush as every other ending
+        return done.code if isinstance(done.code, int) else EXIT_OK
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -111,3 +111,19 @@ def test_every_option_has_help_text_and_shows_its_default():
                 shown = command._get_formatter()._get_help_string(action) % vars(action)
                 assert "default" in shown, f"harness {name} {action.option_strings}: {shown}"
         assert "(default:" in text or not command._actions[1:], name
+
+
+@pytest.mark.parametrize("argv", [["run", "--help"], ["--help"]])
+def test_output_into_a_closed_pipe_ends_quietly_with_0(tmp_path, argv):
+    """`harness run --help | head -0`: the reader is gone before the first write; the
+    lines still buffered meet the closed pipe only at the final flush."""
+    import subprocess
+
+    from tests.runtime.helpers import REPO, cli_argv
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    process = subprocess.run(cli_argv(tmp_path, *argv), stdout=write_end, stderr=subprocess.PIPE,
+                             text=True, cwd=REPO, timeout=60)
+    os.close(write_end)
+    assert process.returncode == 0 and process.stderr == "", process.stderr
