@@ -180,8 +180,7 @@ def validate_agent_config(config: AgentConfig, tape=None) -> AgentConfig:
 def validate_review(review: ReviewRequest) -> ReviewRequest:
     if not review.trade_id.strip():
         raise InvalidInput("trade_id", review.trade_id, "name a pending trade, e.g. t4-AAPL")
-    if review.approve and review.quantity is not None and review.quantity < 1:
-        raise InvalidInput("quantity", review.quantity, "must be at least 1 share")
+    # The quantity is checked by the workflow, which alone knows the proposed one (1..N).
     return review
 
 
