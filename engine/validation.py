@@ -147,8 +147,9 @@ def validate_limit_update(limits: RiskLimits) -> RiskLimits:
     if limits.approval_notional > limits.max_order_notional:
         raise InvalidInput(
             "limits.approval_notional", limits.approval_notional,
-            f"it is above the per-order limit ${limits.max_order_notional:,.2f} "
-            "(max_order_notional), so no order could ever need approval")
+            f"approval threshold ${limits.approval_notional:,.2f} is above the per-order "
+            f"limit ${limits.max_order_notional:,.2f} (max_order_notional): no order could "
+            "ever need approval")
     return validate_limits(limits)
 
 
