@@ -120,11 +120,14 @@ def _checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    # Checked before the client is imported: a refusal takes a second, not the Agents SDK's
+    # import time (9 s measured under load).
+    config, explicit = checked_config(args)
+
     from engine.cli.session import agent_session
     from engine.runtime.home import resolve_home
     from engine.runtime.state import attach
 
-    config, explicit = checked_config(args)
     workflow_id: str | None = args.workflow_id
     # Whether the agent outlives a Ctrl-C: it does in a runtime `harness up` runs.
     attached_runtime = attach(resolve_home(args.home)) is not None
