@@ -35,6 +35,10 @@ async def paused_agent(runtime):
     config = AgentConfig(symbols=["AAPL"], start_date="2004-01-02", tick_interval_s=0.2,
                          approval_policy=ApprovalPolicy.AUTO_REJECT)
     await client.start_agent(config, workflow_id)
+
+    async def ticking() -> bool:  # pause is refused while the agent is still starting
+        return (await client.state(workflow_id)).tick >= 1
+    await poll_async(ticking, 120, f"{workflow_id} to tick")
     await client.pause(workflow_id)
     async def parked() -> bool:
         return (await client.state(workflow_id)).phase == Phase.PAUSED
