@@ -49,6 +49,7 @@ from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.replay import ReplayOutcome, verify
 from engine.temporal_connect import connect
+from engine.validation import validate_agent_config, validate_steer_note
 from engine.workflows.discovery import StrategyDiscoveryWorkflow
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
@@ -92,7 +93,9 @@ class HarnessClient:
     # ------------------------------------------------------------ lifecycle
 
     async def start_agent(self, config: AgentConfig, workflow_id: str | None = None) -> str:
-        """Start an agent, or attach to it if one with this id is already running."""
+        """Start an agent, or attach to it if one with this id is already running.
+        Raises InvalidInput (engine/validation.py) for a config no agent could run."""
+        validate_agent_config(config)
         workflow_id = workflow_id or new_agent_id(config)
         if config.discovery is not None:  # its backtests go where these settings' sandboxes poll
             config = config.model_copy(update={"discovery": config.discovery.model_copy(
@@ -234,6 +237,8 @@ class HarnessClient:
         return await self._update(workflow_id, "set_limits", limits, RiskLimits)
 
     async def steer(self, workflow_id: str, note: str) -> None:
+        # A signal has no validator: whatever is sent is written. So check it here.
+        validate_steer_note(note)
         await self._handle(workflow_id).signal("steer", note)
 
     # ------------------------------------------------------------ reading

@@ -94,10 +94,11 @@ def load_settings(home: Path | None = None, env: dict[str, str] | None = None) -
         if path.exists():
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise SettingsError(f"{path} is not readable JSON: {exc}") from exc
+            except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
+                raise SettingsError(f"{path} is not readable JSON: {exc}") from None
             if not isinstance(loaded, dict):
-                raise SettingsError(f"{path} must hold a JSON object, not {type(loaded).__name__}")
+                raise SettingsError(
+                    f"{path} must hold a JSON object, not {type(loaded).__name__}") from None
             values.update(loaded)
     for var, field in _ENV_FIELDS.items():
         if env.get(var):
@@ -105,7 +106,16 @@ def load_settings(home: Path | None = None, env: dict[str, str] | None = None) -
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from exc
+        # The first problem only, in one line: field, value, what is allowed.
+        err = exc.errors()[0]
+        field = _printable(".".join(str(p) for p in err["loc"])) or "settings"
+        var = next((v for v, f in _ENV_FIELDS.items() if f == field and env.get(v)), None)
+        where = f"${var}" if var else "settings.json"
+        shown = _printable(repr(err.get("input")))[:60]
+        raise SettingsError(
+            f"invalid settings ({where}): {field} = {shown}: {_printable(err['msg'])}"
+        ) from None
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

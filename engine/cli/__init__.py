@@ -6,18 +6,27 @@ parser and sets `func(args) -> int`. Adding a command is one line in COMMANDS.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
+from engine.cli.errors import (
+    HarnessParser,
+    UsageError,
+    one_line,
+    quiet_stdout,
+    report_unexpected,
+)
 from engine.cli.exit_codes import (
+    EXIT_INTERRUPTED,
     EXIT_INVALID_CONFIG,
     EXIT_MISSING_DEPENDENCY,
     EXIT_NOT_RUNNING,
+    EXIT_OK,
     EXIT_UNHEALTHY,
+    EXIT_USAGE,
 )
 
 COMMANDS = (
@@ -35,8 +44,8 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> HarnessParser:
+    parser = HarnessParser(
         prog="harness",
         description="Durable Agentic Harness: supervised, crash-safe AI agents on Temporal. "
                     "Without a command (or with `app`), `harness` opens the desktop window.",
@@ -46,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="state directory (default: $HARNESS_HOME, else the per-user data directory)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    # Every subcommand's parser is a HarnessParser too (argparse makes subparsers of the
+    # parent's class): its options show their defaults and its usage errors exit 64.
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMANDS:
         importlib.import_module(module_name).register(subparsers)
@@ -61,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     get the exit code back."""
     code = _run_command(argv)
     if argv is None:
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()  # the last buffered lines may meet a closed pipe only here
+        except BrokenPipeError:
+            quiet_stdout()
         sys.stderr.flush()
         logging.shutdown()
         os._exit(code)
@@ -69,6 +83,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_command(argv: Sequence[str] | None) -> int:
+    try:
+        return _parse_and_dispatch(argv)
+    except UsageError as exc:
+        print(f"{exc.prog}: {one_line(exc)}", file=sys.stderr)
+        print(f"{exc.prog}: see `{exc.prog} --help`", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as done:  # --help: through the same flush as every other ending
+        return done.code if isinstance(done.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        print("harness: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (`harness history X | head -1`): that is its
+        # choice, not our failure. Point stdout at /dev/null so the final flush is quiet.
+        quiet_stdout()
+        return EXIT_OK
+
+
+def _parse_and_dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -79,13 +112,31 @@ def _run_command(argv: Sequence[str] | None) -> int:
     if not args.verbose:
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per health probe
     try:
+        check_home(args.home)
         return int(args.func(args) or 0)
     except Exception as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
         for kinds, prefix, code in _expected_errors():
             if isinstance(exc, kinds):
-                print(f"harness: {prefix}{exc}", file=sys.stderr)
+                print(f"harness: {prefix}{one_line(exc)}", file=sys.stderr)
                 return code
-        raise
+        return report_unexpected(exc, getattr(args, "home", None), args.command)
+
+
+def check_home(home: str | None) -> None:
+    """--home must be a directory or a path one can create below a directory."""
+    if home is None:
+        return
+    from pathlib import Path
+
+    from engine.validation import InvalidInput
+
+    path = Path(home).expanduser()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    if not path.is_dir():
+        raise InvalidInput("--home", home, f"must be a directory ({path} is a file)")
 
 
 def _expected_errors() -> list[tuple[tuple[type[BaseException], ...], str, int]]:
@@ -94,15 +145,25 @@ def _expected_errors() -> list[tuple[tuple[type[BaseException], ...], str, int]]
     from engine.config import SettingsError
     from engine.runtime.errors import MissingDependencyError, RuntimeNotRunning
     from engine.runtime.mockoon import InvalidEnvironmentError
+    from engine.validation import InvalidInput
 
-    return [
+    expected = [
         ((MissingDependencyError,), "missing dependency: ", EXIT_MISSING_DEPENDENCY),
         ((InvalidEnvironmentError,), "invalid Mockoon environment: ", EXIT_INVALID_CONFIG),
-        ((SettingsError,), "", EXIT_INVALID_CONFIG),
+        ((SettingsError, InvalidInput), "", EXIT_INVALID_CONFIG),
         ((RuntimeNotRunning,), "", EXIT_NOT_RUNNING),
         # AgentNotFound (a workflow id nobody started), TemporalUnavailable (no server).
         ((LookupError, ConnectionError), "", EXIT_UNHEALTHY),
     ]
+    if "temporalio.service" in sys.modules:  # only a command that talked to Temporal
+        from temporalio.service import RPCError
+
+        from engine.client import RequestRejected
+
+        # A refusal by the server (a malformed run id, say) or by the agent's validator.
+        expected.append(((RPCError,), "Temporal refused: ", EXIT_UNHEALTHY))
+        expected.append(((RequestRejected,), "refused: ", EXIT_UNHEALTHY))
+    return expected
 
 
 def run() -> None:

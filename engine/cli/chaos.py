@@ -26,19 +26,19 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "chaos", help="kill a service K times during a run and compare with a run without"
     )
-    parser.add_argument("--ticks", type=int, default=60)
-    parser.add_argument("--kills", type=int, default=8)
+    parser.add_argument("--ticks", type=int, default=60, help="ticks of each run")
+    parser.add_argument("--kills", type=int, default=8, help="SIGKILLs during the second run")
     parser.add_argument("--seed", type=int, default=0, help="seeds the kill moments")
     parser.add_argument("--target", choices=("worker", "server", "app"), default="worker",
                         help="what to kill: the active worker, the dev server, or the app "
                              "(the process hosting the runtime; the next one re-attaches)")
-    parser.add_argument("--symbols", default="AAPL,MSFT")
-    parser.add_argument("--start-date", default="2004-01-02")
+    parser.add_argument("--symbols", default="AAPL,MSFT", help="comma-separated symbols")
+    parser.add_argument("--start-date", default="2004-01-02", help="first bar, YYYY-MM-DD")
     parser.add_argument("--workers", type=int, default=2,
                         help="worker processes (default 2: active + hot standby)")
     parser.add_argument("--no-failover", action="store_true",
                         help="no active failover: a dead worker is found by timeouts only")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=_chaos)
 
 

@@ -28,9 +28,10 @@ POLL_S = 0.25
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "discover", help="backtest candidate strategies in sandboxes and rank them")
-    parser.add_argument("--symbol", default="AAPL")
+    parser.add_argument("--symbol", default="AAPL", help="the stock the strategies trade")
     parser.add_argument("--candidates", type=int, default=8, help="how many (1-64)")
-    parser.add_argument("--sandbox", choices=("auto", "docker", "bwrap"), default="auto")
+    parser.add_argument("--sandbox", choices=("auto", "docker", "bwrap"), default="auto",
+                        help="where backtests run (auto: Docker if it answers, else bwrap)")
     parser.add_argument("--start-date", default=DEFAULT_START,
                         help="the agent's first day: only bars before it are backtested")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per backtest")

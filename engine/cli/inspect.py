@@ -7,13 +7,14 @@ import asyncio
 
 def register(subparsers) -> None:
     state = subparsers.add_parser("state", help="an agent's current state")
-    state.add_argument("workflow_id")
-    state.add_argument("--json", action="store_true")
+    state.add_argument("workflow_id", help="the agent")
+    state.add_argument("--json", action="store_true", help="print it as JSON")
     state.set_defaults(func=lambda args: asyncio.run(_state(args)))
 
     history = subparsers.add_parser("history", help="an agent's event history")
-    history.add_argument("workflow_id")
-    history.add_argument("--run-id", default=None)
+    history.add_argument("workflow_id", help="the agent")
+    history.add_argument("--run-id", default=None,
+                         help="one run of the agent (default: the current run)")
     history.add_argument("--json", action="store_true",
                          help="the format `temporal workflow show -o json` writes")
     history.set_defaults(func=lambda args: asyncio.run(_history(args)))

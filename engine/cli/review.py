@@ -11,10 +11,11 @@ import sys
 def register(subparsers) -> None:
     for verb in ("approve", "reject"):
         parser = subparsers.add_parser(verb, help=f"{verb} a trade waiting for approval")
-        parser.add_argument("workflow_id")
-        parser.add_argument("trade_id")
-        parser.add_argument("--reason", default="")
-        parser.add_argument("--reviewer", default=getpass.getuser())
+        parser.add_argument("workflow_id", help="the agent asking")
+        parser.add_argument("trade_id", help="the pending trade, e.g. t4-AAPL")
+        parser.add_argument("--reason", default="", help="why, kept in the history")
+        parser.add_argument("--reviewer", default=getpass.getuser(),
+                            help="who answers, kept in the history")
         parser.set_defaults(func=lambda args, v=verb: asyncio.run(_review(args, v == "approve")))
 
 

@@ -23,7 +23,7 @@ def register(subparsers) -> None:
     target.add_argument("workflow_id", nargs="?", help="every run of this agent")
     target.add_argument("--file", help="a history exported with `harness history --json` "
                                        "or `temporal workflow show -o json` (gzip is fine)")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.set_defaults(func=lambda args: asyncio.run(_verify(args)))
 
 

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewResult,
     )
     from engine.models import GuardrailResult, TradeIntent, Verdict
+    from engine.validation import validate_review
     from engine.workflows import memory as mem
     from engine.workflows.recheck import approved_notional, new_reasons, shares_within
 
@@ -156,6 +157,7 @@ class ApprovalDesk:
     @review_trade.validator
     def _validate_review(self, review: ReviewRequest) -> None:
         # Runs before anything is written: a rejected update leaves no event.
+        validate_review(review)
         if self._memory is None:
             raise ValueError("the agent has not started yet")
         pending = mem.find_pending(self._memory, review.trade_id)

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         TickRequest,
     )
     from engine.models import GuardrailResult, RiskLimits, Side, TradeIntent, Verdict
+    from engine.validation import validate_limit_update
     from engine.workflows import memory as mem
     from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
@@ -293,13 +294,9 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
     @set_limits.validator
     def _validate_limits(self, limits: RiskLimits) -> None:
         self._require_live()
-        if limits.approval_notional > limits.max_order_notional:
-            raise ValueError(
-                f"approval threshold ${limits.approval_notional:,.2f} is above the per-order "
-                f"limit ${limits.max_order_notional:,.2f}: no order could ever need approval"
-            )
-        if not limits.allowed_symbols:
-            raise ValueError("allowed_symbols is empty: the agent could never trade")
+        # The same checks the CLI and the window run first (engine/validation.py); a
+        # refusal here writes no event. Validators do not run on replay: no patch needed.
+        validate_limit_update(limits)
 
     @workflow.signal
     def reconcile(self) -> None:
