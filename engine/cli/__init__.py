@@ -143,7 +143,11 @@ def _expected_errors() -> list[tuple[tuple[type[BaseException], ...], str, int]]
     """Errors any command can hit, each mapped to one line and a stable exit code, so no
     command prints a traceback for a machine that merely lacks node."""
     from engine.config import SettingsError
-    from engine.runtime.errors import MissingDependencyError, RuntimeNotRunning
+    from engine.runtime.errors import (
+        MissingDependencyError,
+        RuntimeNotRunning,
+        ServiceStartError,
+    )
     from engine.runtime.mockoon import InvalidEnvironmentError
     from engine.validation import InvalidInput
 
@@ -152,6 +156,9 @@ def _expected_errors() -> list[tuple[tuple[type[BaseException], ...], str, int]]
         ((InvalidEnvironmentError,), "invalid Mockoon environment: ", EXIT_INVALID_CONFIG),
         ((SettingsError, InvalidInput), "", EXIT_INVALID_CONFIG),
         ((RuntimeNotRunning,), "", EXIT_NOT_RUNNING),
+        # A runtime `run` had to start could not: a port taken, a disk low on space, an
+        # unreachable cluster, a child that died starting (each named in one line).
+        ((ServiceStartError,), "could not start the runtime: ", EXIT_UNHEALTHY),
         # AgentNotFound (a workflow id nobody started), TemporalUnavailable (no server).
         ((LookupError, ConnectionError), "", EXIT_UNHEALTHY),
     ]

@@ -128,8 +128,12 @@ def run(args: argparse.Namespace) -> int:
         if args.agent and not stop.signum:
             feed = AgentFeed(settings_for(info, home), say=lambda line: print(line, flush=True))
             feed.start()
-        while not stop.wait(None):
-            pass
+        # Woken once a second to notice a runtime that stopped by itself (a full disk).
+        while not stop.wait(1.0):
+            if supervisor.wait_stopped(0):
+                print(f"harness: the runtime stopped by itself: {supervisor.stop_reason}",
+                      file=sys.stderr, flush=True)
+                return EXIT_UNHEALTHY
     finally:
         # The handler stays installed while stopping: a further signal only writes to the
         # pipe again. The stop itself is bounded (SIGKILL after the grace period), and the
