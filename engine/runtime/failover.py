@@ -85,10 +85,11 @@ class Failover:
         state = read_inflight(inflight_path(self.home, worker))
         inflight_path(self.home, worker).unlink(missing_ok=True)
         tasks: dict[bytes, str] = {}
-        if self._proxy is not None and pid is not None:
-            tasks = self._proxy.held.take(worker_identity(worker, pid))
-        return asyncio.run_coroutine_threadsafe(self._hand_over(worker, state, tasks),
-                                                self._loop)
+        identity = worker_identity(worker, pid) if pid is not None else ""
+        if self._proxy is not None and identity:
+            tasks = self._proxy.held.take(identity)
+        return asyncio.run_coroutine_threadsafe(
+            self._hand_over(worker, state, tasks, identity), self._loop)
 
     # -- the failover thread -------------------------------------------------------------
 
@@ -120,7 +121,7 @@ class Failover:
             self._client_ready.set_exception(exc)
 
     async def _hand_over(self, worker: str, state: Inflight,
-                         tasks: dict[bytes, str]) -> Handover:
+                         tasks: dict[bytes, str], identity: str = "") -> Handover:
         from temporalio.api.common.v1 import WorkflowExecution
         from temporalio.api.enums.v1 import WorkflowTaskFailedCause
         from temporalio.api.failure.v1 import Failure
@@ -131,6 +132,8 @@ class Failover:
         from temporalio.exceptions import ApplicationError
 
         started = time.monotonic()
+        if self._proxy is not None and identity:
+            self._proxy.cancel_polls(identity)  # before any retry could be handed to them
         client = await asyncio.wrap_future(self._client_ready)
         failure = ApplicationError(
             f"{worker} died while running this activity; retried on another worker",

@@ -20,11 +20,13 @@ connect to the server directly; only the supervisor's own workers go through her
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 
 import grpc  # its fork handlers are switched off in engine/__init__.py
 from temporalio.api.workflowservice.v1 import (
+    PollActivityTaskQueueRequest,
     PollWorkflowTaskQueueRequest,
     PollWorkflowTaskQueueResponse,
     RespondWorkflowTaskCompletedRequest,
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 _SERVICE = "/temporal.api.workflowservice.v1.WorkflowService/"
 POLL = _SERVICE + "PollWorkflowTaskQueue"
+ACTIVITY_POLL = _SERVICE + "PollActivityTaskQueue"
 COMPLETED = _SERVICE + "RespondWorkflowTaskCompleted"
 FAILED = _SERVICE + "RespondWorkflowTaskFailed"
 
@@ -93,6 +96,8 @@ class TaskProxy:
     def __init__(self, upstream: str, held: HeldTasks | None = None) -> None:
         self.upstream = upstream
         self.held = held or HeldTasks()
+        # identity -> its long polls in flight here (tasks of the proxy's own loop)
+        self._polls: dict[str, set[asyncio.Task]] = {}
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
         self._channel: grpc.aio.Channel | None = None
@@ -124,14 +129,29 @@ class TaskProxy:
         metadata = [(k, v) for k, v in context.invocation_metadata() or ()
                     if k not in _HOP_HEADERS and not k.startswith(":")]
         call = self._channel.unary_unary(method)  # no (de)serializers: bytes in, bytes out
+        identity = _poller(method, request)
+        if identity:
+            self._polls.setdefault(identity, set()).add(asyncio.current_task())
         try:
             response = await call(request, metadata=metadata, timeout=context.time_remaining())
         except grpc.aio.AioRpcError as exc:
             await context.abort(exc.code(), exc.details() or "",
                                 exc.trailing_metadata() or ())
             raise  # abort() raises; this line is never reached
+        finally:
+            if identity:
+                self._polls.get(identity, set()).discard(asyncio.current_task())
         self._note(method, request, response)
         return response
+
+    def cancel_polls(self, identity: str) -> int:
+        """Cancel a dead worker's long polls, upstream too (call on the proxy's loop): the
+        server must not hand a task, a failed-over activity's retry say, to a poll whose
+        answer would go to nobody."""
+        polls = self._polls.pop(identity, set())
+        for task in polls:
+            task.cancel()
+        return len(polls)
 
     def _note(self, method: str, request: bytes, response: bytes) -> None:
         """Book-keeping only: a message we fail to parse is forwarded all the same."""
@@ -153,6 +173,18 @@ class TaskProxy:
                 self.held.answered(RespondWorkflowTaskFailedRequest.FromString(request).task_token)
         except Exception as exc:  # noqa: BLE001 - never break the worker's traffic
             log.debug("task proxy: could not read %s: %s", method, exc)
+
+
+def _poller(method: str, request: bytes) -> str:
+    """The identity of a long poll's worker ('' for any other call)."""
+    try:
+        if method == POLL:
+            return PollWorkflowTaskQueueRequest.FromString(request).identity
+        if method == ACTIVITY_POLL:
+            return PollActivityTaskQueueRequest.FromString(request).identity
+    except Exception:  # noqa: BLE001 - forwarded all the same
+        pass
+    return ""
 
 
 class _Forwarder(grpc.GenericRpcHandler):
