@@ -5,7 +5,8 @@ Python and no Node?
 
 Starts the bundle's window (offscreen Qt) in a temporary HARNESS_HOME with PATH emptied of
 every directory holding a python or node, and no PYTHON* variable; waits for the first
-paint (cold start), every service healthy (`harness status` of the bundle itself), 5 agent
+paint (cold start), every service healthy (`harness status` of the bundle itself), the first
+tick (after the strategy discovery of the window's agent, timed on its own), 5 agent
 ticks done (answering an approval with the bundle's `harness approve` if the agent asks);
 then SIGTERM, as the desktop does at logout: the window must quit with exit code 0, leave
 no process behind and print nothing on stderr outside an allow-list. Prints its figures
@@ -148,7 +149,9 @@ def healthy(bundle: Bundle) -> dict | None:
 
 
 def running_agent(bundle: Bundle, address: str) -> str | None:
+    # The agent, not one of its discovery children (they run first, beside it).
     result = bundle.temporal("workflow", "list", "--address", address, "--query",
+                             "WorkflowType='TradingAgentWorkflow' AND "
                              "ExecutionStatus='Running'", "-o", "json")
     if result.returncode != 0 or not result.stdout.strip():
         return None
@@ -156,8 +159,9 @@ def running_agent(bundle: Bundle, address: str) -> str | None:
     return rows[0]["execution"]["workflowId"] if rows else None
 
 
-def ticks_done(bundle: Bundle, workflow_id: str, approvals: list[str]) -> int | None:
-    """The agent's tick once it reached TICKS; approves what it asks on the way (the
+def ticks_done(bundle: Bundle, workflow_id: str, approvals: list[str],
+               ticks: int = TICKS) -> int | None:
+    """The agent's tick once it reached `ticks`; approves what it asks on the way (the
     window's agent stops its clock for a human)."""
     result = bundle.cli("state", workflow_id, "--json")
     if result.returncode != 0:
@@ -168,7 +172,7 @@ def ticks_done(bundle: Bundle, workflow_id: str, approvals: list[str]) -> int | 
         if answer.returncode != 0:
             raise SmokeFailure(f"harness approve failed: {answer.stderr.strip()}")
         approvals.append(pending["trade_id"])
-    return state["tick"] if state["tick"] >= TICKS else None
+    return state["tick"] if state["tick"] >= ticks else None
 
 
 def unexpected_lines(stderr: str) -> list[str]:
@@ -203,6 +207,11 @@ def smoke(program: Path, keep: bool = False) -> dict:
         workflow_id = wait_for("the window's agent", 60,
                                lambda: running_agent(bundle, report["temporal_address"]))
         approvals: list[str] = []
+        # The window's agent discovers its strategies first (backtests in sandboxes):
+        # timed on its own, so a slow discovery is not mistaken for a stuck tick loop.
+        wait_for("the first tick (after strategy discovery)", 300,
+                 lambda: ticks_done(bundle, workflow_id, approvals, ticks=1))
+        figures["first_tick_s"] = round(time.monotonic() - started, 2)
         figures["ticks"] = wait_for(f"{TICKS} ticks", 120,
                                     lambda: ticks_done(bundle, workflow_id, approvals))
         figures["approved"] = approvals

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 from engine.cli.settings import settings_for
 from engine.client import HarnessClient
+from engine.runtime.ensure import ensure_runtime
 from engine.runtime.errors import RuntimeNotRunning
 from engine.runtime.home import resolve_home
 from engine.runtime.state import attach
-from engine.runtime.supervisor import ensure_runtime
 
 
 @contextlib.asynccontextmanager

@@ -21,11 +21,12 @@ from engine.cli.feed import AgentFeed
 from engine.cli.settings import settings_for
 from engine.cli.table import render_runtime
 from engine.config import load_settings
+from engine.runtime.errors import StartAborted
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home
 from engine.runtime.lock import RuntimeAlreadyRunning
 from engine.runtime.services import ServiceStartError
-from engine.runtime.supervisor import StartAborted, Supervisor
+from engine.runtime.supervisor import Supervisor
 from engine.validation import InvalidInput, check_at_least, check_positive
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

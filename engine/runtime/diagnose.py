@@ -7,12 +7,15 @@ replaces."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
 from engine.runtime.lock import LOCK_FILE
 from engine.runtime.pids import pid_alive, process_start_ticks
 from engine.runtime.state import read_last_stop, runtime_file
+
+log = logging.getLogger(__name__)
 
 
 def why_no_runtime(home: Path) -> str:
@@ -106,3 +109,12 @@ def _comm(pid: int) -> str:
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:120]
+
+
+def log_leftovers(home: Path, lock_path: Path, stale_lock: int | None) -> None:
+    """Name, in one log line each, what a dead runtime left here and is now replaced."""
+    problem = runtime_file_problem(home)
+    if problem:
+        log.warning("replacing it: %s", problem)
+    if stale_lock is not None and stale_lock != os.getpid():
+        log.warning("taking over %s left by pid %s, which is gone", lock_path, stale_lock)

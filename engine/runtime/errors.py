@@ -78,3 +78,6 @@ class DiskSpaceLow(ServiceStartError):
 def _mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB"
 
+
+class StartAborted(Exception):
+    """Supervisor.start() gave up because abort_start() was called (a signal, say)."""

@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from engine.runtime.home import run_dir
 from engine.runtime.inflight import Inflight, inflight_path, read_inflight
+from engine.runtime.plan import RuntimePlan
 from engine.runtime.task_proxy import TaskProxy
 from engine.runtime.worker_process import worker_identity
 
@@ -198,3 +200,15 @@ class Failover:
                     "%d sticky queues reset in %.1f ms", worker, handover.activities_failed,
                     handover.workflow_tasks_failed, handover.workflows_reset, handover.ms)
         return handover
+
+
+def start_failover(home: Path, plan: RuntimePlan, namespace: str) -> Failover:
+    """The failover thread, its client connecting ahead of time and its task proxy
+    listening (see failover.py). Workers that died with a previous runtime here (its app
+    was killed) left in-flight records behind: their activities are failed over at once,
+    as for any dead worker, before our own workers write files of the same names."""
+    failover = Failover(home, plan.temporal_address, namespace, proxy_port=plan.proxy_port)
+    failover.start()
+    for path in sorted(run_dir(home).glob("worker-*.inflight")):
+        failover.worker_died(path.stem)
+    return failover

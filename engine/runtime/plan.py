@@ -16,9 +16,11 @@ import httpx
 
 from engine.runtime import broker_journal, mockoon
 from engine.runtime.home import logs_dir
+from engine.runtime.pids import process_start_ticks
 from engine.runtime.ports import LOOPBACK, free_loopback_ports, port_accepts
 from engine.runtime.processes import ChildProcess
 from engine.runtime.services import Service
+from engine.runtime.state import RuntimeInfo
 from engine.runtime.temporal_server import (
     TemporalServerConfig,
     find_temporal_binary,
@@ -69,6 +71,16 @@ class RuntimePlan:
     # proxy in front of it when failover is active (engine/runtime/task_proxy.py).
     worker_temporal_address: str = ""
     proxy_port: int | None = None
+
+    def describe(self, home: Path, namespace: str, started_at: float) -> RuntimeInfo:
+        """What runtime.json says about this runtime now (this process supervises it)."""
+        return RuntimeInfo(
+            home=home, temporal_address=self.temporal_address, namespace=namespace,
+            ui_url=self.ui_url, mockoon_url=self.mockoon_url,
+            supervisor_pid=os.getpid(), supervisor_start=process_start_ticks(os.getpid()),
+            services={name: s.record() for name, s in self.services.items()},
+            started_at=started_at, remote_temporal=self.remote_temporal,
+        )
 
 
 def plan_runtime(home: Path, options: RuntimeOptions,

@@ -24,38 +24,32 @@ from typing import TYPE_CHECKING
 
 from engine.runtime import preflight
 from engine.runtime.broker_journal import JournalSink
-from engine.runtime.diagnose import runtime_file_problem, stale_lock_pid
-from engine.runtime.errors import ServiceStartError, TemporalUnreachable
+from engine.runtime.diagnose import log_leftovers, stale_lock_pid
+from engine.runtime.errors import ServiceStartError, StartAborted, TemporalUnreachable
 from engine.runtime.health import check_runtime
-from engine.runtime.home import resolve_home, run_dir
-from engine.runtime.lock import RuntimeAlreadyRunning, RuntimeLock
-from engine.runtime.pids import process_start_ticks
+from engine.runtime.home import resolve_home
+from engine.runtime.lock import RuntimeLock
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
+from engine.runtime.readiness import watch_ready, watch_remote
 from engine.runtime.services import RestartPolicy, Service
 from engine.runtime.state import (
     RuntimeInfo,
-    attach,
     clear_last_stop,
     remove_runtime,
     write_last_stop,
     write_runtime,
 )
-from engine.runtime.temporal_server import temporal_answers
 
 if TYPE_CHECKING:
     from engine.runtime.failover import Failover
+
 
 log = logging.getLogger(__name__)
 
 # Without pidfds (not Linux >= 5.3) exits are polled this often (recovery time counts).
 EXIT_POLL_S = 0.05
 IDLE_WAIT_S = 1.0  # with pidfds the monitor wakes on an exit, a restart due, or stop()
-READY_POLL_S = 0.05
-
-
-class StartAborted(Exception):
-    """start() gave up because abort_start() was called (a signal, say)."""
 
 
 class Supervisor:
@@ -111,7 +105,7 @@ class Supervisor:
         stale_lock = stale_lock_pid(self.home)  # read before acquire() rewrites it
         self._lock_file.acquire()
         try:
-            self._note_leftovers(stale_lock)
+            log_leftovers(self.home, self._lock_file.path, stale_lock)
             # Refuse at once, naming the cause, what would otherwise fail later and vaguely.
             preflight.check_disk_space(self.home, preflight.min_free_to_start(),
                                        starting=True)
@@ -119,14 +113,18 @@ class Supervisor:
                 preflight.check_remote_temporal(self.options.temporal_address)
             self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here
             self._plan = plan_runtime(self.home, self.options, self._journal)
-            self._start_failover()  # its task proxy listens before a worker connects
-            self._hand_over_dead_runtimes_work()
+            if self.options.active_failover and self.options.with_worker:
+                # Its task proxy listens before a worker connects; it also hands over the
+                # work of workers that died with a previous runtime here.
+                from engine.runtime.failover import start_failover
+
+                self.failover = start_failover(self.home, self._plan, self.options.namespace)
             self._thread = threading.Thread(target=self._run, name="harness-supervisor",
                                             daemon=True)
             self._thread.start()
             if self._plan.remote_temporal:
-                threading.Thread(target=self._watch_remote, args=(timeout,), daemon=True,
-                                 name="harness-remote-probe").start()
+                watch_remote(self._plan.temporal_address, self.options.namespace, timeout,
+                             self._cond, self._stop_requested, self._remote_ok)
             self._await_startup(timeout)
         except BaseException:
             self.stop(grace=1.0)
@@ -345,66 +343,8 @@ class Supervisor:
         except OSError:
             pass
 
-    def _start_failover(self) -> None:
-        """Connect the failover client ahead of time (workers only; see failover.py)."""
-        if not self.options.active_failover or not self.options.with_worker:
-            return
-        from engine.runtime.failover import Failover
-
-        assert self._plan is not None
-        self.failover = Failover(self.home, self._plan.temporal_address, self.options.namespace,
-                                 proxy_port=self._plan.proxy_port)
-        self.failover.start()
-
-    def _hand_over_dead_runtimes_work(self) -> None:
-        """Workers that died with a previous runtime (its app was killed) left their
-        in-flight records behind: fail those activities over now, as for any dead worker,
-        instead of letting them wait out their heartbeat timeouts. Before our own workers
-        start, since they write files of the same names."""
-        if self.failover is None:
-            return
-        for path in sorted(run_dir(self.home).glob("worker-*.inflight")):
-            self.failover.worker_died(path.stem)
-
-    def _note_leftovers(self, stale_lock: int | None) -> None:
-        """Name, in one log line each, what a dead runtime left here and we now replace."""
-        problem = runtime_file_problem(self.home)
-        if problem:
-            log.warning("replacing it: %s", problem)
-        if stale_lock is not None and stale_lock != os.getpid():
-            log.warning("taking over %s left by pid %s, which is gone", self._lock_file.path,
-                        stale_lock)
-
     def _watch_ready(self, service: Service) -> None:
-        generation = service.generation
-
-        def watch() -> None:
-            while not self._stop_requested.is_set():
-                with self._cond:
-                    if service.generation != generation or service.status != "starting":
-                        return
-                    pid = service.child.pid
-                if service.is_ready(pid):
-                    with self._cond:
-                        if service.generation == generation and service.status == "starting":
-                            service.status = "ready"
-                            self._publish()
-                    return
-                time.sleep(READY_POLL_S)
-
-        threading.Thread(target=watch, name=f"harness-ready-{service.name}",
-                         daemon=True).start()
-
-    def _watch_remote(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        assert self._plan is not None
-        while not self._stop_requested.is_set() and time.monotonic() < deadline:
-            if temporal_answers(self._plan.temporal_address, self.options.namespace, 2.0):
-                self._remote_ok.set()
-                with self._cond:
-                    self._cond.notify_all()
-                return
-            time.sleep(0.2)
+        watch_ready(service, self._cond, self._stop_requested, self._publish)
 
     def _shutdown_children(self) -> None:
         services = list(self._services().values())
@@ -449,18 +389,7 @@ class Supervisor:
         plan = self._plan
         if plan is None:
             return
-        self._info = RuntimeInfo(
-            home=self.home,
-            temporal_address=plan.temporal_address,
-            namespace=self.options.namespace,
-            ui_url=plan.ui_url,
-            mockoon_url=plan.mockoon_url,
-            supervisor_pid=os.getpid(),
-            supervisor_start=process_start_ticks(os.getpid()),
-            services={name: s.record() for name, s in plan.services.items()},
-            started_at=self._started_at,
-            remote_temporal=plan.remote_temporal,
-        )
+        self._info = plan.describe(self.home, self.options.namespace, self._started_at)
         if self._lock_file.held and not self._stop_requested.is_set():
             write_runtime(self._info)
         self._cond.notify_all()
@@ -469,27 +398,3 @@ class Supervisor:
                 self.on_change(self._info)
             except Exception:  # noqa: BLE001 - an observer must not kill the supervisor
                 log.exception("on_change callback failed")
-
-
-def ensure_runtime(home: Path | str | None = None, timeout: float = 60.0,
-                   **options: object) -> tuple[RuntimeInfo, Supervisor | None]:
-    """Attach to the runtime running in `home`, or start one owned by the caller.
-
-    Returns (info, None) when attached (someone else stops it), or (info, supervisor)
-    when started here (the caller must `stop()` it).
-    """
-    home = resolve_home(home)
-    deadline = time.monotonic() + timeout
-    while True:
-        info = attach(home)
-        if info is not None:
-            return info, None
-        supervisor = Supervisor(home, **options)
-        try:
-            return supervisor.start(timeout=max(1.0, deadline - time.monotonic())), supervisor
-        except RuntimeAlreadyRunning:
-            # Another supervisor owns the home but is not healthy yet (still starting):
-            # give it time, then attach.
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.2)

@@ -9,7 +9,8 @@ import os
 import signal
 import sys
 
-from engine.runtime.supervisor import StartAborted, Supervisor
+from engine.runtime.errors import StartAborted
+from engine.runtime.supervisor import Supervisor
 
 
 def main(home: str) -> int:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.runtime.ensure import ensure_runtime
 from engine.runtime.lock import RuntimeAlreadyRunning
 from engine.runtime.pids import process_start_ticks
 from engine.runtime.state import read_runtime, runtime_file
-from engine.runtime.supervisor import Supervisor, ensure_runtime
+from engine.runtime.supervisor import Supervisor
 from tests.runtime.helpers import harness
 
 
