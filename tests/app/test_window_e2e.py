@@ -17,6 +17,7 @@ from PySide6.QtTest import QTest
 from app.controller import Controller
 from app.defaults import window_agent
 from app.main_window import MainWindow
+from app.models.decisions_model import TICK_ROLE
 from tests.engine.conftest import orders_for
 from tests.runtime.helpers import all_dead
 from tests.runtime.helpers import wait_until_async as until  # the window keeps running
@@ -57,9 +58,16 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
         positions = window.portfolio.positions
         await until(lambda: any(positions.index(r, 0).data() == symbol
                                 for r in range(positions.rowCount())), 10, "the position")
-        row = window.decisions.row_of_tick(dialog.pending.tick)
-        await until(lambda: window.decisions.index(row, 6).data() == order_id, 10,
-                    "the order id in the decisions table")
+        tick = dialog.pending.tick
+
+        def order_shown() -> bool:
+            # Searched each time: newer ticks insert above it (its row moves), and another
+            # symbol's decision may share its tick.
+            table = window.decisions
+            return any(table.index(r, 0).data(TICK_ROLE) == tick
+                       and table.index(r, 6).data() == order_id for r in range(table.rowCount()))
+
+        await until(order_shown, 10, "the order id in the decisions table")
 
         killed_at = controller.state.tick
         window.actions["crash"].trigger()
