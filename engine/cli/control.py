@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import sys
 
@@ -88,19 +87,14 @@ async def _phase(args: argparse.Namespace, verb: str) -> int:
 
 
 async def _stop(args: argparse.Namespace) -> int:
-    from engine.cli.run import final_report
+    from engine.cli.run import final_report, print_report
     from engine.cli.session import agent_session
 
     async with agent_session(args.home, start=False) as harness:
         await harness.require_running(args.workflow_id)
         await harness.stop(args.workflow_id)
         summary = await harness.result(args.workflow_id)
-    report = final_report(summary)
-    if args.json:
-        print(json.dumps(report, indent=2, sort_keys=True))
-    else:
-        for key, value in report.items():
-            print(f"{key:>18}: {value}")
+    print_report(final_report(summary), as_json=args.json)
     return 0
 
 

@@ -141,12 +141,7 @@ async def _run(args: argparse.Namespace) -> int:
     except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task
         _say_interrupted(workflow_id, attached_runtime)
         return EXIT_INTERRUPTED
-    report = final_report(summary)
-    if args.json:
-        print(json.dumps(report, indent=2, sort_keys=True))
-    else:
-        for key, value in report.items():
-            print(f"{key:>18}: {value}")
+    print_report(final_report(summary), as_json=args.json)
     return 0
 
 
@@ -234,6 +229,15 @@ async def _read_line() -> str:
 
     threading.Thread(target=read, name="harness-ask", daemon=True).start()
     return await answer
+
+
+def print_report(report: dict, *, as_json: bool) -> None:
+    """An agent's summary on stdout, as `run` and `stop` end: JSON, or aligned lines."""
+    if as_json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        for key, value in report.items():
+            print(f"{key:>18}: {value}")
 
 
 def final_report(summary: AgentSummary) -> dict:
