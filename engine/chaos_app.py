@@ -19,6 +19,7 @@ from pathlib import Path
 
 from engine.client import HarnessClient
 from engine.config import Settings
+from engine.runtime.parent_death import die_with_parent_preexec
 from engine.runtime.state import RuntimeInfo, read_runtime
 
 START_TIMEOUT_S = 120.0
@@ -32,11 +33,17 @@ class AppProcess:
         self._argv = [sys.executable, "-m", "engine.cli", "--home", str(home), "up",
                       "--headless", "--workers", str(workers)]
         self._proc: subprocess.Popen | None = None
-        self._log = open(home / "chaos-app.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.log_path = home / "logs" / "chaos-app.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)  # a fresh home has none yet
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
 
     def start(self) -> None:
+        # It dies with us: a chaos command killed by its caller (a CI timeout) must not
+        # leave a whole runtime behind. (Started from the event loop's thread, which lives
+        # as long as the command: see engine/runtime/parent_death.py.)
         self._proc = subprocess.Popen(self._argv, stdout=self._log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL)
+                                      stdin=subprocess.DEVNULL,
+                                      preexec_fn=die_with_parent_preexec())
 
     def wait_ready(self) -> RuntimeInfo:
         """The new app's runtime once every service in it is ready."""
@@ -45,7 +52,7 @@ class AppProcess:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"the app exited with {self._proc.returncode}; "
-                                   f"see {self.home / 'chaos-app.log'}")
+                                   f"see {self.log_path}")
             info = read_runtime(self.home)
             if (info is not None and info.supervisor_pid == self._proc.pid
                     and all(s.get("status") == "ready" for s in info.services.values())):
@@ -56,8 +63,11 @@ class AppProcess:
     def kill_and_restart(self) -> float | None:
         """SIGKILL the app (its runtime dies with it) and start the next one at once;
         the moment it died."""
-        if self._proc is None or self._proc.poll() is not None:
+        if self._proc is None:
             return None
+        if self._proc.poll() is not None:  # a finding, not a kill to skip
+            raise RuntimeError(f"the app exited on its own with {self._proc.returncode}; "
+                               f"see {self.log_path}")
         os.kill(self._proc.pid, signal.SIGKILL)
         died_at = time.time()
         self._proc.wait()

@@ -39,6 +39,13 @@ PROGRESS = {
 }
 KILL_TARGETS = ("worker", "server")
 FIRST_KILL_TICK = 2  # the agent trades by then: its calendar is loaded, its account open
+# No new tick for this long means the experiment is stuck, not slow: it ends with the
+# reason instead of running into whatever timeout its caller (CI) has.
+STALL_S = 150.0
+
+
+class ChaosStalled(RuntimeError):
+    """The agent stopped making progress during the experiment."""
 
 
 @dataclass
@@ -99,13 +106,14 @@ async def run_chaos(
     if reset_broker:
         reset_broker()
     reference_id = await harness.start_agent(config, f"chaos-ref-{uuid.uuid4().hex[:8]}")
-    reference = await harness.result(reference_id)
+    reference = await _result(harness, reference_id, "the reference run")
 
     if reset_broker:
         reset_broker()
     workflow_id = await harness.start_agent(config, f"chaos-run-{uuid.uuid4().hex[:8]}")
     killed_at: list[float] = []
-    await _wait_for_tick(harness, workflow_id, FIRST_KILL_TICK)
+    await _watched(harness, workflow_id, "the run before its first kill",
+                   _wait_for_tick(harness, workflow_id, FIRST_KILL_TICK))
     for delay in kill_delays(kills, seed):
         await asyncio.sleep(delay)
         if not await harness.is_running(workflow_id):
@@ -120,7 +128,7 @@ async def run_chaos(
             await _pause_while(harness, workflow_id, settle)
         elif settle:
             await _settled(settle)
-    summary = await harness.result(workflow_id)
+    summary = await _result(harness, workflow_id, f"the run after {len(killed_at)} kills")
 
     recoveries = await _recoveries(harness, workflow_id, killed_at)
     replay_ms = await _replay_ms(harness, reference_id, ticks)
@@ -154,10 +162,39 @@ async def _pause_while(harness: HarnessClient, workflow_id: str,
     pause = asyncio.create_task(harness.pause(workflow_id))  # answered once recovered
     await _settled(settle)
     try:
-        await pause
+        await _watched(harness, workflow_id, "the pause while the target restarted", pause)
         await harness.resume(workflow_id)
+    except ChaosStalled:
+        raise
     except Exception as exc:  # noqa: BLE001 - the agent may have finished meanwhile
         log.info("chaos: the agent was not paused while the target restarted: %s", exc)
+
+
+async def _result(harness: HarnessClient, workflow_id: str, what: str) -> AgentSummary:
+    return await _watched(harness, workflow_id, what, harness.result(workflow_id))
+
+
+async def _watched(harness: HarnessClient, workflow_id: str, what: str, waiting):
+    """Await `waiting` while the agent makes progress; ChaosStalled once its tick has not
+    moved for STALL_S (a query that fails, with no worker to answer it, is no progress)."""
+    task = asyncio.ensure_future(waiting)
+    last_tick, moved_at = None, time.monotonic()
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=5.0)
+            if done:
+                return task.result()
+            try:
+                tick = (await harness.state(workflow_id)).tick
+            except Exception:  # noqa: BLE001 - no worker to answer right now
+                tick = last_tick
+            if tick != last_tick:
+                last_tick, moved_at = tick, time.monotonic()
+            elif time.monotonic() - moved_at > STALL_S:
+                raise ChaosStalled(f"{what} ({workflow_id}) made no progress for "
+                                   f"{STALL_S:.0f} s; last tick seen: {last_tick}")
+    finally:
+        task.cancel()
 
 
 async def _wait_for_tick(harness: HarnessClient, workflow_id: str, tick: int) -> bool:

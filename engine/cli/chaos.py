@@ -51,13 +51,21 @@ def _chaos(args: argparse.Namespace) -> int:
         symbols=symbols, start_date=args.start_date, max_ticks=args.ticks, seed=args.seed,
         limits=RiskLimits(approval_notional=1e12, allowed_symbols=symbols),
     )
+    from engine.chaos_run import ChaosStalled
+
     with tempfile.TemporaryDirectory(prefix="harness-chaos-") as scratch:
         home = Path(args.home) if args.home else Path(scratch)
-        report = asyncio.run(chaos_on_new_runtime(
-            home, config, kills=args.kills, seed=args.seed, target=args.target,
-            workers=args.workers, failover=not args.no_failover,
-            log=None if args.json else print,
-        ))
+        try:
+            report = asyncio.run(chaos_on_new_runtime(
+                home, config, kills=args.kills, seed=args.seed, target=args.target,
+                workers=args.workers, failover=not args.no_failover,
+                log=None if args.json else print,
+            ))
+        except ChaosStalled as stalled:
+            where = (f"the logs are in {home / 'logs'}" if args.home
+                     else "run it with --home DIR to keep the logs")
+            print(f"harness: chaos: {stalled}; {where}", file=sys.stderr)
+            return EXIT_UNHEALTHY
     if args.json:
         print(json.dumps(report, indent=2))
     else:

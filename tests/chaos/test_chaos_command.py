@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from engine.chaos_run import MAX_KILL_DELAY_S, kill_delays
 from tests.runtime.helpers import harness
 
@@ -29,12 +31,17 @@ def test_eight_worker_kills_change_nothing_and_duplicate_nothing(tmp_path):
     assert report["final_state_equal"] is True, report["diff"]
 
 
+@pytest.mark.timeout(660)  # after the command's own limit, so its output is shown
 def test_app_kills_restart_the_runtime_and_the_agent_resumes_unchanged(tmp_path):
     """--target app: the process hosting the runtime is SIGKILLed (everything dies with
-    it) and the next one starts on the same home; the agent ends as if nothing happened."""
-    result = harness(tmp_path, "chaos", "--target", "app", "--ticks", "30", "--kills", "2",
-                     "--seed", "5", "--json", timeout=900)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    it) and the next one starts on the same home; the agent ends as if nothing happened.
+    The home does not exist beforehand, as for a user's first try."""
+    home = tmp_path / "new-home"
+    result = harness(home, "chaos", "--target", "app", "--ticks", "30", "--kills", "2",
+                     "--seed", "5", "--json", timeout=600)
+    app_log = home / "logs" / "chaos-app.log"
+    assert result.returncode == 0, (result.stdout[-2000:] + result.stderr[-3000:]
+                                    + (app_log.read_text()[-4000:] if app_log.exists() else ""))
     report = json.loads(result.stdout)
     print(f"\napp chaos: recoveries {report['recoveries_ms']} ms")
     assert report["target"] == "app" and report["kills"] == 2
