@@ -267,7 +267,7 @@ class HarnessClient:
         with _not_found_as(workflow_id):  # an id nobody started: one clear line, not an RPC
             async for event in self._handle(workflow_id).fetch_history_events(page_size=1):
                 return event.workflow_execution_started_event_attributes.first_execution_run_id
-        raise LookupError(f"no history for {workflow_id}")
+        raise AgentNotFound(f"no agent {workflow_id!r} in this namespace")
 
     async def stream_history(
         self, workflow_id: str, run_id: str | None = None, *, follow_runs: bool = True

@@ -26,6 +26,7 @@ from engine.cli.exit_codes import (
     EXIT_NOT_RUNNING,
     EXIT_OK,
     EXIT_UNHEALTHY,
+    EXIT_UNKNOWN_AGENT,
     EXIT_USAGE,
 )
 
@@ -159,13 +160,17 @@ def _expected_errors() -> list[tuple[tuple[type[BaseException], ...], str, int]]
         # A runtime `run` had to start could not: a port taken, a disk low on space, an
         # unreachable cluster, a child that died starting (each named in one line).
         ((ServiceStartError,), "could not start the runtime: ", EXIT_UNHEALTHY),
-        # AgentNotFound (a workflow id nobody started), TemporalUnavailable (no server).
+        # TemporalUnavailable (no server) and other lookups that found nothing.
         ((LookupError, ConnectionError), "", EXIT_UNHEALTHY),
     ]
     if "temporalio.service" in sys.modules:  # only a command that talked to Temporal
         from temporalio.service import RPCError
 
-        from engine.client import RequestRejected
+        from engine.client import AgentNotFound, RequestRejected
+
+        # A workflow id nobody started, from any command (state, history, why, pause...):
+        # before LookupError, which it is, so a script can tell a typo from an outage.
+        expected.insert(0, ((AgentNotFound,), "", EXIT_UNKNOWN_AGENT))
 
         # A refusal by the server (a malformed run id, say) or by the agent's validator.
         expected.append(((RPCError,), "Temporal refused: ", EXIT_UNHEALTHY))

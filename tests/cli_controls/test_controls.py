@@ -109,7 +109,8 @@ async def test_runs_names_each_run_of_an_agent_that_continued_as_new(runtime, cl
 
 def test_an_unknown_agent_id_is_one_line_and_its_own_exit_code(runtime):
     for args in (("runs",), ("pause",), ("resume",), ("stop",), ("limits",),
-                 ("limits", "--max-order", "10"), ("steer", "note")):
+                 ("limits", "--max-order", "10"), ("steer", "note"), ("state",),
+                 ("history",), ("history", "--json"), ("why", "1")):
         verb, *rest = args
         result = cli(runtime, verb, "agent-nobody-started", *rest)
         assert result.returncode == EXIT_UNKNOWN_AGENT, (args, result.stderr)

@@ -8,6 +8,7 @@ import subprocess
 
 import httpx
 
+from engine.cli.exit_codes import EXIT_UNKNOWN_AGENT
 from engine.runtime.pids import pid_alive
 from tests.runtime.helpers import REPO, cli_argv, harness
 
@@ -42,7 +43,8 @@ def test_run_prints_the_final_state_then_state_history_and_review_read_it(runtim
     assert refused.returncode == 1
     assert "is not running" in refused.stderr and "Traceback" not in refused.stderr
     missing = harness(runtime.home, "state", "agent-that-never-was")
-    assert missing.returncode == 1 and "no agent 'agent-that-never-was'" in missing.stderr
+    assert missing.returncode == EXIT_UNKNOWN_AGENT
+    assert "no agent 'agent-that-never-was'" in missing.stderr
 
 
 def test_run_on_an_empty_home_starts_a_runtime_and_leaves_nothing_behind(tmp_path):
