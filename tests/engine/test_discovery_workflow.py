@@ -91,8 +91,12 @@ async def test_no_child_outlives_its_parent(discovery):
     while WorkflowExecutionStatus.RUNNING in (await _children(discovery, parent)).values():
         assert time.monotonic() < deadline, "a child outlived its parent"
         await asyncio.sleep(0.2)
-    assert set((await _children(discovery, parent)).values()) == {
-        WorkflowExecutionStatus.TERMINATED}
+    children = await _children(discovery, parent)
+    # The spinning one was cut off; the family candidate (a backtest of ~0.2 s) may have
+    # finished before the parent went.
+    assert children[f"{parent}-bt-written-spins"] == WorkflowExecutionStatus.TERMINATED
+    assert set(children.values()) <= {WorkflowExecutionStatus.TERMINATED,
+                                      WorkflowExecutionStatus.COMPLETED}
 
 
 SLEEPS = "import time\ndef signal(bars):\n    time.sleep(60)\n    return bars['close'] * 0\n"
@@ -126,9 +130,12 @@ async def test_a_candidate_waiting_for_a_sandbox_is_queued_not_running(discovery
         states = {c.child_id: c.state for c in progress.candidates} if progress else {}
         running = sorted(c for c, s in states.items() if s == CandidateState.RUNNING)
         queued = sorted(c for c, s in states.items() if s == CandidateState.QUEUED)
-        if progress and progress.done == 1 and len(running) == slots and len(queued) == 2:
+        # Steady once every slot holds a sleeper (the quick family candidate may run
+        # first, or wait behind them): nothing frees a slot for a minute.
+        if (progress and len(running) == slots and all("sleeps" in c for c in running)
+                and queued and progress.done + len(running) + len(queued) == progress.total):
             break
-        assert time.monotonic() < deadline, f"never {slots} running and 2 queued: {states}"
+        assert time.monotonic() < deadline, f"never {slots} running, the rest queued: {states}"
         await asyncio.sleep(0.1)
     try:
         # What really happens: a sandbox runs for each running candidate, none for the
