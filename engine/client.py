@@ -179,14 +179,15 @@ class HarnessClient:
 
     async def discovery_progress(self, workflow_id: str) -> DiscoveryProgress | None:
         """The discovery's progress; a candidate still waiting for a sandbox worker shows
-        as queued, not running (engine/discovery/observed.py asks the server)."""
+        as queued, not running, and one already over as done (engine/discovery/observed.py
+        asks the server)."""
         progress = await self._handle(workflow_id).query(
             "progress", result_type=DiscoveryProgress | None)
         if progress is None or progress.finished:
             return progress
-        from engine.discovery.observed import mark_queued
+        from engine.discovery.observed import observe_candidates
 
-        return await mark_queued(self.temporal, progress)
+        return await observe_candidates(self.temporal, progress)
 
     async def agent_discovery_progress(self, workflow_id: str, symbols: list[str]
                                        ) -> list[DiscoveryProgress]:

@@ -1,11 +1,12 @@
-"""Which candidates really run: a started child is only "queued" until a sandbox worker
-takes its backtest.
+"""What each candidate of a running discovery really does: a started child is only
+"queued" until a sandbox worker takes its backtest.
 
 WHY from the server and not the workflow: the discovery marks a candidate running when
 it starts the child, but the sandbox workers run at most one backtest per core, so most
 of a large fan-out waits on the sandbox queue. Only the server knows whether a worker
-has picked a backtest up (its pending activity is STARTED, not SCHEDULED); reading that
-here changes no workflow code and no history.
+has picked a backtest up (its pending activity is STARTED, not SCHEDULED), and whether a
+child has already finished before its parent's next task records it. Reading that here
+changes no workflow code and no history.
 """
 
 from __future__ import annotations
@@ -16,30 +17,39 @@ from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine.discovery.contracts import CandidateState, DiscoveryProgress
+from engine.discovery.contracts import BacktestOutcome, CandidateState, DiscoveryProgress
+
+FINISHED = (CandidateState.DONE, CandidateState.FAILED)
 
 
-async def backtest_started(client: Client, child_id: str) -> bool | None:
-    """True once a sandbox worker runs the child's backtest (or the child is over),
-    False while it waits (no child yet, activity scheduled or backing off), None when
-    the server cannot say."""
+async def child_state(client: Client, child_id: str) -> CandidateState | None:
+    """RUNNING once a sandbox worker runs the child's backtest, QUEUED while it waits (no
+    child yet, activity scheduled or backing off), DONE/FAILED when the child is over,
+    None when the server cannot say."""
+    handle = client.get_workflow_handle(child_id, result_type=BacktestOutcome)
     try:
-        described = await client.get_workflow_handle(child_id).describe()
+        described = await handle.describe()
+        if described.status == WorkflowExecutionStatus.RUNNING:
+            started = any(a.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+                          for a in described.raw_description.pending_activities)
+            return CandidateState.RUNNING if started else CandidateState.QUEUED
+        if described.status == WorkflowExecutionStatus.COMPLETED:
+            # Over, and its parent has not recorded it yet: its outcome says which.
+            return CandidateState.DONE if (await handle.result()).ok else CandidateState.FAILED
+        return CandidateState.FAILED  # terminated or timed out: the parent scores a failure
     except RPCError as exc:
         # The parent has asked for the child but the server has not started it yet.
-        return False if exc.status == RPCStatusCode.NOT_FOUND else None
-    if described.status != WorkflowExecutionStatus.RUNNING:
-        return True  # finished: the parent hears of it at its next task
-    return any(a.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-               for a in described.raw_description.pending_activities)
+        return CandidateState.QUEUED if exc.status == RPCStatusCode.NOT_FOUND else None
 
 
-async def mark_queued(client: Client, progress: DiscoveryProgress) -> DiscoveryProgress:
-    """The same progress, with each running candidate whose backtest no worker has taken
-    yet shown as QUEUED. One describe per running candidate, concurrently."""
+async def observe_candidates(client: Client, progress: DiscoveryProgress
+                             ) -> DiscoveryProgress:
+    """The same progress, each candidate the workflow calls running shown as it really
+    is (queued, running, or already done). One describe per such candidate, at once."""
     running = [c for c in progress.candidates if c.state == CandidateState.RUNNING]
-    started = await asyncio.gather(*(backtest_started(client, c.child_id) for c in running))
-    for row, now in zip(running, started, strict=True):
-        if now is False:
-            row.state = CandidateState.QUEUED
+    seen = await asyncio.gather(*(child_state(client, c.child_id) for c in running))
+    for row, state in zip(running, seen, strict=True):
+        if state is not None:
+            row.state = state
+            progress.done += state in FINISHED
     return progress
