@@ -178,8 +178,16 @@ class HarnessClient:
         return workflow_id
 
     async def discovery_progress(self, workflow_id: str) -> DiscoveryProgress | None:
-        return await self._handle(workflow_id).query(
+        """The discovery's progress; a candidate still waiting for a sandbox worker shows
+        as queued, not running, and one already over as done (engine/discovery/observed.py
+        asks the server)."""
+        progress = await self._handle(workflow_id).query(
             "progress", result_type=DiscoveryProgress | None)
+        if progress is None or progress.finished:
+            return progress
+        from engine.discovery.observed import observe_candidates
+
+        return await observe_candidates(self.temporal, progress)
 
     async def agent_discovery_progress(self, workflow_id: str, symbols: list[str]
                                        ) -> list[DiscoveryProgress]:

@@ -1,5 +1,5 @@
-"""Agent ▸ New agent…: symbols, start date, cash, model, tick interval, validated in the
-form before anything is sent."""
+"""Agent ▸ New agent…: symbols, start date, cash, model, tick interval and strategy
+discovery (on/off, candidates, sandbox), validated in the form before anything is sent."""
 
 from __future__ import annotations
 
@@ -16,13 +16,27 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QSpinBox,
     QVBoxLayout,
 )
+
+from engine.discovery.contracts import SANDBOX_CHOICES, DiscoverySettings
 
 SYMBOLS = ("AAPL", "MSFT", "IBM", "GOOG")
 FIRST_DATE, LAST_DATE = QDate(2000, 3, 27), QDate(2013, 3, 1)  # the shipped tape
 MODELS = ("offline-analyst", "openai:gpt-4o-mini", "compatible:llama3.1")
 MODEL_PATTERN = re.compile(r"^(offline-analyst|(openai|compatible):[\w.\-:/]+)$")
+
+
+def _candidate_bounds() -> tuple[int, int]:
+    """The engine's own bounds (DiscoverySettings.candidates): the form refuses exactly
+    what the engine would."""
+    meta = DiscoverySettings.model_fields["candidates"].metadata
+    return (next(m.ge for m in meta if hasattr(m, "ge")),
+            next(m.le for m in meta if hasattr(m, "le")))
+
+
+MIN_CANDIDATES, MAX_CANDIDATES = _candidate_bounds()
 
 
 def validate(values: dict) -> list[str]:
@@ -36,6 +50,12 @@ def validate(values: dict) -> list[str]:
         problems.append("Cash: must be above zero")
     if values["tick_interval_s"] < 0:
         problems.append("Tick interval: zero (as fast as possible) or more")
+    discovery = values.get("discovery")
+    if discovery is not None:
+        if not MIN_CANDIDATES <= discovery["candidates"] <= MAX_CANDIDATES:
+            problems.append(f"Candidates: {MIN_CANDIDATES} to {MAX_CANDIDATES} per symbol")
+        if discovery["sandbox"] not in SANDBOX_CHOICES:
+            problems.append(f"Sandbox: one of {', '.join(SANDBOX_CHOICES)}")
     return problems
 
 
@@ -70,12 +90,25 @@ class NewAgentDialog(QDialog):
         self.interval.setRange(0, 3600)
         self.interval.setSuffix(" s")
         self.interval.setValue(defaults.tick_interval_s)
+        # Discovery, on by default as for the window's first agent (app/defaults.py).
+        self.discover = QCheckBox("Backtest candidate strategies in sandboxes first")
+        self.discover.setChecked(True)
+        self.candidates = QSpinBox()
+        self.candidates.setRange(0, 999)  # out-of-range values get the form's message
+        self.candidates.setValue(DiscoverySettings().candidates)
+        self.candidates.setSuffix(" per symbol")
+        self.sandbox = QComboBox()
+        self.sandbox.addItems(SANDBOX_CHOICES)  # auto: Docker if it works here, else bwrap
+        self.sandbox.setCurrentText(DiscoverySettings().sandbox)
         form = QFormLayout()
         form.addRow("Symbols", row)
         form.addRow("Start date", self.start)
         form.addRow("Starting cash", self.cash)
         form.addRow("Model", self.model)
         form.addRow("Tick interval", self.interval)
+        form.addRow("Discovery", self.discover)
+        form.addRow("Candidates", self.candidates)
+        form.addRow("Sandbox", self.sandbox)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b71c1c;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -90,6 +123,9 @@ class NewAgentDialog(QDialog):
             box.toggled.connect(self._check)
         self.model.currentTextChanged.connect(self._check)
         self.cash.valueChanged.connect(self._check)
+        self.discover.toggled.connect(self._check)
+        self.candidates.valueChanged.connect(self._check)
+        self.sandbox.currentTextChanged.connect(self._check)
         self._check()
 
     def values(self) -> dict:
@@ -99,12 +135,17 @@ class NewAgentDialog(QDialog):
             "starting_cash": self.cash.value(),
             "model": self.model.currentText().strip(),
             "tick_interval_s": self.interval.value(),
+            "discovery": {"candidates": self.candidates.value(),
+                          "sandbox": self.sandbox.currentText()}
+            if self.discover.isChecked() else None,
         }
         from app.defaults import window_policy
 
         return values | window_policy()
 
     def _check(self) -> bool:
+        for widget in (self.candidates, self.sandbox):  # they mean nothing without discovery
+            widget.setEnabled(self.discover.isChecked())
         problems = validate(self.values())
         self.error.setText("\n".join(problems))
         self.ok.setEnabled(not problems)

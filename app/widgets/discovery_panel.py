@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 COLUMNS = ("Candidate", "State", "OOS Sharpe", "OOS return", "OOS drawdown")
-STATE_COLOURS = {"pending": "#757575", "running": "#1565c0", "done": "#1b7f3b",
+STATE_COLOURS = {"pending": "#757575", "queued": "#757575", "running": "#1565c0", "done": "#1b7f3b",
                  "failed": "#c62828", "winner": "#6a1b9a"}
 
 
@@ -130,8 +130,11 @@ class DiscoveryPanel(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setVisible(total > 0)
+        states = [c.state.value for p in progress for c in p.candidates]
+        # Queued: started, but waiting for a free sandbox (one per core runs at a time).
         self.summary.setText(f"Discovering strategies: {done} of {total} backtests done, "
-                             "each in its own sandbox.")
+                             f"{states.count('running')} running, {states.count('queued')} "
+                             "queued, each in its own sandbox.")
         self._symbols(list(self._progress))
 
     def show_state(self, state) -> None:

@@ -89,12 +89,17 @@ async def _follow(harness, workflow_id: str):
             progress = await harness.discovery_progress(workflow_id)
         except Exception:  # noqa: BLE001 - the first query may race the first task
             progress = None
-        if progress is not None and (progress.done, progress.total) != shown:
-            shown = (progress.done, progress.total)
-            print(f"  {progress.done}/{progress.total} backtests done", file=sys.stderr)
+        if progress is not None:
+            states = [c.state.value for c in progress.candidates]
+            now = (progress.done, progress.total, states.count("running"), states.count("queued"))
+            if now != shown:
+                shown = now
+                # Queued: the child started, but no sandbox worker has taken it yet.
+                print(f"  {progress.done}/{progress.total} backtests done, {now[2]} running, "
+                      f"{now[3]} queued", file=sys.stderr)
         await asyncio.wait([result], timeout=POLL_S)
     final = result.result()
-    if shown != (len(final.ranked), len(final.ranked)):  # the last ones finished between polls
+    if shown is None or shown[:2] != (len(final.ranked), len(final.ranked)):  # between polls
         print(f"  {len(final.ranked)}/{len(final.ranked)} backtests done", file=sys.stderr)
     return final
 

@@ -91,9 +91,10 @@ class DiscoveryActivities:
                                          limits=SandboxLimits(timeout_s=request.timeout_s),
                                          label=request.label))
         try:
-            while not task.done():
+            # The first heartbeat after HEARTBEAT_EVERY_S, not at once: most backtests are
+            # over by then, and a heartbeat each is a server round trip per candidate.
+            while not (await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_S))[0]:
                 activity.heartbeat()
-                await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_S)
             return task.result()
         except SandboxUnavailable as exc:
             # No backend here: every candidate would fail the same way, so say so clearly.

@@ -58,6 +58,9 @@ class BacktestRequest(Payload):
 
 class CandidateState(str, Enum):
     PENDING = "pending"
+    # The child is started but no sandbox worker has taken its backtest yet. The workflow
+    # itself only knows RUNNING; the client's discovery_progress tells the two apart.
+    QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"

@@ -156,3 +156,52 @@ def test_settings_shape_the_agent_the_window_starts(tmp_path, monkeypatch):
     assert config.tick_interval_s == 0.5 and config.approval_policy == "wait"
     assert (config.limits.max_order_notional, config.limits.approval_notional) == (20_000, 5_000)
     assert config.limits.allowed_symbols == ["AAPL", "MSFT", "IBM", "GOOG"], "the rest kept"
+
+
+def test_new_agent_discovery_option_is_validated_and_sent(controller, qtbot, tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setenv(app_settings.CONFIG_ENV, str(tmp_path / "app.json"))
+    dialog = NewAgentDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.discover.isChecked() and dialog.ok.isEnabled(), "on by default"
+    assert dialog.sandbox.currentText() == "auto"
+    dialog.candidates.clear()
+    qtbot.keyClicks(dialog.candidates, "65")  # above the engine's limit
+    assert not dialog.ok.isEnabled() and "Candidates: 1 to 64" in dialog.error.text()
+    dialog.candidates.clear()
+    qtbot.keyClicks(dialog.candidates, "0")
+    assert not dialog.ok.isEnabled() and "Candidates" in dialog.error.text()
+    qtbot.mouseClick(dialog.discover, click)  # off: its fields no longer matter
+    assert dialog.ok.isEnabled() and not dialog.candidates.isEnabled()
+    assert not dialog.sandbox.isEnabled()
+    assert dialog.values()["discovery"] is None
+    qtbot.mouseClick(dialog.discover, click)
+    dialog.candidates.clear()
+    qtbot.keyClicks(dialog.candidates, "8")
+    dialog.sandbox.setCurrentText("bwrap")
+    assert dialog.ok.isEnabled() and dialog.error.text() == ""
+    qtbot.mouseClick(dialog.ok, click)
+    [(config,)] = controller.called("new_agent")
+    assert config["discovery"] == {"candidates": 8, "sandbox": "bwrap"}
+    engine_config = AgentConfig(**config)  # the engine accepts it as is
+    assert (engine_config.discovery.candidates, engine_config.discovery.sandbox) == (8, "bwrap")
+
+
+def test_new_agent_without_discovery_starts_none(controller, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv(app_settings.CONFIG_ENV, str(tmp_path / "app.json"))
+    dialog = NewAgentDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.discover, click)
+    qtbot.mouseClick(dialog.ok, click)
+    [(config,)] = controller.called("new_agent")
+    assert config["discovery"] is None and AgentConfig(**config).discovery is None
+
+
+def test_new_agent_validate_refuses_an_unknown_sandbox():
+    from app.dialogs.new_agent import validate
+
+    values = {"symbols": ["AAPL"], "model": "offline-analyst", "starting_cash": 1.0,
+              "tick_interval_s": 0.0, "discovery": {"candidates": 6, "sandbox": "podman"}}
+    assert validate(values) == ["Sandbox: one of auto, docker, bwrap"]

@@ -48,14 +48,15 @@ def test_progress_then_ranked_scorecards_and_the_curve(controller, qsettings, qt
     panel = window.discovery
     assert "No strategy discovery" in panel.summary.text()
 
-    controller.discovery_changed.emit([progress("AAPL", ["done", "running", "pending"]),
+    controller.discovery_changed.emit([progress("AAPL", ["done", "running", "queued"]),
                                        progress("MSFT", ["failed", "done", "running"])])
     assert window.findChild(QDockWidget, "Discovery").isVisible()
     assert panel.progress.isVisible()
     assert (panel.progress.value(), panel.progress.maximum()) == (3, 6)
-    assert panel.summary.text().startswith("Discovering strategies: 3 of 6")
+    assert panel.summary.text().startswith("Discovering strategies: 3 of 6 backtests done, "
+                                           "2 running, 1 queued")
     assert panel.table.rowCount() == 3
-    assert [panel.table.item(r, 1).text() for r in range(3)] == ["done", "running", "pending"]
+    assert [panel.table.item(r, 1).text() for r in range(3)] == ["done", "running", "queued"]
     panel.symbol.setCurrentText("MSFT")
     assert panel.table.item(0, 1).text() == "failed"
     window.grab().save(str(tmp_path / "discovering.png"))

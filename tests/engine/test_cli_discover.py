@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 
 from tests.runtime.helpers import harness
 
@@ -20,6 +22,14 @@ def test_discover_prints_the_ranked_table(runtime):
     sharpes = [r["oos_sharpe"] for r in table["ranked"]]
     assert sharpes == sorted(sharpes, reverse=True)
     assert "8/8 backtests done" in result.stderr
+    # While they run: never more running than the sandbox worker's slots, the rest queued
+    # (a child already over counts as done, before its parent records it).
+    counts = [tuple(map(int, m)) for m in re.findall(
+        r"(\d+)/8 backtests done, (\d+) running, (\d+) queued", result.stderr)]
+    assert counts, result.stderr
+    slots = max(2, os.cpu_count() or 2)
+    assert all(running <= slots and done + running + queued <= 8
+               for done, running, queued in counts), counts
 
     text = harness(runtime.home, "discover", "--symbol", "MSFT", "--candidates", "2",
                    "--sandbox", "bwrap", "--start-date", "2005-01-03", timeout=300)

@@ -63,6 +63,9 @@ def test_costs_lower_the_return(tmp_path):
     ("bad_split", "'split' must be between"),
     ("few_bars", "too few to backtest"),
     ("not_json", "cannot read the job"),
+    ("bad_bars_kind", "BARS must be 'numpy' or 'pandas'"),
+    ("not_a_number", "close 'n/a' is not a number"),
+    ("no_close", "missing or non-positive closes"),
 ])
 def test_bad_jobs_fail_with_one_json_error(tmp_path, case, expected):
     bars, source, params, extra = random_bars(200), family_source("sma_cross"), {}, {}
@@ -76,6 +79,11 @@ def test_bad_jobs_fail_with_one_json_error(tmp_path, case, expected):
         extra = {"split": 1.5}
     elif case == "few_bars":
         bars = random_bars(10)
+    elif case == "bad_bars_kind":
+        source = "BARS = 'polars'\ndef signal(bars):\n    return bars['close'] * 0\n"
+    elif case in ("not_a_number", "no_close"):
+        bars = bars.astype({"close": object})
+        bars.loc[7, "close"] = "n/a" if case == "not_a_number" else None
     job = write_job(tmp_path, bars, source, params, **extra)
     if case == "not_json":
         job.write_text("{not json")
@@ -83,3 +91,55 @@ def test_bad_jobs_fail_with_one_json_error(tmp_path, case, expected):
     assert done.returncode != 0
     assert done.stdout == ""
     assert expected in json.loads(done.stderr.strip().splitlines()[-1])["error"]
+
+
+NUMPY_ONLY = """
+import sys
+BARS = "numpy"
+def signal(bars):
+    assert "pandas" not in sys.modules, "pandas was imported"
+    assert type(bars).__name__ == "Bars" and bars["close"].dtype.kind == "f"
+    return (bars["close"] > bars["close"][0]).astype(float)
+"""
+WITH_PANDAS = """
+import pandas as pd
+def signal(bars):
+    assert isinstance(bars, pd.DataFrame) and list(bars.columns[:2]) == ["date", "open"]
+    return (bars["close"] > bars["close"].iloc[0]).astype(float)
+"""
+
+
+def test_numpy_strategies_never_import_pandas_and_others_get_a_dataframe(tmp_path):
+    """The same rule as numpy and as pandas code: one scorecard, and pandas is loaded only
+    for the strategy that asked for a DataFrame (it costs more than the backtest)."""
+    bars = random_bars(300, seed=3)
+    cards = {}
+    for name, source in (("numpy", NUMPY_ONLY), ("pandas", WITH_PANDAS)):
+        done = _run(write_job(tmp_path / name, bars, source, {}))
+        assert done.returncode == 0, done.stderr
+        cards[name] = json.loads(done.stdout)
+    assert cards["numpy"]["full"]["trades"] > 0
+    assert cards["numpy"] == cards["pandas"]
+
+
+def test_the_families_run_without_pandas(tmp_path):
+    for name in ("sma_cross", "ema_cross", "rsi_reversion", "bollinger_reversion", "momentum",
+                 "macd"):
+        source = family_source(name)
+        job = write_job(tmp_path / name, random_bars(400), source, {})
+        done = subprocess.run([SANDBOX_PYTHON, "-c", PANDAS_FREE, str(RUNNER), str(job)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+        assert json.loads(done.stdout.splitlines()[0])["full"]["bars"] == 400
+        assert done.stdout.splitlines()[1] == "pandas loaded: False", name
+
+
+# run_job's main, then whether pandas got imported on the way.
+PANDAS_FREE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import run_job
+code = run_job.main(["run_job.py", sys.argv[2]])
+print("pandas loaded:", "pandas" in sys.modules)
+sys.exit(code)
+"""

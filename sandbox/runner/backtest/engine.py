@@ -5,14 +5,16 @@ is the exposure it wants from the close of bar t on. The engine therefore holds
 signal[t-1] during bar t, earning close[t]/close[t-1] - 1, and pays fees and slippage on
 the change of exposure at the close where it trades. No bar's result depends on a later
 bar, and a signal can never trade on the close that produced it.
+
+numpy only: pandas is imported (lazily) only when a strategy hands back a pandas Series.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -27,36 +29,39 @@ class Costs:
 
 @dataclass(frozen=True)
 class Simulation:
-    position: pd.Series  # exposure held during each bar (0..1)
-    gross: pd.Series  # the bar's return before costs
-    cost: pd.Series  # costs paid at the bar's close
-    net: pd.Series  # gross - cost
-    equity: pd.Series  # growth of 1.0
+    position: np.ndarray  # exposure held during each bar (0..1)
+    gross: np.ndarray  # the bar's return before costs
+    cost: np.ndarray  # costs paid at the bar's close
+    net: np.ndarray  # gross - cost
+    equity: np.ndarray  # growth of 1.0
 
 
-def clean_signal(raw, index: pd.Index) -> pd.Series:
-    """Whatever the strategy returned, as a long-only exposure in [0, 1] on our index."""
-    if isinstance(raw, pd.Series):
-        values = raw.reindex(index)
+def clean_signal(raw, index) -> np.ndarray:
+    """Whatever the strategy returned, as a long-only exposure in [0, 1] per bar.
+    `index`: the bars (anything with a length). A pandas Series is aligned on bar numbers
+    (as the DataFrame it was computed from is numbered) and its non-numbers become 0."""
+    n = len(index)
+    pandas = sys.modules.get("pandas")  # loaded only if the strategy itself uses pandas
+    if pandas is not None and isinstance(raw, pandas.Series):
+        values = pandas.to_numeric(raw.reindex(range(n)), errors="coerce").to_numpy(dtype=float)
     else:
-        array = np.asarray(raw, dtype=float)
-        if array.shape != (len(index),):
-            raise ValueError(f"the signal has shape {array.shape}, expected ({len(index)},)")
-        values = pd.Series(array, index=index)
-    values = pd.to_numeric(values, errors="coerce").astype(float)
-    values = values.replace([np.inf, -np.inf], np.nan).fillna(0.0)
-    return values.clip(lower=0.0, upper=1.0)
+        values = np.asarray(raw, dtype=float)
+        if values.shape != (n,):
+            raise ValueError(f"the signal has shape {values.shape}, expected ({n},)")
+    values = np.where(np.isfinite(values), values, 0.0)
+    return np.clip(values, 0.0, 1.0)
 
 
-def simulate(close: pd.Series, signal: pd.Series, costs: Costs) -> Simulation:
-    close = close.astype(float)
-    position = signal.shift(1).fillna(0.0)
-    gross = (close.pct_change().fillna(0.0) * position).astype(float)
+def simulate(close, signal, costs: Costs) -> Simulation:
+    close = np.asarray(close, dtype=float)
+    signal = np.asarray(signal, dtype=float)
+    position = np.concatenate(([0.0], signal[:-1]))
+    change = np.concatenate(([0.0], close[1:] / close[:-1] - 1.0))
+    gross = change * position
     # Trades happen at the close of bar t when signal[t] differs from signal[t-1];
     # they are paid at that close, i.e. in bar t's net return.
-    traded = signal.diff().abs()
-    traded.iloc[0] = abs(signal.iloc[0])
+    traded = np.abs(np.diff(signal, prepend=0.0))
     cost = traded * costs.per_unit
     net = gross - cost
-    equity = (1.0 + net).cumprod()
+    equity = np.cumprod(1.0 + net)
     return Simulation(position=position, gross=gross, cost=cost, net=net, equity=equity)

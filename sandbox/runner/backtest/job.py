@@ -5,6 +5,10 @@ A job is everything one candidate needs, mounted read-only at /job:
               "fee_bps": 1.0, "slippage_bps": 5.0, "equity_points": 120}
   bars.csv   date,open,high,low,close,volume: only bars before the agent's start date
   strategy.py  defines signal(bars, **params) -> exposure per bar in [0, 1]
+
+`bars` is a pandas DataFrame, unless the strategy declares BARS = "numpy": then it is a
+Bars of numpy columns (bars["close"] alike), and pandas is never imported (it costs more
+CPU than the backtest). The families all declare it; code the model writes may not.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ import json
 import math
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 
+from backtest.bars import Bars, BarsError, load_bars
 from backtest.engine import Costs, clean_signal, simulate
 from backtest.metrics import scorecard
 
-MIN_BARS = 30
-COLUMNS = ("date", "open", "high", "low", "close", "volume")
+NUMPY_BARS = "numpy"
 
 
 class JobError(Exception):
@@ -42,22 +46,6 @@ def load_job(path: Path) -> dict:
     return job
 
 
-def load_bars(path: Path) -> pd.DataFrame:
-    try:
-        bars = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise JobError(f"cannot read the bars {path}: {exc}") from exc
-    missing = [c for c in COLUMNS if c not in bars.columns]
-    if missing:
-        raise JobError(f"bars.csv lacks the columns {missing}")
-    if len(bars) < MIN_BARS:
-        raise JobError(f"{len(bars)} bars is too few to backtest (at least {MIN_BARS})")
-    bars = bars.sort_values("date").reset_index(drop=True)
-    if bars["close"].isna().any() or (bars["close"] <= 0).any():
-        raise JobError("bars.csv has missing or non-positive closes")
-    return bars
-
-
 def load_strategy(path: Path):
     """Import the candidate's file (this is why it only ever runs in a sandbox)."""
     if path.suffix != ".py" or not path.is_file():
@@ -68,55 +56,67 @@ def load_strategy(path: Path):
     fn = getattr(module, "signal", None)
     if not callable(fn):
         raise JobError(f"{path.name} defines no function signal(bars, **params)")
-    return fn
+    wants = getattr(module, "BARS", "pandas")
+    if wants not in (NUMPY_BARS, "pandas"):
+        raise JobError(f"{path.name}: BARS must be 'numpy' or 'pandas', not {wants!r}")
+    return fn, wants == NUMPY_BARS
 
 
 def run(job_dir: Path) -> dict:
     job = load_job(job_dir / "job.json")
-    bars = load_bars(job_dir / job.get("bars_file", "bars.csv"))
-    strategy = load_strategy(job_dir / job["strategy_file"])
+    try:
+        bars = load_bars(job_dir / job.get("bars_file", "bars.csv"))
+    except BarsError as exc:
+        raise JobError(str(exc)) from exc
+    strategy, numpy_bars = load_strategy(job_dir / job["strategy_file"])
     params = job.get("params", {})
     try:
-        raw = strategy(bars.copy(), **params)
+        # A copy either way: the strategy may write into its bars, never into ours.
+        raw = strategy(_copy(bars) if numpy_bars else bars.to_pandas(), **params)
     except TypeError as exc:
         raise JobError(f"signal() rejected the parameters {params}: {exc}") from exc
-    signal = clean_signal(raw, bars.index)
+    signal = clean_signal(raw, bars["close"])
     costs = Costs(float(job.get("fee_bps", 1.0)), float(job.get("slippage_bps", 5.0)))
     sim = simulate(bars["close"], signal, costs)
     cut = int(len(bars) * float(job.get("split", 0.7)))
+    dates = bars["date"]
     return {
         "params": params,
-        "first_date": str(bars["date"].iloc[0]),
-        "last_date": str(bars["date"].iloc[-1]),
-        "split_date": str(bars["date"].iloc[cut]),
+        "first_date": str(dates[0]),
+        "last_date": str(dates[-1]),
+        "split_date": str(dates[cut]),
         "full": scorecard(sim.net, signal),
-        "in_sample": scorecard(sim.net.iloc[:cut], signal.iloc[:cut]),
-        "out_of_sample": scorecard(sim.net.iloc[cut:], signal.iloc[cut:]),
-        "walk_forward": walk_forward(sim.net.iloc[cut:], signal.iloc[cut:]),
-        "signal_now": round(float(signal.iloc[-1]), 6),
-        "equity": sample_curve(bars["date"], sim.equity, int(job.get("equity_points", 120))),
+        "in_sample": scorecard(sim.net[:cut], signal[:cut]),
+        "out_of_sample": scorecard(sim.net[cut:], signal[cut:]),
+        "walk_forward": walk_forward(sim.net[cut:], signal[cut:]),
+        "signal_now": round(float(signal[-1]), 6),
+        "equity": sample_curve(dates, sim.equity, int(job.get("equity_points", 120))),
     }
 
 
-def walk_forward(net: pd.Series, signal: pd.Series, folds: int = 3) -> list[dict]:
+def _copy(bars: Bars) -> Bars:
+    return Bars({name: np.array(bars[name]) for name in bars})
+
+
+def walk_forward(net: np.ndarray, signal: np.ndarray, folds: int = 3) -> list[dict]:
     """The out-of-sample stretch cut into consecutive folds: is the edge stable over time,
     or one lucky spell? (Parameters are fixed per candidate, so no refit per fold.)"""
     size = len(net) // folds
     if size < 20:
         return []
     return [
-        {k: v for k, v in scorecard(net.iloc[i * size:(i + 1) * size],
-                                    signal.iloc[i * size:(i + 1) * size]).items()
+        {k: v for k, v in scorecard(net[i * size:(i + 1) * size],
+                                    signal[i * size:(i + 1) * size]).items()
          if k in ("bars", "total_return", "sharpe", "max_drawdown")}
         for i in range(folds)
     ]
 
 
-def sample_curve(dates: pd.Series, equity: pd.Series, points: int) -> list[list]:
+def sample_curve(dates: np.ndarray, equity: np.ndarray, points: int) -> list[list]:
     """At most `points` [date, equity] pairs, always including the last bar."""
     n = len(equity)
     step = max(1, math.ceil(n / max(2, points)))
     picks = list(range(0, n, step))
     if picks[-1] != n - 1:
         picks.append(n - 1)
-    return [[str(dates.iloc[i]), round(float(equity.iloc[i]), 6)] for i in picks]
+    return [[str(dates[i]), round(float(equity[i]), 6)] for i in picks]

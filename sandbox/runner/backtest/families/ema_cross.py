@@ -1,16 +1,17 @@
 """EMA cross: long while the fast exponential moving average is above the slow one."""
 
-import pandas as pd
+import numpy as np
 
+from backtest.indicators import as_close, ewm
+
+BARS = "numpy"
 GRID = {"fast": [8, 12, 20], "slow": [26, 50, 100]}
 
 
-def signal(bars: pd.DataFrame, fast: int = 12, slow: int = 26) -> pd.Series:
+def signal(bars, fast: int = 12, slow: int = 26):
     if fast >= slow:
         raise ValueError(f"fast ({fast}) must be shorter than slow ({slow})")
-    close = bars["close"]
-    # adjust=False is the recursive EMA: each value uses only earlier bars.
-    fast_ma = close.ewm(span=fast, adjust=False).mean()
-    slow_ma = close.ewm(span=slow, adjust=False).mean()
-    warm = pd.Series(range(len(close)), index=close.index) >= slow
-    return ((fast_ma > slow_ma) & warm).astype(float)
+    close = as_close(bars)
+    # The recursive EMA (pandas' adjust=False): each value uses only earlier bars.
+    warm = np.arange(len(close)) >= slow
+    return ((ewm(close, span=fast) > ewm(close, span=slow)) & warm).astype(float)

@@ -1,14 +1,13 @@
 """SMA cross: long while the fast simple moving average is above the slow one."""
 
-import pandas as pd
+from backtest.indicators import as_close, sma
 
+BARS = "numpy"
 GRID = {"fast": [5, 10, 20], "slow": [30, 50, 100]}
 
 
-def signal(bars: pd.DataFrame, fast: int = 10, slow: int = 50) -> pd.Series:
+def signal(bars, fast: int = 10, slow: int = 50):
     if fast >= slow:
         raise ValueError(f"fast ({fast}) must be shorter than slow ({slow})")
-    close = bars["close"]
-    fast_ma = close.rolling(fast, min_periods=fast).mean()
-    slow_ma = close.rolling(slow, min_periods=slow).mean()
-    return (fast_ma > slow_ma).astype(float)
+    close = as_close(bars)
+    return (sma(close, fast) > sma(close, slow)).astype(float)
