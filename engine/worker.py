@@ -62,6 +62,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             market.fetch_tick_context,
             market.get_quote,
             market.get_news,
+            market.read_tools,
             broker.place_order,
             broker.lookup_order,
             broker.open_account,
