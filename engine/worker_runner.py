@@ -34,8 +34,17 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 SANDBOX_ENV = "HARNESS_WORKFLOW_SANDBOX"
 
 
+_ON, _OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
 def sandbox_requested() -> bool:
-    return os.environ.get(SANDBOX_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """HARNESS_WORKFLOW_SANDBOX as a flag; a value that is neither on nor off is refused
+    (the worker does not start) rather than read as off."""
+    value = os.environ.get(SANDBOX_ENV, "").strip().lower()
+    if value not in _ON + _OFF:
+        raise ValueError(f"${SANDBOX_ENV}: {value!r} is not allowed; must be one of "
+                         f"{', '.join(v for v in _ON + _OFF if v)} (or unset)")
+    return value in _ON
 
 
 def workflow_runner(sandboxed: bool | None = None) -> WorkflowRunner:

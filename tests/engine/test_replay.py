@@ -61,6 +61,11 @@ def test_the_worker_runs_unsandboxed_and_replays_keep_the_sandbox(monkeypatch):
     assert isinstance(workflow_runner(), UnsandboxedWorkflowRunner)
     monkeypatch.setenv(SANDBOX_ENV, "1")
     assert isinstance(workflow_runner(), SandboxedWorkflowRunner)
+    monkeypatch.setenv(SANDBOX_ENV, "off")
+    assert isinstance(workflow_runner(), UnsandboxedWorkflowRunner)
+    monkeypatch.setenv(SANDBOX_ENV, "maybe")
+    with pytest.raises(ValueError, match="HARNESS_WORKFLOW_SANDBOX: 'maybe' is not allowed"):
+        workflow_runner()
     # The replay check (verify-replay, the test above) keeps the sandbox's run-time
     # check for nondeterministic calls in workflow code.
     runner = _replayer().config(active_config=True)["workflow_runner"]
