@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -55,6 +56,7 @@ from engine.models import RiskLimits
 from engine.runtime.state import RuntimeInfo, attach
 from engine.runtime.supervisor import Supervisor
 from engine.runtime.temporal_server import TUNED_FLAGS
+from engine.worker_runner import SANDBOX_ENV, sandbox_requested
 from engine.workflows import views
 
 BROKER_CASH = 1e12
@@ -251,7 +253,7 @@ def settings_for(info: RuntimeInfo) -> Settings:
 async def bench(
     info: RuntimeInfo, *, ticks: int, symbols: list[str], warmup: int = 5,
     throughput_ticks: int = 1000, long_ticks: int = 0, start_date: str = DEFAULT_START,
-    flags: list[str] | str = "", rounds: int = 3,
+    flags: list[str] | str = "", rounds: int = 3, runner: str = "",
 ) -> dict[str, Any]:
     settings = settings_for(info)
     config = bench_config(symbols, ticks, start_date)
@@ -306,6 +308,8 @@ async def bench(
                                 for d in plain["decisions"]),
         "orders_filled": plain["summary"].orders,
         "server_flags": flags,
+        # The worker's workflow runner (engine/worker_runner.py); --sandboxed for the old one.
+        "workflow_runner": runner,
         "mockoon_request_ms": mockoon_ms,
         "continue_as_new_every": config.continue_as_new_every,
         "runs_per_workflow": durable["runs_per_workflow"],
@@ -338,6 +342,8 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
             info, ticks=args.ticks, symbols=symbols, warmup=args.warmup, rounds=args.rounds,
             throughput_ticks=args.throughput_ticks, long_ticks=args.long,
             start_date=args.start_date, flags=server_flags(info, started_here),
+            runner=("sandboxed" if sandbox_requested() else "unsandboxed") if started_here
+            else "unknown (attached)",
         )
 
 
@@ -353,7 +359,14 @@ def main() -> None:
                         help="ticks of the durable run behind ticks_per_s_1000 (0: skip)")
     parser.add_argument("--long", type=int, default=0, help="also run N ticks, report flatness")
     parser.add_argument("--attach", metavar="HOME", help="use the runtime running in HOME")
+    parser.add_argument("--sandboxed", action="store_true",
+                        help="run the worker's workflows in the SDK sandbox (the old runner), "
+                             "to measure it side by side; not with --attach")
     args = parser.parse_args()
+    if args.sandboxed:
+        if args.attach:
+            parser.error("--sandboxed starts its own worker: not with --attach")
+        os.environ[SANDBOX_ENV] = "1"  # inherited by the worker the Supervisor starts
     print(json.dumps(asyncio.run(amain(args)), indent=2))
 
 

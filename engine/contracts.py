@@ -56,6 +56,20 @@ class TickRequest(Payload):
     clock: MarketClock
 
 
+class ToolRead(Payload):
+    """One read-only tool call the model asked for: the tool's name and its symbol."""
+
+    tool: str
+    symbol: str
+
+
+class ToolReadsRequest(Payload):
+    """The read-only tool calls of one model turn, run as one local activity."""
+
+    reads: list[ToolRead]
+    clock: MarketClock
+
+
 class TickContext(Payload):
     """What the workflow itself sees each tick (the guardrail prices from it)."""
 

@@ -32,6 +32,7 @@ from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin
 from engine.runtime.worker_process import worker_identity
 from engine.temporal_connect import connect
+from engine.worker_runner import workflow_runner
 from engine.workflows.discovery import BacktestWorkflow, StrategyDiscoveryWorkflow
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
@@ -52,12 +53,16 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[TradingAgentWorkflow, StrategyDiscoveryWorkflow, BacktestWorkflow],
+        # Unsandboxed: the sandbox cost a fifth of the worker's CPU per tick; replays keep
+        # it as the determinism check (engine/worker_runner.py says why that suffices).
+        workflow_runner=workflow_runner(),
         activities=[
             discovery.plan_candidates,
             market.load_calendar,
             market.fetch_tick_context,
             market.get_quote,
             market.get_news,
+            market.read_tools,
             broker.place_order,
             broker.lookup_order,
             broker.open_account,

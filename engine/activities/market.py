@@ -18,7 +18,14 @@ from temporalio.exceptions import ApplicationError
 from engine.activities.http import ServiceClients, check, unreachable
 from engine.agent.reports import NewsItem, NewsReport, QuoteReport
 from engine.config import Settings
-from engine.contracts import CalendarInfo, CalendarRequest, MarketClock, TickContext, TickRequest
+from engine.contracts import (
+    CalendarInfo,
+    CalendarRequest,
+    MarketClock,
+    TickContext,
+    TickRequest,
+    ToolReadsRequest,
+)
 from engine.models import Bar, Headline, Quote
 
 FAST_WINDOW = 5
@@ -141,6 +148,19 @@ class MarketActivities:
         return NewsReport(
             symbol=symbol, date=date, headlines=items, mean_sentiment=round(mean, 3)
         ).model_dump_json()
+
+    @activity.defn(name="read_tools")
+    async def read_tools(self, request: ToolReadsRequest) -> list[str]:
+        """Every read-only tool call of one model turn, concurrently, in one local activity
+        (engine/agent/read_batch.py): the results in the order of the calls."""
+        tools = {"get_quote": self.get_quote, "get_news": self.get_news}
+        unknown = sorted({r.tool for r in request.reads} - tools.keys())
+        if unknown:
+            raise ApplicationError(f"not a read-only tool: {', '.join(unknown)}",
+                                   non_retryable=True)
+        return list(await asyncio.gather(
+            *(tools[r.tool](r.symbol, request.clock) for r in request.reads)
+        ))
 
     async def quote_report(self, symbol: str, clock: MarketClock) -> QuoteReport | None:
         # The last 20 ticks in clock order (the clock may be playing the tape backwards).

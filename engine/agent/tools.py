@@ -3,8 +3,10 @@
 `get_quote` and `get_news` are Temporal activities made into tools, so each call
 is a durable, retried step in the event history. They are read-only, so they run
 as local activities (`local_activity_as_tool`): no schedule/start/complete
-events and no extra workflow task per call, only a marker. Agents started before
-that change keep the regular activities of `activity_as_tool` (the workflow picks
+events and no extra workflow task per call, only a marker; since the
+`batched-tool-reads` patch all reads of one model turn share one local activity
+(engine/agent/read_batch.py). Agents started before those changes keep the regular
+activities of `activity_as_tool` or one local activity per call (the workflow picks
 the set by a patch). Their activities also take the market clock; the workflow
 injects it and hides it from the model's schema, so a model can never ask for a
 bar from the future. `get_portfolio` reads workflow state directly: it has no
@@ -29,6 +31,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.openai_agents.workflow import activity_as_tool
 
 from engine.activities.market import MarketActivities
+from engine.agent.read_batch import PlanToolReads, ReadBatch, read_key
 from engine.agent.reports import PortfolioReport
 from engine.contracts import MarketClock
 
@@ -48,6 +51,7 @@ class ToolContext:
 
     clock: MarketClock
     portfolio: PortfolioReport
+    reads: ReadBatch | None = None  # this model turn's batched reads (read_batch.py)
 
 
 def clocked(tool: FunctionTool) -> FunctionTool:
@@ -88,13 +92,14 @@ async def get_portfolio(ctx: RunContextWrapper[ToolContext]) -> str:
     return ctx.context.portfolio.model_dump_json()
 
 
-def local_activity_as_tool(fn: Any, **options: Any) -> FunctionTool:
+def local_activity_as_tool(fn: Any, *, batched: bool = False, **options: Any) -> FunctionTool:
     """Like `activity_as_tool`, but the tool runs the activity as a local activity.
 
     For reads only: a local activity's result is saved when the workflow task
     completes, so after a crash it may run again. `fn` is an `@activity.defn`
     method (its `self` is bound by the worker, as for `activity_as_tool`);
-    `options` go to `workflow.execute_local_activity`.
+    `options` go to `workflow.execute_local_activity`. `batched`: a call the turn's
+    `ReadBatch` holds takes its result from the batch's one local activity.
     """
     name = activity._Definition.must_from_callable(fn).name
     schema = function_schema(_unbound(fn))
@@ -104,6 +109,10 @@ def local_activity_as_tool(fn: Any, **options: Any) -> FunctionTool:
             args_json = json.loads(raw or "{}")
         except json.JSONDecodeError as exc:
             raise ApplicationError(f"Invalid JSON input for tool {schema.name}: {raw}") from exc
+        batch = getattr(ctx.context, "reads", None) if batched else None
+        key = read_key(schema.name, raw) if batch is not None else None
+        if batch is not None and batch.holds(key):
+            return await batch.result(key)
         args, _ = schema.to_call_args(schema.params_pydantic_model(**args_json))
         result = await workflow.execute_local_activity(name, args=args, **options)
         return str(result)
@@ -128,13 +137,24 @@ def _unbound(fn: Any) -> Any:
     return partial
 
 
-def analyst_tools(*, local_reads: bool = True) -> list[FunctionTool]:
+TOOL_OPTIONS = {"start_to_close_timeout": TOOL_TIMEOUT, "retry_policy": TOOL_RETRY}
+
+
+def analyst_tools(*, local_reads: bool = True, batched: bool = False) -> list[FunctionTool]:
     """The analyst's tools; `local_reads=False` is the set of agents started before the
-    reads became local activities (their histories must replay unchanged)."""
-    options = {"start_to_close_timeout": TOOL_TIMEOUT, "retry_policy": TOOL_RETRY}
-    as_tool = local_activity_as_tool if local_reads else activity_as_tool
+    reads became local activities, `batched=False` before a turn's reads became one
+    (their histories must replay unchanged). `batched` needs `read_hooks()` on the agent."""
+    if not local_reads:
+        as_tool = activity_as_tool
+    else:
+        as_tool = functools.partial(local_activity_as_tool, batched=batched)
     return [
-        clocked(as_tool(MarketActivities.get_quote, **options)),
-        clocked(as_tool(MarketActivities.get_news, **options)),
+        clocked(as_tool(MarketActivities.get_quote, **TOOL_OPTIONS)),
+        clocked(as_tool(MarketActivities.get_news, **TOOL_OPTIONS)),
         get_portfolio,
     ]
+
+
+def read_hooks() -> PlanToolReads:
+    """The agent hook that plans each turn's batch of reads (engine/agent/read_batch.py)."""
+    return PlanToolReads(TOOL_OPTIONS)

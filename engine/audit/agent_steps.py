@@ -11,6 +11,10 @@ from engine.audit.trail import EventRef, ModelCall, ToolCall
 
 MODEL_ACTIVITY = "invoke_model_activity"
 MEMORY_TOOLS = {"get_portfolio"}  # read from workflow state: no event of their own
+# A model turn's reads run as one local activity (engine/agent/read_batch.py, v5 on).
+BATCHED_READS = "read_tools"
+BATCHABLE = {"get_quote", "get_news"}
+BATCHED_SOURCE = "local activity (batched)"
 CLOSED = {"ACTIVITY_TASK_COMPLETED", "ACTIVITY_TASK_FAILED", "ACTIVITY_TASK_TIMED_OUT"}
 
 
@@ -92,6 +96,7 @@ def tool_calls(run_id: str, span: list[dict], calls: list[_Activity]) -> list[To
     runners = _tool_runners(span)
     tools = []
     for call in calls:
+        batch = None  # this turn's batched reads: one marker for all of them
         for item in _items(call.result):
             if item.get("type") != "function_call":
                 continue
@@ -99,7 +104,11 @@ def tool_calls(run_id: str, span: list[dict], calls: list[_Activity]) -> list[To
             tool = ToolCall(name=name, arguments=_json(item.get("arguments")),
                             result=outputs.get(item.get("call_id", "")), source="agent memory")
             queue = runners.get(name) or []
-            if name not in MEMORY_TOOLS and queue:
+            if name in BATCHABLE and not queue and (batch or runners.get(BATCHED_READS)):
+                batch = batch or runners[BATCHED_READS].pop(0)
+                _, events, _, failure = batch
+                tool.source, tool.where, tool.failure = BATCHED_SOURCE, ref(run_id, events), failure
+            elif name not in MEMORY_TOOLS and queue:
                 source, events, result, failure = queue.pop(0)
                 tool.source, tool.where, tool.failure = source, ref(run_id, events), failure
                 if tool.result is None:

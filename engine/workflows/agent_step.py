@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.openai_agents import AgentsWorkflowError
 
     from engine.agent.brief import INSTRUCTIONS, TickBrief, render_brief
-    from engine.agent.tools import ToolContext, analyst_tools
+    from engine.agent.tools import ToolContext, analyst_tools, read_hooks
     from engine.contracts import AgentCarry, AgentConfig, TickContext
     from engine.models import RiskLimits, Side, TradeIntent
     from engine.workflows.failures import describe_failure
@@ -29,12 +29,15 @@ MAX_TURNS = 4
 MODEL_ERRORS = (AgentsException, ActivityError, ApplicationError, ValidationError, ValueError)
 
 
-def build_agent(config: AgentConfig, *, local_reads: bool = True) -> Agent[ToolContext]:
+def build_agent(config: AgentConfig, *, local_reads: bool = True,
+                batched_reads: bool = False) -> Agent[ToolContext]:
+    """`batched_reads`: a turn's reads run as one local activity (engine/agent/read_batch.py)."""
     return Agent(
         name="analyst",
         instructions=INSTRUCTIONS,
         model=config.model,
-        tools=analyst_tools(local_reads=local_reads),
+        tools=analyst_tools(local_reads=local_reads, batched=batched_reads),
+        hooks=read_hooks() if batched_reads else None,
         # Built once: given the bare type, the SDK regenerates its JSON schema on every
         # run, which was a sixth of the workflow's CPU per tick.
         output_type=AgentOutputSchema(TradeIntent),

@@ -63,6 +63,7 @@ DATA_OUTAGE_BACKOFF = (1, 2, 5, 10, 30)
 READ_FAILURES = (ActivityError, ApplicationError, ActivityTimeout)
 # Workflow versions (workflow.patched): agents started before a change replay the old path.
 LOCAL_TOOL_READS = "local-tool-reads"  # get_quote/get_news as local activities
+BATCHED_TOOL_READS = "batched-tool-reads"  # a model turn's reads as one local activity
 # Issue 10, "the book is always right": the agent's own broker account, reconciliation,
 # the last lookup before FAILED, deadlines on fills, the day opening before prices move,
 # live limits in the sanity check, and the approval re-check that treats new reasons as new.
@@ -80,7 +81,8 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         self._outage = ""
         self._book_lock = asyncio.Lock()  # guardrail check + order + fill are one critical section
         self._expiry_timers: dict[str, asyncio.Task[None]] = {}
-        self._agent = build_agent(params.config)
+        self._agent = build_agent(params.config, batched_reads=True)
+        self._agent_before_batched_reads = build_agent(params.config)
         self._agent_before_local_reads = build_agent(params.config, local_reads=False)
         self._book_v3 = False  # set by run(): RECONCILED_BOOK
         self._reconcile_due = ""  # why the book must be checked before the next tick
@@ -218,9 +220,10 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         if memory.strategies and self._discovers():
             await self._refresh_signals(context)
 
-        agent = self._agent if workflow.patched(LOCAL_TOOL_READS) else (
-            self._agent_before_local_reads
-        )
+        agent = self._agent_before_local_reads
+        if workflow.patched(LOCAL_TOOL_READS):
+            agent = self._agent if workflow.patched(BATCHED_TOOL_READS) else (
+                self._agent_before_batched_reads)
         intent, model_error = await ask_agent(
             agent, memory, self._config, context, live_limits=self._book_v3,
             strategies=self._signals_for_brief() if memory.strategies else None,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.audit import Auditor
+from engine.audit.agent_steps import BATCHED_READS, BATCHED_SOURCE
 from engine.audit.events import attrs, event_id, kind, local_activity
 from engine.cli.exit_codes import EXIT_INVALID_CONFIG, EXIT_UNKNOWN_AGENT
 from engine.replay import load_history_file
@@ -87,6 +88,17 @@ async def test_a_tick_after_continue_as_new_is_found_in_its_own_run():
             tool.name)
 
 
+async def test_a_turns_batched_reads_are_traced_to_their_one_local_activity():
+    audit = await auditor("v5", "tick_loop").tick(3)
+    reads = [t for t in audit.tool_calls if t.name in ("get_quote", "get_news")]
+    assert [(t.name, t.arguments["symbol"]) for t in reads] == [
+        ("get_quote", "AAPL"), ("get_news", "AAPL"), ("get_quote", "MSFT"), ("get_news", "MSFT")]
+    assert {t.source for t in reads} == {BATCHED_SOURCE}
+    assert len({tuple(t.where.event_ids) for t in reads}) == 1  # one marker for the turn
+    assert all(t.result and t.failure == "" for t in reads)
+    assert reads[0].result["symbol"] == "AAPL" and reads[3].result["symbol"] == "MSFT"
+
+
 @pytest.mark.parametrize(("version", "scenario"), CHAINS)
 async def test_every_tick_of_every_golden_history_matches_its_own_events(version, scenario):
     """Two routes to the same facts: the replayed journal (intent, order) must agree with the
@@ -106,7 +118,10 @@ async def test_every_tick_of_every_golden_history_matches_its_own_events(version
             assert json.loads(audit.model_calls[-1].answer) == audit.intent, tick
         assert kind(events[audit.guardrail.where.event_ids[0]]) == "WORKFLOW_TASK_COMPLETED"
         for tool in audit.tool_calls:
-            if tool.where is not None:
+            if tool.where is not None and tool.source == BATCHED_SOURCE:  # v5 on
+                assert tool.result is not None, (tick, tool)
+                assert local_activity(events[tool.where.event_ids[0]])[0] == BATCHED_READS
+            elif tool.where is not None:
                 assert tool.result is not None and tool.name in json.dumps(
                     events[tool.where.event_ids[0]]), (tick, tool)
         if audit.order is not None:

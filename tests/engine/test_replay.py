@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from engine.client import HarnessClient
 from engine.contracts import AgentInput, AgentSummary
 from engine.plugin import agents_plugin
-from engine.replay import workflow_id_of
+from engine.replay import _replayer, workflow_id_of
+from engine.worker_runner import SANDBOX_ENV, workflow_runner
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -44,6 +46,32 @@ async def test_golden_history_replays(path):
     assert await HarnessClient.replay_check([_load(path)]) == []
 
 
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.name}")
+async def test_golden_history_replays_on_the_workers_unsandboxed_runner(path):
+    """Production runs workflows unsandboxed (engine/worker_runner.py): the same
+    histories must replay there too, not only in the sandbox the check above uses."""
+    replayer = Replayer(workflows=[TradingAgentWorkflow], plugins=[agents_plugin()],
+                        workflow_runner=workflow_runner(sandboxed=False))
+    result = await replayer.replay_workflow(_load(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
+
+
+def test_the_worker_runs_unsandboxed_and_replays_keep_the_sandbox(monkeypatch):
+    monkeypatch.delenv(SANDBOX_ENV, raising=False)
+    assert isinstance(workflow_runner(), UnsandboxedWorkflowRunner)
+    monkeypatch.setenv(SANDBOX_ENV, "1")
+    assert isinstance(workflow_runner(), SandboxedWorkflowRunner)
+    monkeypatch.setenv(SANDBOX_ENV, "off")
+    assert isinstance(workflow_runner(), UnsandboxedWorkflowRunner)
+    monkeypatch.setenv(SANDBOX_ENV, "maybe")
+    with pytest.raises(ValueError, match="HARNESS_WORKFLOW_SANDBOX: 'maybe' is not allowed"):
+        workflow_runner()
+    # The replay check (verify-replay, the test above) keeps the sandbox's run-time
+    # check for nondeterministic calls in workflow code.
+    runner = _replayer().config(active_config=True)["workflow_runner"]
+    assert isinstance(runner, SandboxedWorkflowRunner)
+
+
 @workflow.defn(name="TradingAgentWorkflow")
 class ReorderedTickWorkflow(TradingAgentWorkflow):
     """A deliberately nondeterministic edit: it sleeps before each tick's market read."""
@@ -57,8 +85,10 @@ class ReorderedTickWorkflow(TradingAgentWorkflow):
         return await super()._tick()
 
 
-async def test_a_nondeterministic_change_fails_the_replay():
-    replayer = Replayer(workflows=[ReorderedTickWorkflow], plugins=[agents_plugin()])
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "unsandboxed"])
+async def test_a_nondeterministic_change_fails_the_replay(sandboxed):
+    replayer = Replayer(workflows=[ReorderedTickWorkflow], plugins=[agents_plugin()],
+                        workflow_runner=workflow_runner(sandboxed=sandboxed))
     history = _load(HISTORIES / VERSION / "tick_loop.run0.json")
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None

@@ -34,8 +34,9 @@ HERE = Path(__file__).parent
 # The workflow version the recorded histories come from: v1 before any patch, v2 with
 # local tool reads and approval policies, v3 with the reconciled book (the agent's own
 # broker account, reconciliation, fill deadlines, the day opening before prices move),
-# v4 with strategy discovery (child workflows, the winner's signal refreshed in a sandbox).
-VERSION = "v4"
+# v4 with strategy discovery (child workflows, the winner's signal refreshed in a sandbox),
+# v5 with a model turn's tool reads batched into one local activity.
+VERSION = "v5"
 
 SCENARIOS = {
     # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
