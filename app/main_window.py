@@ -18,7 +18,7 @@ from app.widgets.history_view import HistoryView
 from app.widgets.pending_work import PendingWorkList
 from app.widgets.portfolio import PortfolioPanel
 from app.widgets.startup_panel import StartupPanel
-from app.widgets.status_bar import HarnessStatusBar
+from app.widgets.status_bar import HarnessStatusBar, self_stop_reason
 
 TITLE = "Durable Agentic Harness"
 
@@ -34,6 +34,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         self.resize(1440, 900)
         self.banner = Banner()
+        self._self_stop_said = ""  # the banner says a self-stop's reason once
         self.startup = StartupPanel()
         self.chart = EquityChart()
         self.decisions = DecisionsModel(self)
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.services_changed.connect(self.startup.show_services)
         c.services_changed.connect(self.status.show_services)
+        c.services_changed.connect(self._announce_self_stop)
         c.runtime_ready.connect(self.status.show_target)
         c.runtime_failed.connect(self.startup.failed)
         c.runtime_failed.connect(lambda m: self.banner.say("error", f"Runtime failed: {m}"))
@@ -107,6 +109,14 @@ class MainWindow(QMainWindow):
         self.decisions_view.tick_selected.connect(self.select_tick)
         self.history.export_requested.connect(c.export_history)
         self.history.earlier_requested.connect(c.load_earlier_run)
+
+    def _announce_self_stop(self, services: dict) -> None:
+        reason = self_stop_reason(services)
+        if reason and reason != self._self_stop_said:
+            self._self_stop_said = reason
+            why = reason.removeprefix("stopped the runtime: ")  # the supervisor's own words
+            self.banner.say("error", f"The runtime stopped by itself: {why}. The agent "
+                                     f"waits at its tick; start the app again once fixed.")
 
     def _attached(self, workflow_id: str, started: bool) -> None:
         self.decisions.clear()

@@ -3,11 +3,25 @@ labelled as such), the Temporal target, the tick and market date."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 COLOURS = {"ready": "#1b7f3b", "starting": "#b8860b", "restarting": "#ef6c00",
            "planned": "#777", "failed": "#c62828", "exited": "#c62828", "stopped": "#777"}
 SHORT = {"temporal": "Temporal", "mockoon": "Mockoon"}
+
+
+def self_stop_reason(services: dict) -> str | None:
+    """Why the runtime stopped by itself (its disk ran low, say): every service is down and
+    carries the supervisor's one reason (engine/runtime/supervisor.py). None while it
+    runs, and after a stop someone asked for (no reason then)."""
+    records = list(services.values())
+    if not records or any(r.get("status") not in ("stopped", "exited", "failed")
+                          for r in records):
+        return None
+    reasons = {r["error"] for r in records if r.get("error")}
+    return reasons.pop() if len(reasons) == 1 and all(r.get("error") for r in records) else None
 
 
 class HarnessStatusBar(QStatusBar):
@@ -28,7 +42,14 @@ class HarnessStatusBar(QStatusBar):
             title = SHORT.get(name, name.replace("worker-", "Worker "))
             parts.append(f"<span style='color:{COLOURS.get(status, '#333')}'>●</span> "
                          f"{title} {status}")
+        reason = self_stop_reason(services)
+        if reason:  # one line says it all, instead of four red dots
+            parts = [f"<span style='color:{COLOURS['failed']}'>●</span> "
+                     f"runtime stopped by itself: {html.escape(reason)}"]
         self.services.setText("  ".join(parts))
+        # Hovering shows why each service last failed to (re)start, as `harness status` does.
+        self.services.setToolTip("\n".join(f"{name}: {r['error']}" for name, r in services.items()
+                                           if r.get("error")))
         total = sum(int(r.get("restarts", 0)) for r in services.values())
         self.restarts.setText(f"restarts: {total}")
 
