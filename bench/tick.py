@@ -50,13 +50,12 @@ from temporalio.api.history.v1 import HistoryEvent
 from bench.history_stats import history_figures
 from bench.plain_loop import PlainAgentLoop
 from engine.client import HarnessClient
-from engine.config import Settings
+from engine.config import WORKFLOW_SANDBOX_ENV, Settings, load_settings
 from engine.contracts import AgentConfig, Decision, Phase
 from engine.models import RiskLimits
 from engine.runtime.state import RuntimeInfo, attach
 from engine.runtime.supervisor import Supervisor
 from engine.runtime.temporal_server import TUNED_FLAGS
-from engine.worker_runner import SANDBOX_ENV, sandbox_requested
 from engine.workflows import views
 
 BROKER_CASH = 1e12
@@ -342,7 +341,8 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
             info, ticks=args.ticks, symbols=symbols, warmup=args.warmup, rounds=args.rounds,
             throughput_ticks=args.throughput_ticks, long_ticks=args.long,
             start_date=args.start_date, flags=server_flags(info, started_here),
-            runner=("sandboxed" if sandbox_requested() else "unsandboxed") if started_here
+            runner=("sandboxed" if load_settings().workflow_sandbox else "unsandboxed")
+            if started_here
             else "unknown (attached)",
         )
 
@@ -366,7 +366,7 @@ def main() -> None:
     if args.sandboxed:
         if args.attach:
             parser.error("--sandboxed starts its own worker: not with --attach")
-        os.environ[SANDBOX_ENV] = "1"  # inherited by the worker the Supervisor starts
+        os.environ[WORKFLOW_SANDBOX_ENV] = "1"  # the worker the Supervisor starts inherits it
     print(json.dumps(asyncio.run(amain(args)), indent=2))
 
 

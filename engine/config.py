@@ -54,6 +54,9 @@ class Settings(BaseModel):
     # queue, heartbeating model calls) or the SDK's defaults (10 s, 5 s, none), kept only
     # as the measured baseline of bench/recovery.py.
     timeouts: Literal["tuned", "sdk-default"] = "tuned"
+    # Run the worker's workflows inside the SDK's sandbox (engine/worker_runner.py says why
+    # they run outside it by default): for developing workflow code with the check live.
+    workflow_sandbox: bool = False
 
     @property
     def market_base(self) -> str:
@@ -68,6 +71,7 @@ class Settings(BaseModel):
         return (self.broker_url or self.mockoon_url).rstrip("/")
 
 
+WORKFLOW_SANDBOX_ENV = "HARNESS_WORKFLOW_SANDBOX"
 # Environment variable -> settings field.
 _ENV_FIELDS = {
     "HARNESS_TEMPORAL_ADDRESS": "temporal_address",
@@ -82,6 +86,7 @@ _ENV_FIELDS = {
     "HARNESS_OPENAI_BASE_URL": "openai_base_url",
     "HARNESS_BROKER_SUB_ACCOUNTS": "broker_sub_accounts",
     "HARNESS_TIMEOUTS": "timeouts",
+    WORKFLOW_SANDBOX_ENV: "workflow_sandbox",
 }
 
 

@@ -55,7 +55,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         workflows=[TradingAgentWorkflow, StrategyDiscoveryWorkflow, BacktestWorkflow],
         # Unsandboxed: the sandbox cost a fifth of the worker's CPU per tick; replays keep
         # it as the determinism check (engine/worker_runner.py says why that suffices).
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(settings.workflow_sandbox),
         activities=[
             discovery.plan_candidates,
             market.load_calendar,

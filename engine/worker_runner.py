@@ -20,35 +20,18 @@ It bought nothing else here. The sandbox gives two things:
 
 So determinism rests on what it always rested on: the workflow code uses only
 `workflow.*` for time, randomness, timers and side effects (engine/workflows), and the
-replay tests prove it. `HARNESS_WORKFLOW_SANDBOX=1` puts a worker back in the sandbox,
-e.g. while developing workflow code, to have the check on live runs as well.
+replay tests prove it. `HARNESS_WORKFLOW_SANDBOX=1` (or `"workflow_sandbox": true` in
+settings.json) puts a worker back in the sandbox, e.g. while developing workflow code, to
+have the check on live runs as well.
 """
 
 from __future__ import annotations
 
-import os
-
 from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-SANDBOX_ENV = "HARNESS_WORKFLOW_SANDBOX"
 
-
-_ON, _OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
-
-
-def sandbox_requested() -> bool:
-    """HARNESS_WORKFLOW_SANDBOX as a flag; a value that is neither on nor off is refused
-    (the worker does not start) rather than read as off."""
-    value = os.environ.get(SANDBOX_ENV, "").strip().lower()
-    if value not in _ON + _OFF:
-        raise ValueError(f"${SANDBOX_ENV}: {value!r} is not allowed; must be one of "
-                         f"{', '.join(v for v in _ON + _OFF if v)} (or unset)")
-    return value in _ON
-
-
-def workflow_runner(sandboxed: bool | None = None) -> WorkflowRunner:
-    """The worker's runner; `sandboxed=None` reads HARNESS_WORKFLOW_SANDBOX (default off)."""
-    if sandboxed is None:
-        sandboxed = sandbox_requested()
+def workflow_runner(sandboxed: bool) -> WorkflowRunner:
+    """The worker's runner: `Settings.workflow_sandbox` ($HARNESS_WORKFLOW_SANDBOX, validated
+    with every other setting, so a bad value is refused before anything starts)."""
     return SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner()

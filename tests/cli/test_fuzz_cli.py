@@ -117,7 +117,8 @@ def test_random_bytes_as_settings_are_refused_in_one_line(capsys, tmp_path, cont
 
 @FUZZ
 @given(name=st.sampled_from(["HARNESS_TEMPORAL_TLS", "HARNESS_BROKER_SUB_ACCOUNTS",
-                             "HARNESS_MOCKOON_URL", "HARNESS_NAMESPACE"]),
+                             "HARNESS_MOCKOON_URL", "HARNESS_NAMESPACE",
+                             "HARNESS_WORKFLOW_SANDBOX"]),
        value=st.text(max_size=10))
 def test_random_environment_settings_load_or_are_refused(name, value):
     try:

@@ -54,10 +54,11 @@ def test_broken_settings_are_refused_before_anything_starts(tmp_path, command, c
     assert nothing_started(tmp_path)
 
 
-def test_a_bad_environment_setting_names_its_variable(tmp_path):
-    result = harness(tmp_path, "up", env={**os.environ, "HARNESS_TEMPORAL_TLS": "maybe"})
+@pytest.mark.parametrize("variable", ["HARNESS_TEMPORAL_TLS", "HARNESS_WORKFLOW_SANDBOX"])
+def test_a_bad_environment_setting_names_its_variable(tmp_path, variable):
+    result = harness(tmp_path, "up", env={**os.environ, variable: "maybe"})
     assert result.returncode == EXIT_INVALID_CONFIG
-    assert "$HARNESS_TEMPORAL_TLS" in result.stderr and "'maybe'" in result.stderr
+    assert f"${variable}" in result.stderr and "'maybe'" in result.stderr
     assert nothing_started(tmp_path)
 
 

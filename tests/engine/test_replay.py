@@ -13,10 +13,11 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from engine.client import HarnessClient
+from engine.config import WORKFLOW_SANDBOX_ENV, SettingsError, load_settings
 from engine.contracts import AgentInput, AgentSummary
 from engine.plugin import agents_plugin
 from engine.replay import _replayer, workflow_id_of
-from engine.worker_runner import SANDBOX_ENV, workflow_runner
+from engine.worker_runner import workflow_runner
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -56,16 +57,15 @@ async def test_golden_history_replays_on_the_workers_unsandboxed_runner(path):
     assert result.replay_failure is None, result.replay_failure
 
 
-def test_the_worker_runs_unsandboxed_and_replays_keep_the_sandbox(monkeypatch):
-    monkeypatch.delenv(SANDBOX_ENV, raising=False)
-    assert isinstance(workflow_runner(), UnsandboxedWorkflowRunner)
-    monkeypatch.setenv(SANDBOX_ENV, "1")
-    assert isinstance(workflow_runner(), SandboxedWorkflowRunner)
-    monkeypatch.setenv(SANDBOX_ENV, "off")
-    assert isinstance(workflow_runner(), UnsandboxedWorkflowRunner)
-    monkeypatch.setenv(SANDBOX_ENV, "maybe")
-    with pytest.raises(ValueError, match="HARNESS_WORKFLOW_SANDBOX: 'maybe' is not allowed"):
-        workflow_runner()
+def test_the_worker_runs_unsandboxed_and_replays_keep_the_sandbox(tmp_path):
+    def runner(**env):
+        return workflow_runner(load_settings(tmp_path, env=env).workflow_sandbox)
+
+    assert isinstance(runner(), UnsandboxedWorkflowRunner)
+    assert isinstance(runner(**{WORKFLOW_SANDBOX_ENV: "1"}), SandboxedWorkflowRunner)
+    assert isinstance(runner(**{WORKFLOW_SANDBOX_ENV: "off"}), UnsandboxedWorkflowRunner)
+    with pytest.raises(SettingsError, match=r"\$HARNESS_WORKFLOW_SANDBOX\): workflow_sandbox"):
+        runner(**{WORKFLOW_SANDBOX_ENV: "maybe"})
     # The replay check (verify-replay, the test above) keeps the sandbox's run-time
     # check for nondeterministic calls in workflow code.
     runner = _replayer().config(active_config=True)["workflow_runner"]
