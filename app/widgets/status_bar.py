@@ -17,7 +17,8 @@ def self_stop_reason(services: dict) -> str | None:
     carries the supervisor's one reason (engine/runtime/supervisor.py). None while it
     runs, and after a stop someone asked for (no reason then)."""
     records = list(services.values())
-    if not records or any(r.get("status") not in ("stopped", "exited", "failed")
+    # "planned": a stop while the runtime started can come before a service was spawned.
+    if not records or any(r.get("status") not in ("stopped", "exited", "failed", "planned")
                           for r in records):
         return None
     reasons = {r["error"] for r in records if r.get("error")}
