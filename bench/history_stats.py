@@ -45,6 +45,8 @@ def history_figures(runs: list[list[HistoryEvent]], ticks: int) -> dict[str, Any
         "events_per_tick": len(events) / ticks,
         # A durable step: one activity or local activity, each saved in the history.
         "durable_steps_per_tick": (activities + local_activities) / ticks,
+        "activities_per_tick": activities / ticks,
+        "local_activity_steps_per_tick": local_activities / ticks,
         "workflow_tasks_per_tick": types.get("WORKFLOW_TASK_COMPLETED", 0) / ticks,
         "runs_per_workflow": len(runs),
         "max_events_per_run": max(len(run) for run in runs),

@@ -23,6 +23,11 @@ Measurement notes (also in the JSON):
   is the gap between consecutive `fetch_tick_context` local-activity markers in the
   history (markers are written when the workflow task that ran the tick's read completes,
   so the gap is one full tick, continue-as-new hand-overs included).
+- floor: after each pair, no-op round trips on the same server (bench/round_trip_floor.py)
+  priced at this tick's activities and local activities; `ratio_floor` is the ratio a
+  worker that cost nothing itself would reach against that pair's plain leg.
+- cpu_ms_per_tick: CPU of each process per tick, for the median pair's two legs (from
+  /proc; the dev server, Mockoon and the worker are separate processes).
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,12 +50,17 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python bench/tick.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# First: the engine turns gRPC's fork handlers off (engine/__init__.py says why), and gRPC
+# reads that once, when temporalio.api first imports it. This process starts the runtime's
+# children (a Supervisor) while its own gRPC threads run.
+import engine  # noqa: F401, I001
 import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 
 from bench.history_stats import history_figures
 from bench.plain_loop import PlainAgentLoop
+from bench.round_trip_floor import round_trip_ms
 from engine.client import HarnessClient
 from engine.config import WORKFLOW_SANDBOX_ENV, Settings, load_settings
 from engine.contracts import AgentConfig, Decision, Phase
@@ -92,6 +104,43 @@ def mockoon_request_ms(settings: Settings, n: int = 20) -> float:
     return round(statistics.median(times[2:]) * 1000, 2)
 
 
+# ------------------------------------------------------------------ CPU per process
+
+CpuMeter = Callable[[], dict[str, float]]
+THIS_PROCESS = "this process"
+
+
+def cpu_meter(info: RuntimeInfo, started_here: bool) -> CpuMeter:
+    """CPU ms so far of each runtime service and of this process, which hosts the plain
+    leg and, when it started the runtime, the supervisor and its task proxy."""
+    pids = {name: record["pid"] for name, record in info.services.items()
+            if isinstance(record, dict) and record.get("pid")}
+    clock_tick = os.sysconf("SC_CLK_TCK")
+    own = f"{THIS_PROCESS} (plain leg, supervisor, task proxy)" if started_here \
+        else f"{THIS_PROCESS} (plain leg, client)"
+
+    def sample() -> dict[str, float]:
+        times = {}
+        for name, pid in pids.items():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone (restarted): its share is simply not counted
+            times[name] = (int(fields[11]) + int(fields[12])) * 1000 / clock_tick
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        times[own] = (usage.ru_utime + usage.ru_stime) * 1000
+        return times
+
+    return sample
+
+
+def cpu_per_tick(before: dict[str, float], after: dict[str, float],
+                 config: AgentConfig) -> dict[str, float]:
+    ticks = config.max_ticks or 1
+    return {name: round((after[name] - before[name]) / ticks, 1)
+            for name in after if name in before}
+
+
 # ------------------------------------------------------------------ (a) the plain loop
 
 
@@ -108,12 +157,15 @@ async def run_plain(settings: Settings, config: AgentConfig) -> tuple[float, Pla
         await loop.aclose()
 
 
-async def plain_leg(settings: Settings, config: AgentConfig, warmup: int) -> dict[str, Any]:
+async def plain_leg(settings: Settings, config: AgentConfig, warmup: int,
+                    cpu: CpuMeter | None = None) -> dict[str, Any]:
     if warmup:
         await run_plain(settings, config.model_copy(update={"max_ticks": warmup}))
     reset_broker(settings)
+    before = cpu() if cpu else {}
     seconds, loop = await run_plain(settings, config)
     return {"seconds": seconds, "decisions": loop.decisions,
+            "cpu_ms_per_tick": cpu_per_tick(before, cpu() if cpu else {}, config),
             "summary": views.summary(loop.memory, workflow_id=loop.loop_id, phase=Phase.FINISHED)}
 
 
@@ -160,14 +212,17 @@ async def durable_decisions(harness: HarnessClient, workflow_id: str) -> list[De
 
 async def durable_leg(
     harness: HarnessClient, settings: Settings, config: AgentConfig, warmup: int,
-    *, with_decisions: bool = True,
+    *, with_decisions: bool = True, cpu: CpuMeter | None = None,
 ) -> dict[str, Any]:
     if warmup:
         await run_durable(harness, config.model_copy(update={"max_ticks": warmup}))
     reset_broker(settings)
+    before = cpu() if cpu else {}
     seconds, workflow_id, summary = await run_durable(harness, config)
+    after = cpu() if cpu else {}
     runs = await run_histories(harness, workflow_id)
     leg = {"seconds": seconds, "workflow_id": workflow_id, "summary": summary,
+           "cpu_ms_per_tick": cpu_per_tick(before, after, config),
            "runs": runs, **history_figures(runs, config.max_ticks or 1)}
     if with_decisions:
         leg["decisions"] = await durable_decisions(harness, workflow_id)
@@ -246,6 +301,36 @@ def settings_for(info: RuntimeInfo) -> Settings:
                     mockoon_url=info.mockoon_url)
 
 
+# ------------------------------------------------------------------ the floor
+
+
+async def floor_figures(info: RuntimeInfo, rounds: int, plain: dict[str, Any],
+                        durable: dict[str, Any], ticks: int) -> dict[str, float]:
+    """The least any durable tick with this one's steps could cost on this server, just
+    after this pair ran (bench/round_trip_floor.py): each activity one no-op round trip,
+    each local activity what a no-op one adds to it. `ratio_floor` puts that on top of
+    this pair's plain leg: the best ratio a worker with no cost of its own could reach."""
+    activity = await round_trip_ms(info.temporal_address, info.namespace, rounds=rounds)
+    with_local = await round_trip_ms(info.temporal_address, info.namespace, rounds=rounds,
+                                     with_local=True)
+    per_tick = (durable["activities_per_tick"] * activity
+                + durable["local_activity_steps_per_tick"] * max(with_local - activity, 0.0))
+    plain_ms = plain["seconds"] * 1000 / ticks
+    return {"activity_round_ms": activity, "local_then_activity_round_ms": with_local,
+            "floor_ms_per_tick": per_tick, "ratio_floor": (plain_ms + per_tick) / plain_ms}
+
+
+def summarize_floors(floors: list[dict[str, float]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        key: round(statistics.median(f[key] for f in floors), 3 if key == "ratio_floor" else 2)
+        for key in floors[0]
+    }
+    summary["ratio_floor_per_round"] = [round(f["ratio_floor"], 3) for f in floors]
+    summary["note"] = ("no-op steps on their own in-process worker, connected to the server "
+                       "directly: a lower bound for the agent's worker")
+    return summary
+
+
 # ------------------------------------------------------------------ the bench
 
 
@@ -253,6 +338,7 @@ async def bench(
     info: RuntimeInfo, *, ticks: int, symbols: list[str], warmup: int = 5,
     throughput_ticks: int = 1000, long_ticks: int = 0, start_date: str = DEFAULT_START,
     flags: list[str] | str = "", rounds: int = 3, runner: str = "",
+    cpu: CpuMeter | None = None, floor_rounds: int = 100,
 ) -> dict[str, Any]:
     settings = settings_for(info)
     config = bench_config(symbols, ticks, start_date)
@@ -262,13 +348,17 @@ async def bench(
     # load that comes and goes then weighs on both legs alike. The plain leg runs in
     # this process, the durable one on the runtime's worker process (no Temporal worker
     # runs here, so the plugin's runner override never touches the plain leg).
-    pairs = []
+    pairs, floors = [], []
     for n in range(rounds):
-        plain = await plain_leg(settings, config, warmup if n == 0 else 0)
-        durable = await durable_leg(harness, settings, config, warmup if n == 0 else 0)
+        plain = await plain_leg(settings, config, warmup if n == 0 else 0, cpu)
+        durable = await durable_leg(harness, settings, config, warmup if n == 0 else 0,
+                                    cpu=cpu)
         pairs.append((plain, durable))
+        if floor_rounds:
+            floors.append(await floor_figures(info, floor_rounds, plain, durable, ticks))
     ratios = [d["seconds"] / p["seconds"] for p, d in pairs]
-    plain, durable = pairs[ratios.index(statistics.median(ratios))] if rounds % 2 else pairs[0]
+    median_pair = ratios.index(statistics.median(ratios)) if rounds % 2 else 0
+    plain, durable = pairs[median_pair]
 
     plain_ms = statistics.median(p["seconds"] for p, _ in pairs) * 1000 / ticks
     durable_ms = statistics.median(d["seconds"] for _, d in pairs) * 1000 / ticks
@@ -286,6 +376,12 @@ async def bench(
         "workflow_tasks_per_tick": round(durable["workflow_tasks_per_tick"], 2),
         "events_per_tick": round(durable["events_per_tick"], 2),
     }
+    if floors:
+        report["floor"] = summarize_floors(floors)
+    if cpu:
+        # The pair behind `ratio` (the median one): where each leg's time went.
+        report["cpu_ms_per_tick"] = {"plain": plain["cpu_ms_per_tick"],
+                                     "durable": durable["cpu_ms_per_tick"]}
     if throughput_ticks:
         run = await durable_leg(harness, settings, bench_config(symbols, throughput_ticks,
                                 start_date), 0, with_decisions=False)
@@ -341,6 +437,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
             info, ticks=args.ticks, symbols=symbols, warmup=args.warmup, rounds=args.rounds,
             throughput_ticks=args.throughput_ticks, long_ticks=args.long,
             start_date=args.start_date, flags=server_flags(info, started_here),
+            cpu=cpu_meter(info, started_here), floor_rounds=args.floor_rounds,
             runner=("sandboxed" if load_settings().workflow_sandbox else "unsandboxed")
             if started_here
             else "unknown (attached)",
@@ -358,6 +455,8 @@ def main() -> None:
     parser.add_argument("--throughput-ticks", type=int, default=1000,
                         help="ticks of the durable run behind ticks_per_s_1000 (0: skip)")
     parser.add_argument("--long", type=int, default=0, help="also run N ticks, report flatness")
+    parser.add_argument("--floor-rounds", type=int, default=100,
+                        help="no-op round trips behind `floor`, after each pair (0: skip)")
     parser.add_argument("--attach", metavar="HOME", help="use the runtime running in HOME")
     parser.add_argument("--sandboxed", action="store_true",
                         help="run the worker's workflows in the SDK sandbox (the old runner), "

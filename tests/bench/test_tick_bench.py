@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from bench.tick import bench, server_flags
+from bench.tick import bench, cpu_meter, server_flags
 
 TICKS = 5
 KEYS = ("plain_ms_per_tick", "durable_ms_per_tick", "ratio", "events_per_tick",
@@ -19,7 +19,8 @@ async def test_tick_bench_smoke(runtime):
     # `runtime` has its own worker process: no in-process worker (and so no global runner
     # override of the Temporal plugin) is involved in the durable leg.
     report = await bench(runtime, ticks=TICKS, symbols=["AAPL"], warmup=1, rounds=2,
-                         throughput_ticks=TICKS, flags=server_flags(runtime, False))
+                         throughput_ticks=TICKS, flags=server_flags(runtime, False),
+                         cpu=cpu_meter(runtime, False), floor_rounds=5)
     json.dumps(report)  # the bench prints it: it must be JSON-ready
     for key in KEYS:
         assert report[key] > 0, key
@@ -30,3 +31,10 @@ async def test_tick_bench_smoke(runtime):
     assert report["decisions_compared"] == TICKS
     assert report["same_decisions"] is True, report["mismatches"]
     assert report["same_summary"] is True
+    floor = report["floor"]
+    assert 0 < floor["activity_round_ms"] < floor["floor_ms_per_tick"]
+    assert len(floor["ratio_floor_per_round"]) == 2 and floor["ratio_floor"] > 1
+    cpu = report["cpu_ms_per_tick"]
+    # The durable leg's steps ran in the worker process; the plain leg's in this one.
+    assert cpu["durable"]["worker-1"] > 0 and cpu["durable"]["temporal"] > 0
+    assert sum(cpu["plain"].values()) > 0

@@ -1,0 +1,61 @@
+"""The floor under any durable tick: no-op steps on the same dev server, nothing else.
+
+A tick is durable because its steps go through the server: every regular activity (a model
+call, an order) costs a workflow-task completion, the activity's completion and a new
+workflow task; every local activity (a batch of tool reads) costs a trip through the
+worker's core and is saved when its workflow task completes. `round_trip_ms` measures those
+trips with no work in them: a workflow on its own in-process worker that runs `rounds`
+no-op activities one after another, each after a no-op local activity when `with_local`.
+
+The worker connects to the server directly (not through the supervisor's task proxy) and
+does nothing else, so what it measures is a lower bound for the agent's worker, whose
+steps carry real payloads and run the Agents SDK in the same workflow tasks.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+STEP_TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn(name="floor_noop")
+async def noop(step: int) -> int:
+    return step
+
+
+@workflow.defn(name="RoundTripFloor")
+class RoundTripFloor:
+    @workflow.run
+    async def run(self, rounds: int, with_local: bool) -> int:
+        for step in range(rounds):
+            if with_local:
+                await workflow.execute_local_activity(noop, step,
+                                                      start_to_close_timeout=STEP_TIMEOUT)
+            await workflow.execute_activity(noop, step, start_to_close_timeout=STEP_TIMEOUT)
+        return rounds
+
+
+async def round_trip_ms(address: str, namespace: str, *, rounds: int = 100,
+                        with_local: bool = False, warmup: int = 5) -> float:
+    """Mean ms per round of `RoundTripFloor` on the server at `address` (the workflow's
+    start and end are measured with no rounds and taken off)."""
+    client = await Client.connect(address, namespace=namespace)
+    task_queue = f"bench-floor-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=task_queue, workflows=[RoundTripFloor],
+                      activities=[noop], workflow_runner=UnsandboxedWorkflowRunner()):
+        async def run(n: int) -> float:
+            t0 = time.perf_counter()
+            await client.execute_workflow(RoundTripFloor.run, args=[n, with_local],
+                                          id=f"{task_queue}-{uuid.uuid4().hex[:8]}",
+                                          task_queue=task_queue)
+            return time.perf_counter() - t0
+
+        await run(warmup)
+        return (await run(rounds) - await run(0)) * 1000 / rounds
