@@ -19,8 +19,10 @@ import uuid
 from datetime import timedelta
 
 from temporalio import activity, workflow
-from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from engine.config import Settings
+from engine.temporal_connect import connect
 
 STEP_TIMEOUT = timedelta(seconds=10)
 
@@ -42,11 +44,11 @@ class RoundTripFloor:
         return rounds
 
 
-async def round_trip_ms(address: str, namespace: str, *, rounds: int = 100,
-                        with_local: bool = False, warmup: int = 5) -> float:
-    """Mean ms per round of `RoundTripFloor` on the server at `address` (the workflow's
-    start and end are measured with no rounds and taken off)."""
-    client = await Client.connect(address, namespace=namespace)
+async def round_trip_ms(settings: Settings, *, rounds: int = 100, with_local: bool = False,
+                        warmup: int = 5) -> float:
+    """Mean ms per round of `RoundTripFloor` on the settings' server (the workflow's start
+    and end are measured with no rounds and taken off)."""
+    client = await connect(settings)
     task_queue = f"bench-floor-{uuid.uuid4().hex[:8]}"
     async with Worker(client, task_queue=task_queue, workflows=[RoundTripFloor],
                       activities=[noop], workflow_runner=UnsandboxedWorkflowRunner()):

@@ -310,9 +310,9 @@ async def floor_figures(info: RuntimeInfo, rounds: int, plain: dict[str, Any],
     after this pair ran (bench/round_trip_floor.py): each activity one no-op round trip,
     each local activity what a no-op one adds to it. `ratio_floor` puts that on top of
     this pair's plain leg: the best ratio a worker with no cost of its own could reach."""
-    activity = await round_trip_ms(info.temporal_address, info.namespace, rounds=rounds)
-    with_local = await round_trip_ms(info.temporal_address, info.namespace, rounds=rounds,
-                                     with_local=True)
+    settings = settings_for(info)
+    activity = await round_trip_ms(settings, rounds=rounds)
+    with_local = await round_trip_ms(settings, rounds=rounds, with_local=True)
     per_tick = (durable["activities_per_tick"] * activity
                 + durable["local_activity_steps_per_tick"] * max(with_local - activity, 0.0))
     plain_ms = plain["seconds"] * 1000 / ticks
