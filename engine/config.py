@@ -50,6 +50,9 @@ class Settings(BaseModel):
     # One account per agent through Alpaca's broker API (the embedded mock has it). A plain
     # trading account (an Alpaca paper account) has none: set false, and agents share it.
     broker_sub_accounts: bool = True
+    # The supervisor's broker journal (engine/runtime/broker_journal.py), set for the
+    # workers it starts: orders and accounts complete only once the journal holds them.
+    broker_journal_url: str = ""
     # How soon a dead worker's work moves elsewhere: "tuned" (2 s workflow tasks, 1 s sticky
     # queue, heartbeating model calls) or the SDK's defaults (10 s, 5 s, none), kept only
     # as the measured baseline of bench/recovery.py.
@@ -70,6 +73,12 @@ class Settings(BaseModel):
     def broker_base(self) -> str:
         return (self.broker_url or self.mockoon_url).rstrip("/")
 
+    @property
+    def broker_journal(self) -> str:
+        """The journal a broker change waits for: only the embedded broker's (a broker_url
+        of its own, such as a paper account, journals nothing here)."""
+        return "" if self.broker_url else self.broker_journal_url
+
 
 WORKFLOW_SANDBOX_ENV = "HARNESS_WORKFLOW_SANDBOX"
 # Environment variable -> settings field.
@@ -85,6 +94,7 @@ _ENV_FIELDS = {
     "HARNESS_BROKER_URL": "broker_url",
     "HARNESS_OPENAI_BASE_URL": "openai_base_url",
     "HARNESS_BROKER_SUB_ACCOUNTS": "broker_sub_accounts",
+    "HARNESS_BROKER_JOURNAL_URL": "broker_journal_url",
     "HARNESS_TIMEOUTS": "timeouts",
     WORKFLOW_SANDBOX_ENV: "workflow_sandbox",
 }

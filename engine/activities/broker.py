@@ -22,6 +22,7 @@ from temporalio import activity
 
 from engine.activities.broker_accounts import BrokerAccounts
 from engine.activities.broker_http import SERVICE, account_prefix, heartbeat, message
+from engine.activities.broker_journaled import order_fields, wait_journaled
 from engine.activities.http import check, server_error
 from engine.broker_contracts import OrderLookup, OrderRequest, OrderResult, OrderStatus
 
@@ -82,6 +83,8 @@ class BrokerActivities(BrokerAccounts):
             return OrderResult(client_order_id=lookup.client_order_id, status=OrderStatus.FAILED,
                                reason="the broker has no such order",
                                requested_quantity=lookup.requested_quantity)
+        await wait_journaled(self._settings.broker_journal, "orders",
+                             lookup.client_order_id, order_fields(order))
         return result_from(order, reused=True, requested=lookup.requested_quantity)
 
     async def _settle(self, request: OrderRequest, order: dict, *, reused: bool) -> OrderResult:
@@ -95,6 +98,8 @@ class BrokerActivities(BrokerAccounts):
             order = check(SERVICE, await self._call("GET", path)).json()
         if order.get("status") in OPEN:
             order = await self._cancel(path, order)
+        await wait_journaled(self._settings.broker_journal, "orders",
+                             request.client_order_id, order_fields(order))
         return result_from(order, reused=reused, requested=request.quantity,
                            deadline_s=request.fill_deadline_s)
 

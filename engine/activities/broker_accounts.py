@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from engine.activities.broker_http import SERVICE, BrokerHttp, account_prefix, message
+from engine.activities.broker_journaled import wait_journaled
 from engine.activities.http import check
 from engine.broker_contracts import (
     BrokerAccount,
@@ -45,6 +46,7 @@ class BrokerAccounts(BrokerHttp):
                 type="ClientError", non_retryable=True,
             )
         cash = float(check(SERVICE, trading).json()["cash"])
+        await wait_journaled(self._settings.broker_journal, "accounts", request.account_id)
         return BrokerAccount(account_id=request.account_id, cash=cash, opened=opened)
 
     @activity.defn(name="broker_snapshot")

@@ -12,8 +12,14 @@ journal into one state (last writer wins per account, per account's positions, p
 and hands it to `PUT /__harness/state`; only then is the service ready. Nothing reaches
 the fresh broker before its memory is back, so an order is never placed into a blank one.
 
-Known gap: the callback leaves Mockoon a moment after its answer, so a SIGKILL in that
-moment loses the change; the agent's reconciliation then sees the difference and pauses.
+The callback leaves Mockoon after its answer (seen: 300 ms later on a loaded machine), so
+a SIGKILL of this process in between would lose a change the worker was told of. So the
+sink also answers what it holds, waiting up to `wait` seconds for it to arrive:
+`GET /journal/orders/{client_order_id}?status=S&filled_qty=Q&wait=W` and
+`GET /journal/accounts/{id}?wait=W` (200 with it, 404 if it did not come). A worker told the
+sink's URL (`HARNESS_BROKER_JOURNAL_URL`) completes an order or an account only once the
+journal holds it (engine/activities/broker_journaled.py); if this process dies first, the
+activity's retry finds the restored broker without the change and makes it again.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
@@ -31,7 +38,9 @@ log = logging.getLogger(__name__)
 
 JOURNAL_FILE = Path("broker") / "journal.jsonl"
 JOURNAL_URL_ENV = "MOCKOON_HARNESS_JOURNAL_URL"  # Mockoon's getEnvVar adds the MOCKOON_ prefix
+WORKER_JOURNAL_URL_ENV = "HARNESS_BROKER_JOURNAL_URL"  # the same URL, for the workers
 MAX_ENTRY_BYTES = 1 << 20
+MAX_WAIT_S = 30.0  # a reader's longest wait for a change to arrive
 
 
 def journal_path(home: Path) -> Path:
@@ -45,6 +54,14 @@ class JournalSink:
         self.path = journal_path(home)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
+        self._arrived = threading.Condition(self.lock)  # notified after each entry written
+        # What the journal holds, by key: per client_order_id the order of the newest entry
+        # (callbacks may arrive out of order: the entry's seq decides), and the accounts.
+        # Seeded from the file, which outlives this process.
+        self._orders: dict[str, tuple[int, dict]] = {}
+        self._accounts: set[str] = set()
+        for entry in read_entries(self.path):
+            self._index(entry)
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,6 +71,15 @@ class JournalSink:
                 status = sink.append(body)
                 self.send_response(status)
                 self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                found = sink.lookup(self.path)
+                body = b"" if found is None else json.dumps(found).encode()
+                self.send_response(404 if found is None else 200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:  # one line per order is noise
                 pass
@@ -90,9 +116,48 @@ class JournalSink:
             log.error("broker journal: no seq, dropped: %.200s", text)
             return 400
         line = json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n"
-        with self.lock, open(self.path, "a", encoding="utf-8") as out:
-            out.write(line)  # one write per line: a crash leaves at most a torn last line
+        with self.lock:
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.write(line)  # one write per line: a crash leaves at most a torn last line
+            self._index(entry)  # only once written: a reader then never sees a lost change
+            self._arrived.notify_all()
         return 204
+
+    def _index(self, entry: dict) -> None:
+        if entry.get("reset"):
+            self._orders.clear()
+            self._accounts.clear()
+        self._accounts.update(entry.get("accounts") or {})
+        for order in entry.get("orders") or []:
+            coid = order.get("client_order_id") if isinstance(order, dict) else None
+            if coid and entry["seq"] >= self._orders.get(coid, (-1, {}))[0]:
+                self._orders[coid] = (entry["seq"], order)
+
+    def lookup(self, target: str) -> dict | None:
+        """`/journal/orders/{client_order_id}`: the order as journaled, if its fields match
+        the query's (`status`, `filled_qty`); `/journal/accounts/{id}`: {"id": id}. None
+        when the journal does not hold it after the query's `wait` seconds (default 0)."""
+        parts = urlsplit(target)
+        kind, _, key = parts.path.removeprefix("/journal/").partition("/")
+        key = unquote(key)
+        query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+        try:
+            wait = min(max(float(query.pop("wait", 0)), 0.0), MAX_WAIT_S)
+        except ValueError:
+            return None
+
+        def held() -> dict | None:
+            if kind == "orders":
+                order = self._orders.get(key, (0, None))[1]
+                if order is not None and all(str(order.get(k)) == v for k, v in query.items()):
+                    return order
+            elif kind == "accounts" and key in self._accounts:
+                return {"id": key}
+            return None
+
+        with self._arrived:
+            self._arrived.wait_for(lambda: held() is not None, timeout=wait)
+            return held()
 
 
 def read_entries(path: Path) -> list[dict]:

@@ -111,7 +111,8 @@ def plan_runtime(home: Path, options: RuntimeOptions,
     if options.with_worker:
         for index in range(1, options.worker_count + 1):
             wid = worker_id(index)
-            services[wid] = _plan_worker(home, options, wid, worker_address, mockoon_url)
+            services[wid] = _plan_worker(home, options, wid, worker_address, mockoon_url,
+                                         journal.url if journal is not None else "")
     return RuntimePlan(services, address, ui_url, mockoon_url, bool(options.temporal_address),
                        worker_address, proxy_port)
 
@@ -166,10 +167,11 @@ def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,
 
 
 def _plan_worker(home: Path, options: RuntimeOptions, wid: str, temporal_address: str,
-                 mockoon_url: str) -> Service:
+                 mockoon_url: str, journal_url: str) -> Service:
     argv = list(options.worker_argv or default_worker_command())
     env = worker_env(home=home, temporal_address=temporal_address,
-                     namespace=options.namespace, mockoon_url=mockoon_url, wid=wid)
+                     namespace=options.namespace, mockoon_url=mockoon_url, wid=wid,
+                     broker_journal_url=journal_url)
     ready = ready_file(home, wid)
     child = ChildProcess(wid, argv, logs_dir(home) / f"{wid}.log", env=env, cwd=home)
     return Service(

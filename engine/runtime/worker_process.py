@@ -47,8 +47,12 @@ def worker_env(
     namespace: str,
     mockoon_url: str,
     wid: str,
+    broker_journal_url: str = "",
 ) -> dict[str, str]:
+    # The broker's journal (engine/runtime/broker_journal.py): a broker change counts as
+    # done only once it holds it. Empty: no journal (a broker this runtime does not own).
     return {
+        "HARNESS_BROKER_JOURNAL_URL": broker_journal_url,
         "HARNESS_HOME": str(home),
         "HARNESS_TEMPORAL_ADDRESS": temporal_address,
         "HARNESS_NAMESPACE": namespace,
