@@ -12,6 +12,7 @@ import socket
 import sys
 from pathlib import Path
 
+from engine.runtime.broker_journal import WORKER_JOURNAL_URL_ENV
 from engine.runtime.home import run_dir
 
 WORKER_MODULE = "engine.worker"
@@ -52,7 +53,7 @@ def worker_env(
     # The broker's journal (engine/runtime/broker_journal.py): a broker change counts as
     # done only once it holds it. Empty: no journal (a broker this runtime does not own).
     return {
-        "HARNESS_BROKER_JOURNAL_URL": broker_journal_url,
+        WORKER_JOURNAL_URL_ENV: broker_journal_url,
         "HARNESS_HOME": str(home),
         "HARNESS_TEMPORAL_ADDRESS": temporal_address,
         "HARNESS_NAMESPACE": namespace,
