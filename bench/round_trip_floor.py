@@ -14,9 +14,11 @@ steps carry real payloads and run the Agents SDK in the same workflow tasks.
 
 from __future__ import annotations
 
+import statistics
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -61,3 +63,29 @@ async def round_trip_ms(settings: Settings, *, rounds: int = 100, with_local: bo
 
         await run(warmup)
         return (await run(rounds) - await run(0)) * 1000 / rounds
+
+
+async def floor_figures(settings: Settings, rounds: int, plain: dict[str, Any],
+                        durable: dict[str, Any], ticks: int) -> dict[str, float]:
+    """The least any durable tick with this one's steps could cost on this server, just
+    after this pair of bench/tick.py's legs ran: each activity one no-op round trip,
+    each local activity what a no-op one adds to it. `ratio_floor` puts that on top of
+    this pair's plain leg: the best ratio a worker with no cost of its own could reach."""
+    activity_ms = await round_trip_ms(settings, rounds=rounds)
+    with_local_ms = await round_trip_ms(settings, rounds=rounds, with_local=True)
+    per_tick = (durable["activities_per_tick"] * activity_ms
+                + durable["local_activity_steps_per_tick"] * max(with_local_ms - activity_ms, 0))
+    plain_ms = plain["seconds"] * 1000 / ticks
+    return {"activity_round_ms": activity_ms, "local_then_activity_round_ms": with_local_ms,
+            "floor_ms_per_tick": per_tick, "ratio_floor": (plain_ms + per_tick) / plain_ms}
+
+
+def summarize_floors(floors: list[dict[str, float]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        key: round(statistics.median(f[key] for f in floors), 3 if key == "ratio_floor" else 2)
+        for key in floors[0]
+    }
+    summary["ratio_floor_per_round"] = [round(f["ratio_floor"], 3) for f in floors]
+    summary["note"] = ("no-op steps on their own in-process worker, connected to the server "
+                       "directly: a lower bound for the agent's worker")
+    return summary

@@ -36,13 +36,11 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -60,7 +58,8 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from bench.history_stats import history_figures
 from bench.plain_loop import PlainAgentLoop
-from bench.round_trip_floor import round_trip_ms
+from bench.process_cpu import CpuMeter, cpu_meter, cpu_per_tick
+from bench.round_trip_floor import floor_figures, summarize_floors
 from engine.client import HarnessClient
 from engine.config import WORKFLOW_SANDBOX_ENV, Settings, load_settings
 from engine.contracts import AgentConfig, Decision, Phase
@@ -104,43 +103,6 @@ def mockoon_request_ms(settings: Settings, n: int = 20) -> float:
     return round(statistics.median(times[2:]) * 1000, 2)
 
 
-# ------------------------------------------------------------------ CPU per process
-
-CpuMeter = Callable[[], dict[str, float]]
-THIS_PROCESS = "this process"
-
-
-def cpu_meter(info: RuntimeInfo, started_here: bool) -> CpuMeter:
-    """CPU ms so far of each runtime service and of this process, which hosts the plain
-    leg and, when it started the runtime, the supervisor and its task proxy."""
-    pids = {name: record["pid"] for name, record in info.services.items()
-            if isinstance(record, dict) and record.get("pid")}
-    clock_tick = os.sysconf("SC_CLK_TCK")
-    own = f"{THIS_PROCESS} (plain leg, supervisor, task proxy)" if started_here \
-        else f"{THIS_PROCESS} (plain leg, client)"
-
-    def sample() -> dict[str, float]:
-        times = {}
-        for name, pid in pids.items():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # gone (restarted): its share is simply not counted
-            times[name] = (int(fields[11]) + int(fields[12])) * 1000 / clock_tick
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        times[own] = (usage.ru_utime + usage.ru_stime) * 1000
-        return times
-
-    return sample
-
-
-def cpu_per_tick(before: dict[str, float], after: dict[str, float],
-                 config: AgentConfig) -> dict[str, float]:
-    ticks = config.max_ticks or 1
-    return {name: round((after[name] - before[name]) / ticks, 1)
-            for name in after if name in before}
-
-
 # ------------------------------------------------------------------ (a) the plain loop
 
 
@@ -165,7 +127,7 @@ async def plain_leg(settings: Settings, config: AgentConfig, warmup: int,
     before = cpu() if cpu else {}
     seconds, loop = await run_plain(settings, config)
     return {"seconds": seconds, "decisions": loop.decisions,
-            "cpu_ms_per_tick": cpu_per_tick(before, cpu() if cpu else {}, config),
+            "cpu_ms_per_tick": cpu_per_tick(before, cpu() if cpu else {}, config.max_ticks),
             "summary": views.summary(loop.memory, workflow_id=loop.loop_id, phase=Phase.FINISHED)}
 
 
@@ -222,7 +184,7 @@ async def durable_leg(
     after = cpu() if cpu else {}
     runs = await run_histories(harness, workflow_id)
     leg = {"seconds": seconds, "workflow_id": workflow_id, "summary": summary,
-           "cpu_ms_per_tick": cpu_per_tick(before, after, config),
+           "cpu_ms_per_tick": cpu_per_tick(before, after, config.max_ticks),
            "runs": runs, **history_figures(runs, config.max_ticks or 1)}
     if with_decisions:
         leg["decisions"] = await durable_decisions(harness, workflow_id)
@@ -301,36 +263,6 @@ def settings_for(info: RuntimeInfo) -> Settings:
                     mockoon_url=info.mockoon_url)
 
 
-# ------------------------------------------------------------------ the floor
-
-
-async def floor_figures(info: RuntimeInfo, rounds: int, plain: dict[str, Any],
-                        durable: dict[str, Any], ticks: int) -> dict[str, float]:
-    """The least any durable tick with this one's steps could cost on this server, just
-    after this pair ran (bench/round_trip_floor.py): each activity one no-op round trip,
-    each local activity what a no-op one adds to it. `ratio_floor` puts that on top of
-    this pair's plain leg: the best ratio a worker with no cost of its own could reach."""
-    settings = settings_for(info)
-    activity = await round_trip_ms(settings, rounds=rounds)
-    with_local = await round_trip_ms(settings, rounds=rounds, with_local=True)
-    per_tick = (durable["activities_per_tick"] * activity
-                + durable["local_activity_steps_per_tick"] * max(with_local - activity, 0.0))
-    plain_ms = plain["seconds"] * 1000 / ticks
-    return {"activity_round_ms": activity, "local_then_activity_round_ms": with_local,
-            "floor_ms_per_tick": per_tick, "ratio_floor": (plain_ms + per_tick) / plain_ms}
-
-
-def summarize_floors(floors: list[dict[str, float]]) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        key: round(statistics.median(f[key] for f in floors), 3 if key == "ratio_floor" else 2)
-        for key in floors[0]
-    }
-    summary["ratio_floor_per_round"] = [round(f["ratio_floor"], 3) for f in floors]
-    summary["note"] = ("no-op steps on their own in-process worker, connected to the server "
-                       "directly: a lower bound for the agent's worker")
-    return summary
-
-
 # ------------------------------------------------------------------ the bench
 
 
@@ -355,7 +287,7 @@ async def bench(
                                     cpu=cpu)
         pairs.append((plain, durable))
         if floor_rounds:
-            floors.append(await floor_figures(info, floor_rounds, plain, durable, ticks))
+            floors.append(await floor_figures(settings, floor_rounds, plain, durable, ticks))
     ratios = [d["seconds"] / p["seconds"] for p, d in pairs]
     median_pair = ratios.index(statistics.median(ratios)) if rounds % 2 else 0
     plain, durable = pairs[median_pair]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from bench.tick import bench, cpu_meter, server_flags
+from bench.process_cpu import cpu_meter
+from bench.tick import bench, server_flags
 
 TICKS = 5
 KEYS = ("plain_ms_per_tick", "durable_ms_per_tick", "ratio", "events_per_tick",
