@@ -13,21 +13,16 @@ Measurement notes (also in the JSON):
 - Times are wall clock per leg, from "start" (calendar lookup included) to "result".
 - The legs alternate (plain, durable) for --rounds pairs; `ratio` is the median of the
   pairs' ratios, `ratio_per_round` lists them all, ms per tick are medians.
-- The broker account is reset before each leg; limits make approvals impossible
-  (approval threshold and daily notional far above any order, no restricted terms), so no
-  human is needed and both legs take the same path through the guardrail.
-- events_per_tick counts every event of every run (continue-as-new followed) / ticks.
+- The broker account is reset before each leg; limits make approvals impossible (no
+  restricted terms, thresholds far above any order): both legs take the same path.
+- events_per_tick: every event of every run (continue-as-new followed) / ticks.
 - overhead_ms_per_step: (durable - plain) ms per tick / durable steps per tick, where a
   durable step is an activity or a local activity (each one saved in the history).
-- flatness: mean tick time of the last tenth of ticks / the first tenth, where a tick's time
-  is the gap between consecutive `fetch_tick_context` local-activity markers in the
-  history (markers are written when the workflow task that ran the tick's read completes,
-  so the gap is one full tick, continue-as-new hand-overs included).
-- floor: after each pair, no-op round trips on the same server (bench/round_trip_floor.py)
-  priced at this tick's activities and local activities; `ratio_floor` is the ratio a
-  worker that cost nothing itself would reach against that pair's plain leg.
-- cpu_ms_per_tick: CPU of each process per tick, for the median pair's two legs (from
-  /proc; the dev server, Mockoon and the worker are separate processes).
+- flatness: mean tick time of the last tenth of ticks / the first tenth; a tick's time is
+  the gap between consecutive `fetch_tick_context` markers (continue-as-new included).
+- floor: no-op round trips on the same server after each pair (bench/round_trip_floor.py),
+  priced at the tick's steps; `ratio_floor`: a worker that cost nothing, against that pair.
+- cpu_ms_per_tick: CPU of each process per tick, for the median pair's legs (/proc).
 """
 
 from __future__ import annotations

@@ -199,12 +199,6 @@ class Supervisor:
         return self._info
 
     @property
-    def journal_url(self) -> str:
-        """Where the broker's journal answers (engine/runtime/broker_journal.py); its
-        workers are given it. Empty before the start and after the stop."""
-        return self._journal.url if self._journal is not None else ""
-
-    @property
     def running(self) -> bool:
         return self._thread is not None and not self._stop_requested.is_set()
 

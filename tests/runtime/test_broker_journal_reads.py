@@ -4,6 +4,8 @@ an order or an account the journal never got is made again after the runtime res
 The regression behind it: the runtime's process was SIGKILLed 0.3 s after the broker
 had filled an order and before its journal callback arrived; the restored broker had
 forgotten the order the workflow had booked, and the agent paused on the difference.
+The supervisors' journals are reached through `_journal`, as the runtime's workers reach
+them through the URL it gives them (engine/runtime/worker_process.py).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ async def test_an_order_completes_once_journaled_and_fails_while_it_is_not(
     monkeypatch.setattr(journaled, "JOURNAL_WAIT_S", 0.5)
     with Supervisor(tmp_path / "home", headless=True, with_worker=False) as supervisor:
         url = supervisor.info.mockoon_url
-        settings = Settings(mockoon_url=url, broker_journal_url=supervisor.journal_url)
+        settings = Settings(mockoon_url=url, broker_journal_url=supervisor._journal.url)
         elsewhere = JournalSink(tmp_path / "elsewhere").start()  # hears of nothing
         broker = BrokerActivities(settings)
         deaf = BrokerActivities(settings.model_copy(update={"broker_journal_url": elsewhere.url}))
@@ -109,7 +111,7 @@ async def test_an_order_the_journal_never_got_is_placed_again_after_a_restart(
     home, account = tmp_path / "home", f"lost-{uuid.uuid4().hex[:8]}"
     with Supervisor(home, headless=True, with_worker=False) as first:
         broker = BrokerActivities(Settings(mockoon_url=first.info.mockoon_url,
-                                           broker_journal_url=first.journal_url))
+                                           broker_journal_url=first._journal.url))
         try:
             await broker.open_account(OpenAccountRequest(account_id=account, cash=10_000))
             # The runtime's process dies after the broker's answer, before its callback:
@@ -122,7 +124,7 @@ async def test_an_order_the_journal_never_got_is_placed_again_after_a_restart(
             await broker._clients.aclose()
     with Supervisor(home, headless=True, with_worker=False) as second:
         broker = BrokerActivities(Settings(mockoon_url=second.info.mockoon_url,
-                                           broker_journal_url=second.journal_url))
+                                           broker_journal_url=second._journal.url))
         try:
             # The activity's retry: the restored broker has forgotten it, so it is placed
             # anew under the same client_order_id, once, and the books meet again.
