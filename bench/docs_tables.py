@@ -1,0 +1,176 @@
+"""What docs/benchmarks.md shows of each bench's saved report (bench/render_docs.py).
+
+A row names a dotted path into the report; a figure the report lacks is left out, so a
+bench run with fewer options still renders. Titles and notes carry no figures: every
+number on the page must come from a saved JSON file (tests/docs/test_benchmarks_page.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    path: str
+    digits: int | None = None  # None: as saved
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    about: str
+    rows: tuple[Row, ...]
+    more: str = ""
+
+
+TABLES: dict[str, Table] = {
+    "tick": Table(
+        "a tick as a plain Python loop and durably on Temporal, side by side",
+        "The same agent logic on the same ticks against the same Mockoon services: a plain "
+        "loop that keeps its books the same way, and `TradingAgentWorkflow` on the real dev "
+        "server, alternating round by round; both legs must decide alike. The floor prices "
+        "the tick's steps at no-op round trips on the same server: the ratio a worker that "
+        "cost nothing itself would reach.",
+        (
+            Row("durable / plain, median of the rounds", "ratio"),
+            Row("durable / plain, each round", "ratio_per_round"),
+            Row("floor: durable / plain for a worker that cost nothing", "floor.ratio_floor"),
+            Row("floor, each round", "floor.ratio_floor_per_round"),
+            Row("plain loop, ms per tick", "plain_ms_per_tick"),
+            Row("durable, ms per tick", "durable_ms_per_tick"),
+            Row("overhead per durable step, ms", "overhead_ms_per_step"),
+            Row("no-op activity round trip, ms", "floor.activity_round_ms"),
+            Row("history events per tick", "events_per_tick"),
+            Row("workflow tasks per tick", "workflow_tasks_per_tick"),
+            Row("durable steps per tick (activities and local activities)",
+                "durable_steps_per_tick"),
+            Row("durable ticks per second, long run", "ticks_per_s_1000"),
+            Row("flatness of the long run (last tenth / first tenth)", "flatness_1000"),
+            Row("same decisions in both legs", "same_decisions"),
+            Row("same final book in both legs", "same_summary"),
+            Row("ticks per leg", "ticks"),
+            Row("rounds", "rounds"),
+            Row("symbols", "symbols"),
+            Row("workflow runner", "workflow_runner"),
+            Row("CPU ms per tick, plain leg", "cpu_ms_per_tick.plain", 1),
+            Row("CPU ms per tick, durable leg", "cpu_ms_per_tick.durable", 1),
+        ),
+        "why the ratio is what it is: [agent.md](agent.md#the-tick).",
+    ),
+    "recovery": Table(
+        "kill to next progress, per runtime configuration, side by side",
+        "The same experiment per configuration: the agent runs undisturbed, then again while "
+        "its worker is SIGKILLed at seeded moments; progress is the first event a live worker "
+        "writes after a kill. The baseline keeps the SDK's default timeouts and one worker.",
+        (
+            Row("SDK defaults, one worker: median, ms", "sdk_defaults.median_ms"),
+            Row("SDK defaults, one worker: p95, ms", "sdk_defaults.p95_ms"),
+            Row("tuned timeouts, one worker: median, ms", "tuned.median_ms"),
+            Row("tuned timeouts, one worker: p95, ms", "tuned.p95_ms"),
+            Row("tuned + hot standby: median, ms", "standby.median_ms"),
+            Row("tuned + hot standby: p95, ms", "standby.p95_ms"),
+            Row("tuned + standby + active failover: median, ms", "standby_failover.median_ms"),
+            Row("tuned + standby + active failover: p95, ms", "standby_failover.p95_ms"),
+            Row("dev server killed instead: median, ms", "server.median_ms"),
+            Row("dev server killed instead: p95, ms", "server.p95_ms"),
+            Row("duplicate orders (failover)", "standby_failover.duplicate_orders"),
+            Row("lost ticks (failover)", "standby_failover.lost_ticks"),
+            Row("same book as undisturbed (failover)", "standby_failover.same_book"),
+            Row("replay ms per tick (failover)", "standby_failover.replay_ms_per_tick"),
+        ),
+        "how failover works: [runtime.md](runtime.md#active-failover).",
+    ),
+    "book_chaos": Table(
+        "the book against the broker after random kills of every service",
+        "A long run while the worker, Mockoon and the dev server are each SIGKILLed at "
+        "seeded random ticks; then the agent's book against the broker's account.",
+        (
+            Row("ticks played", "ticks"),
+            Row("phase at the end", "phase"),
+            Row("kills (service at tick)", "kills"),
+            Row("orders filled", "orders_filled"),
+            Row("orders rejected", "orders_rejected"),
+            Row("orders failed", "orders_failed"),
+            Row("client_order_id twice at the broker", "client_order_ids_twice"),
+            Row("book equals broker to the cent", "book_equals_broker_to_the_cent"),
+            Row("book cash, $", "book.cash", 2),
+            Row("broker cash, $", "broker.cash", 2),
+            Row("book positions", "book.positions"),
+            Row("broker positions", "broker.positions"),
+            Row("elapsed, s", "elapsed_s"),
+        ),
+        "the book and the broker: [agent.md](agent.md#orders-the-book-and-the-broker).",
+    ),
+    "startup": Table(
+        "cold start of the runtime: seconds until each service is ready",
+        "Each run in a fresh home, the children started in parallel as `harness up` does; "
+        "medians, tuned dev server and untuned baseline.",
+        (
+            Row("dev server ready, s", "server_ready_s"),
+            Row("Mockoon ready, s", "mockoon_ready_s"),
+            Row("worker ready, s", "worker_ready_s"),
+            Row("all ready, s", "all_ready_s"),
+            Row("all ready with the untuned dev server, s", "baseline.all_ready_s"),
+            Row("runs", "runs"),
+            Row("breakdown: Python start-up, s", "breakdown.python_startup_s"),
+            Row("breakdown: the worker's imports, s", "breakdown.worker_import_s"),
+            Row("breakdown: temporalio client import, s", "breakdown.temporalio_client_import_s"),
+            Row("breakdown: the Agents SDK import, s", "breakdown.agents_import_s"),
+        ),
+        "the runtime: [runtime.md](runtime.md).",
+    ),
+    "ui": Table(
+        "the desktop window: first paint, stalls while history streams, a large history",
+        "Offscreen Qt on the real runtime. A stall is the lateness of a short timer while a "
+        "fast run streams its history into the tree; its CPU share is the window's own work "
+        "within the worst beat, the rest is the machine running other processes.",
+        (
+            Row("launch to the window's first paint, s", "window_shown_s"),
+            Row("worst event-loop stall while streaming, ms", "max_stall_ms"),
+            Row("the window's own CPU in that stall, ms", "max_stall_cpu_ms"),
+            Row("worst garbage-collection pause, ms", "max_gc_pause_ms"),
+            Row("a large exported history loaded and painted, s", "load_20k_events_s"),
+            Row("its CPU, s", "load_20k_events_cpu_s"),
+        ),
+        "the window's design and targets: [window.md](window.md#structure).",
+    ),
+    "fanout": Table(
+        "strategy discovery: one candidate against many, per sandbox backend",
+        "Medians of alternating discoveries with one and with many candidates on a private "
+        "runtime; the same with a no-op sandbox shows what the orchestration alone costs.",
+        (
+            Row("candidates", "candidates"),
+            Row("orchestration only (no-op sandbox): many / one", "orchestration.ratio"),
+            Row("orchestration only: one candidate, s", "orchestration.one_s"),
+            Row("orchestration only: many candidates, s", "orchestration.many_s"),
+            Row("bubblewrap: many / one", "backends.bwrap.ratio"),
+            Row("bubblewrap: one candidate, s", "backends.bwrap.one_s"),
+            Row("bubblewrap: many candidates, s", "backends.bwrap.many_s"),
+            Row("bubblewrap: sandbox start overhead, s", "backends.bwrap.start_overhead_s"),
+            Row("Docker: many / one", "backends.docker.ratio"),
+            Row("Docker: one candidate, s", "backends.docker.one_s"),
+            Row("Docker: many candidates, s", "backends.docker.many_s"),
+            Row("Docker: sandbox start overhead, s", "backends.docker.start_overhead_s"),
+            Row("one backtest's CPU, numpy runner, s", "runner.numpy_cpu_s"),
+            Row("one backtest's CPU, with pandas, s", "runner.pandas_cpu_s"),
+        ),
+        "why the ratios are what they are: "
+        "[discovery.md](discovery.md#what-a-candidate-costs-and-why).",
+    ),
+    "bundle_start": Table(
+        "cold start of the bundle beside the source install's",
+        "Launch to the window's first paint and to every service healthy, the two programs "
+        "alternated; the bundle runs with no Python and no Node on its path.",
+        (
+            Row("bundle: first paint, s", "median.bundle.window_shown_s"),
+            Row("source install: first paint, s", "median.source_make_run.window_shown_s"),
+            Row("bundle: every service healthy, s", "median.bundle.healthy_s"),
+            Row("source install: every service healthy, s",
+                "median.source_make_run.healthy_s"),
+        ),
+        "the bundle: [deployment.md](deployment.md#the-double-click-bundle).",
+    ),
+}
