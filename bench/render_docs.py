@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,8 @@ def render_bench(name: str, record: dict[str, Any]) -> str:
     table = TABLES.get(name)
     meta, report = record["meta"], record["report"]
     title = table.title if table else "figures as printed"
-    lines = [f"## {name}.py", "", f"**{title[0].upper()}{title[1:]}.**"
-             + (f" {table.about}" if table else ""), ""]
+    about = f"**{title[0].upper()}{title[1:]}.**" + (f" {table.about}" if table else "")
+    lines = [f"## {name}.py", "", textwrap.fill(about, 96, break_on_hyphens=False), ""]
     lines += [f"- command: `{meta['command']}`",
               f"- machine: {describe_machine(meta['machine'])}",
               f"- date: {meta['date']} (commit `{meta['commit']}`), "
