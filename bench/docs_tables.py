@@ -19,11 +19,20 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Grid:
+    """One line per part of the report (a configuration, a backend), one column per figure."""
+    first: str  # the first column's heading
+    lines: tuple[tuple[str, str], ...]  # (report key, label)
+    columns: tuple[tuple[str, str], ...]  # (key inside each part, heading)
+
+
+@dataclass(frozen=True)
 class Table:
     title: str
     about: str
     rows: tuple[Row, ...]
     more: str = ""
+    grid: Grid | None = None
 
 
 TABLES: dict[str, Table] = {
@@ -66,22 +75,27 @@ TABLES: dict[str, Table] = {
         "its worker is SIGKILLed at seeded moments; progress is the first event a live worker "
         "writes after a kill. The baseline keeps the SDK's default timeouts and one worker.",
         (
-            Row("SDK defaults, one worker: median, ms", "sdk_defaults.median_ms"),
-            Row("SDK defaults, one worker: p95, ms", "sdk_defaults.p95_ms"),
-            Row("tuned timeouts, one worker: median, ms", "tuned.median_ms"),
-            Row("tuned timeouts, one worker: p95, ms", "tuned.p95_ms"),
-            Row("tuned + hot standby: median, ms", "standby.median_ms"),
-            Row("tuned + hot standby: p95, ms", "standby.p95_ms"),
-            Row("tuned + standby + active failover: median, ms", "standby_failover.median_ms"),
-            Row("tuned + standby + active failover: p95, ms", "standby_failover.p95_ms"),
-            Row("dev server killed instead: median, ms", "server.median_ms"),
-            Row("dev server killed instead: p95, ms", "server.p95_ms"),
-            Row("duplicate orders (failover)", "standby_failover.duplicate_orders"),
-            Row("lost ticks (failover)", "standby_failover.lost_ticks"),
-            Row("same book as undisturbed (failover)", "standby_failover.same_book"),
-            Row("replay ms per tick (failover)", "standby_failover.replay_ms_per_tick"),
+            Row("ticks per run of the experiment", "ticks"),
+            Row("kills per configuration", "kills_per_configuration"),
+            Row("seed", "seed"),
+            Row("symbols", "symbols"),
+            Row("agent run length (continue-as-new), ticks", "continue_as_new_every"),
         ),
         "how failover works: [runtime.md](runtime.md#active-failover).",
+        Grid("configuration", (
+            ("sdk_defaults", "SDK default timeouts, one worker"),
+            ("tuned", "tuned timeouts, one worker"),
+            ("standby", "tuned + hot standby"),
+            ("standby_failover", "tuned + standby + active failover"),
+            ("server", "the dev server killed instead"),
+        ), (
+            ("median_ms", "median, ms"),
+            ("p95_ms", "p95, ms"),
+            ("duplicate_orders", "orders twice"),
+            ("lost_ticks", "lost ticks"),
+            ("final_state_equal", "same book and journal"),
+            ("replay_ms_per_tick", "replay, ms per tick"),
+        )),
     ),
     "book_chaos": Table(
         "the book against the broker after random kills of every service",

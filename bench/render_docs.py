@@ -23,7 +23,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python bench/render_docs.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.docs_tables import TABLES, Row  # noqa: E402
+from bench.docs_tables import TABLES, Grid, Row  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "docs" / "benchmarks"
@@ -75,9 +75,22 @@ def render_bench(name: str, record: dict[str, Any]) -> str:
         value = lookup(report, row.path)
         if value is not None:
             lines.append(f"| {row.label} | {fmt(value, row.digits)}{row.unit} |")
+    if table and table.grid:
+        lines += ["", *render_grid(table.grid, report)]
     if table and table.more:
         lines += ["", f"More: {table.more}"]
     return "\n".join(lines) + "\n"
+
+
+def render_grid(grid: Grid, report: dict[str, Any]) -> list[str]:
+    lines = [f"| {grid.first} | " + " | ".join(h for _, h in grid.columns) + " |",
+             "|---" * (len(grid.columns) + 1) + "|"]
+    for key, label in grid.lines:
+        part = report.get(key)
+        if isinstance(part, dict):
+            cells = [fmt(part[c]) if c in part else "" for c, _ in grid.columns]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def describe_machine(machine: dict[str, Any]) -> str:
