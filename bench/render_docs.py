@@ -121,6 +121,8 @@ def fmt(value: Any, digits: int | None = None) -> str:
         return str(value)
     if isinstance(value, float):
         return f"{value:.{digits}f}" if digits is not None else f"{value:g}"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "; ".join(" ".join(fmt(v, digits) for v in item.values()) for item in value)
     if isinstance(value, list):
         return ", ".join(fmt(v, digits) for v in value) if value else "none"
     if isinstance(value, dict):
