@@ -48,17 +48,12 @@ from engine.worker import build_sandbox_worker, build_worker
 TARGETS = {"docker": 3.0, "bwrap": 2.0}
 START_DATE = "2008-01-02"
 HOST_PYTHON = "/usr/bin/python3"
-CANNED = json.dumps({"params": {}, "first_date": "2000-03-01", "last_date": "2007-12-31",
-                     "split_date": "2005-08-01", "signal_now": 0.0, "equity": [],
-                     "walk_forward": [], **{part: dict.fromkeys(
-                         ("bars", "total_return", "cagr", "sharpe", "sortino",
-                          "max_drawdown", "win_rate", "trades", "exposure"), 1)
-                         for part in ("full", "in_sample", "out_of_sample")}})
-
-
 async def noop_sandbox(job_dir, *, backend, limits, label, **_) -> SandboxResult:
-    """Test double for the sandbox (named so): the orchestration alone, no process."""
-    return SandboxResult(backend="noop", exit_code=0, stdout=CANNED, stderr="", reason="ok",
+    """Test double for the sandbox (named so): the orchestration alone, no process. Its
+    canned exposure series (flat, one value per bar) is still scored by the worker."""
+    bars = (Path(job_dir) / "bars.csv").read_text().count("\n") - 1
+    stdout = json.dumps({"signal": [0.0] * bars})
+    return SandboxResult(backend="noop", exit_code=0, stdout=stdout, stderr="", reason="ok",
                          duration_s=0.0)
 
 

@@ -61,7 +61,7 @@ class DiscoveryActivities:
             result = await self._sandboxed(job_dir, request)
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
-        return outcome_from_result(spec, result)
+        return outcome_from_result(request, result, bars)
 
     async def _cached_bars(self, symbol: str, date: str, *, inclusive: bool) -> list[dict]:
         key = (self._settings.market_base, symbol, date, inclusive)
@@ -112,9 +112,6 @@ def _write_job(job_dir: Path, request: BacktestRequest, bars: str) -> None:
     (job_dir / "job.json").write_text(json.dumps({
         "strategy_file": "strategy.py",
         "params": request.candidate.params,
-        "split": request.split,
-        "fee_bps": request.fee_bps,
-        "slippage_bps": request.slippage_bps,
     }))
     job_dir.chmod(0o755)  # the sandbox's user (not ours) must read it
     for f in job_dir.iterdir():
