@@ -9,9 +9,9 @@ FAKE_CARD = ('{"bars": 500, "total_return": 50.0, "cagr": 5.0, "sharpe": 99.0, '
              '"sortino": 99.0, "max_drawdown": 0.0, "win_rate": 1.0, "trades": 40, '
              '"exposure": 0.5}')
 FAKE_LINE = ('{"params": {}, "first_date": "2000-01-03", "last_date": "2003-12-31", '
-             '"split_date": "2002-10-01", "full": %s, "in_sample": %s, "out_of_sample": %s, '
-             '"walk_forward": [], "signal_now": 1.0, "equity": [["2003-12-31", 51.0]]}'
-             % (FAKE_CARD, FAKE_CARD, FAKE_CARD))
+             '"split_date": "2002-10-01", "full": CARD, "in_sample": CARD, '
+             '"out_of_sample": CARD, "walk_forward": [], "signal_now": 1.0, '
+             '"equity": [["2003-12-31", 51.0]]}').replace("CARD", FAKE_CARD)
 
 # Prints a made-up scorecard on every descriptor it may hold and exits 0 at import.
 PRINTS_A_SCORECARD = f'''

@@ -10,8 +10,8 @@ import tempfile
 
 from engine.sandbox import SandboxLimits, run_in_sandbox
 from engine.sandbox.staging import PREFIX
-from tests.security import hostile
 from tests.sandbox.support import make_runner, make_script_job
+from tests.security import hostile
 
 LIMITS = SandboxLimits(timeout_s=60.0)
 DENIED = ("EPERM", "EACCES", "ENOSYS")
