@@ -37,7 +37,7 @@ def _open_up(root: Path) -> None:
             os.chmod(os.path.join(folder, name), 0o644)
 
 
-def _safe(label: str) -> str:
+def safe_label(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", label)[:60]
 
 
@@ -49,7 +49,7 @@ def staged(job_dir: Path, runner: Path, label: str = "") -> Iterator[Staged]:
     if not runner.is_dir():
         raise ValueError(f"sandbox runner directory {runner} does not exist")
     # The owner's pid in the name: reap_stale_stages() knows whose copy it is.
-    root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{_safe(label)}-"))
+    root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{safe_label(label)}-"))
     try:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         # symlinks=True: a link in the job is copied as a link (to nowhere inside the

@@ -39,8 +39,10 @@ async def test_honest_jobs_still_fork_thread_and_run_subprocesses(tmp_path, back
 
 def _host_paths() -> list[str]:
     """What names the worker's host: its staging and temp folders, its checkout and
-    virtualenv, every PATH entry beyond the system's own."""
-    paths = [PREFIX, tempfile.gettempdir() + "/", sys.prefix, os.getcwd()]
+    virtualenv, every PATH entry beyond the system's own. (bwrap's command line may say
+    "harness-sbx-<worker pid>-<label>": that names the job, no host path.)"""
+    paths = [f"{tempfile.gettempdir()}/{PREFIX}", tempfile.gettempdir() + "/", sys.prefix,
+             os.getcwd()]
     paths += [p for p in os.environ.get("PATH", "").split(":")
               if p and p not in ("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin",
                                  "/usr/local/sbin")]
