@@ -49,19 +49,21 @@ def _kill_group(proc: asyncio.subprocess.Process) -> None:
 async def run_bounded(argv: Sequence[str], timeout_s: float, *, env: dict[str, str] | None = None,
                       on_spawn: Callable[[asyncio.subprocess.Process], None] | None = None,
                       kill_also: Callable[[], None] | None = None,
-                      **popen_kwargs) -> Completed:
+                      stdin_data: bytes | None = None, **popen_kwargs) -> Completed:
     """Run argv; on timeout or cancellation SIGKILL its process group and reap it.
     popen_kwargs pass to the subprocess (user=, group=, extra_groups= drop privileges;
     pass_fds=, executable=). `on_spawn` sees the process as soon as it exists;
     `kill_also` ends what the process group does not hold (a bwrap sandbox's pid
-    namespace): called with every kill, and once the process has exited."""
+    namespace): called with every kill, and once the process has exited. `stdin_data`
+    is written to the process's stdin, then closed (else stdin is /dev/null)."""
     started = time.monotonic()
     # Our own parent-death signal, besides bwrap's --die-with-parent: that one is set in
     # the sandbox's inner process and ties it to bwrap, not bwrap to us, and an orphaned
     # bwrap (parent pid 1) was seen to outlive its SIGKILLed caller. CPython runs the
     # preexec after dropping privileges, so the setting survives into bwrap.
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        *argv, stdin=asyncio.subprocess.DEVNULL if stdin_data is None else asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, start_new_session=True, env=env,
         preexec_fn=die_with_parent_preexec(), **popen_kwargs)
     assert proc.stdout is not None and proc.stderr is not None
@@ -79,9 +81,20 @@ async def run_bounded(argv: Sequence[str], timeout_s: float, *, env: dict[str, s
             kill_also()
         return code
 
+    async def feed() -> None:
+        if stdin_data is None or proc.stdin is None:
+            return
+        try:
+            proc.stdin.write(stdin_data)
+            await proc.stdin.drain()
+            proc.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it stopped reading (it failed, or was killed): its exit says why
+
     async def communicate() -> tuple[bytes, bytes, int]:
-        out, err, code = await asyncio.gather(_drain(proc.stdout, OUTPUT_CAP),
-                                              _drain(proc.stderr, OUTPUT_CAP), exited())
+        out, err, code, _ = await asyncio.gather(_drain(proc.stdout, OUTPUT_CAP),
+                                                 _drain(proc.stderr, OUTPUT_CAP), exited(),
+                                                 feed())
         return out, err, code
 
     # The clock covers the exit too, not only the output: a job that closes its stdout
