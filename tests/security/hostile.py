@@ -28,7 +28,7 @@ def signal(bars):
     return bars["close"] * 0
 '''
 
-# Replaces whatever scores it can reach at import (the scorer, json.dumps), then returns
+# Replaces whatever scorer it can reach at import, then returns
 # a flat signal: its true score is zero trades and a Sharpe of 0.
 REPLACES_THE_SCORER = f'''
 import json, sys
@@ -44,19 +44,20 @@ for name, module in list(sys.modules.items()):
     for attr in ("scorecard", "walk_forward", "score"):
         if hasattr(module, attr):
             setattr(module, attr, fake)
-json.dumps = lambda *a, **k: LINE
 BARS = "numpy"
 
 def signal(bars):
     return bars["close"] * 0.0
 '''
+# Makes every JSON the runner writes a faked scorecard line.
+PATCHES_JSON = REPLACES_THE_SCORER.replace("BARS = ", "json.dumps = lambda *a, **k: LINE\nBARS = ")
 
 # Write an exposure series of their own on every descriptor they may hold, past the
 # runner, and exit 0: above 1 (the runner would clip a returned one), too short, NaN.
 _EVERYWHERE = '''
 import os
 def everywhere(text):
-    for fd in range(1, 32):
+    for fd in range(0, 32):
         try:
             os.write(fd, text.encode() + b"\\n")
         except OSError:
@@ -98,110 +99,14 @@ def signal(bars):
         hog.append(bytearray(32 * 1024 * 1024))
 '''
 
-# --- sandbox jobs (python3 /job/probe.py) ----------------------------------------------
+# --- sandbox jobs (python3 /job/probe.py): the product's own, which `harness sandbox check`
+# runs too. One copy, so the check proves what the tests prove.
+from engine.sandbox.hostile_probes import (  # noqa: E402
+    LEAVES_A_DAEMON,
+    LOOKS_AROUND,
+    OUTLIVES_THE_LIMIT,
+    STILL_WORKS,
+    SYSCALLS,
+)
 
-# Every system call the filter must refuse, tried for real. "allowed" means it worked.
-SYSCALLS = r'''
-import ctypes, errno, json, os
-libc = ctypes.CDLL(None, use_errno=True)
-NR = {"x86_64": {"ptrace": 101, "unshare": 272, "mount": 165, "keyctl": 250, "bpf": 321,
-                 "perf_event_open": 298, "clone": 56, "setns": 308, "add_key": 248},
-      "aarch64": {"ptrace": 117, "unshare": 97, "mount": 40, "keyctl": 219, "bpf": 280,
-                  "perf_event_open": 241, "clone": 220, "setns": 268, "add_key": 217},
-      }[os.uname().machine]
-P = ctypes.c_void_p
-
-def call(name, *args):
-    ctypes.set_errno(0)
-    result = libc.syscall(ctypes.c_long(NR[name]), *args)
-    return result, ctypes.get_errno()
-
-def verdict(result, err):
-    return "allowed" if result >= 0 else errno.errorcode.get(err, str(err))
-
-out = {}
-PTRACE_SEIZE = 0x4206
-r, e = call("ptrace", ctypes.c_long(PTRACE_SEIZE), ctypes.c_long(1), P(0), P(0))
-out["ptrace_pid1"] = verdict(r, e)
-# A new user namespace in a child (the parent must stay as it is).
-pid = os.fork()
-if pid == 0:
-    r, e = call("unshare", ctypes.c_long(0x10000000))  # CLONE_NEWUSER
-    if r < 0:
-        os._exit(10 + min(e, 100))
-    # Root in its own namespace: a mount namespace and a tmpfs.
-    r, e = call("unshare", ctypes.c_long(0x00020000))  # CLONE_NEWNS
-    if r < 0:
-        os._exit(120)
-    os.makedirs("/tmp/m", exist_ok=True)
-    r, e = call("mount", ctypes.c_char_p(b"none"), ctypes.c_char_p(b"/tmp/m"),
-                ctypes.c_char_p(b"tmpfs"), ctypes.c_ulong(0), P(0))
-    os._exit(0 if r >= 0 else 121)
-_, status = os.waitpid(pid, 0)
-code = os.waitstatus_to_exitcode(status)
-out["userns"] = "allowed" if code in (0, 120, 121) else errno.errorcode.get(code - 10, str(code))
-out["mount_in_userns"] = "allowed" if code == 0 else "refused"
-r, e = call("clone", ctypes.c_ulong(0x10000000 | 17), P(0), P(0), P(0), P(0))
-if r == 0:
-    os._exit(0)
-if r > 0:
-    os.waitpid(r, 0)
-out["clone_newuser"] = verdict(r, e)
-r, e = call("mount", ctypes.c_char_p(b"none"), ctypes.c_char_p(b"/tmp"),
-            ctypes.c_char_p(b"tmpfs"), ctypes.c_ulong(0), P(0))
-out["mount"] = verdict(r, e)
-r, e = call("keyctl", ctypes.c_long(0), ctypes.c_long(-3), ctypes.c_long(1))
-out["keyctl"] = verdict(r, e)
-r, e = call("add_key", ctypes.c_char_p(b"user"), ctypes.c_char_p(b"x"), ctypes.c_char_p(b"y"),
-            ctypes.c_size_t(1), ctypes.c_long(-3))
-out["add_key"] = verdict(r, e)
-r, e = call("bpf", ctypes.c_long(0), P(0), ctypes.c_long(0))
-out["bpf"] = verdict(r, e)
-r, e = call("perf_event_open", P(0), ctypes.c_long(0), ctypes.c_long(-1), ctypes.c_long(-1),
-            ctypes.c_ulong(0))
-out["perf_event_open"] = verdict(r, e)
-r, e = call("setns", ctypes.c_long(-1), ctypes.c_long(0))
-out["setns"] = verdict(r, e)
-print(json.dumps(out))
-'''
-# What an honest job still needs: a fork, a thread, and a subprocess.
-STILL_WORKS = r'''
-import json, subprocess, threading
-t = threading.Thread(target=lambda: None); t.start(); t.join()
-done = subprocess.run(["python3", "-c", "print(6 * 7)"], capture_output=True, text=True)
-print(json.dumps({"child": done.stdout.strip()}))
-'''
-
-# A daemon that outlives its job: new session, fds closed, SIGTERM/SIGHUP ignored.
-# The job then either exits at once (LEAVES_A_DAEMON) or sleeps past its limit holding
-# its output pipes (OUTLIVES_THE_LIMIT). The daemon's argv carries the test's marker.
-_DAEMON = r'''
-import os, signal, sys, time
-marker = sys.argv[1]
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        %s
-        os.execv("/bin/sleep", ["sleep", "600", marker])
-    os._exit(0)
-time.sleep(0.5)
-'''
-LEAVES_A_DAEMON = _DAEMON % "os.closerange(0, 256)" + "os._exit(0)\n"
-OUTLIVES_THE_LIMIT = _DAEMON % "pass" + "time.sleep(600)\n"
-
-# What the job can learn of the host: pid 1's environment and command line, and the mount
-# table. The test checks none of it names a host path of the worker.
-LOOKS_AROUND = r'''
-import json
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-    except OSError as exc:
-        return "unreadable: " + type(exc).__name__
-print(json.dumps({"pid1_environ": read("/proc/1/environ"),
-                  "pid1_cmdline": read("/proc/1/cmdline"),
-                  "mountinfo": read("/proc/self/mountinfo")}))
-'''
+__all__ = ["LEAVES_A_DAEMON", "LOOKS_AROUND", "OUTLIVES_THE_LIMIT", "STILL_WORKS", "SYSCALLS"]

@@ -32,6 +32,7 @@ async def test_faked_scores_never_win(discovery, backend):
     parent, _, result, by_name = await _discover(discovery, backend, {
         "prints_card": hostile.PRINTS_A_SCORECARD,
         "replaces_scorer": hostile.REPLACES_THE_SCORER,
+        "patches_json": hostile.PATCHES_JSON,
         "out_of_range": hostile.OUT_OF_RANGE,
         "short_line": hostile.SHORT_SIGNAL_LINE,
         "nan_line": hostile.NAN_SIGNAL_LINE,
@@ -41,6 +42,7 @@ async def test_faked_scores_never_win(discovery, backend):
     for outcome in result.ranked:
         assert abs(outcome.oos_sharpe) < IMPOSSIBLE_SHARPE, outcome
     assert not by_name["written-prints_card"].ok
+    assert not by_name["written-patches_json"].ok  # its own output, spoiled: no score
     # Its flat signal, scored by the worker: no trade, no return, whatever it patched.
     flat = by_name["written-replaces_scorer"]
     assert flat.ok, flat.error
