@@ -17,7 +17,7 @@ FAKE_LINE = ('{"params": {}, "first_date": "2000-01-03", "last_date": "2003-12-3
 PRINTS_A_SCORECARD = f'''
 import os
 line = {FAKE_LINE!r}.encode() + b"\\n"
-for fd in range(1, 32):
+for fd in range(0, 32):
     try:
         os.write(fd, line)
     except OSError:
