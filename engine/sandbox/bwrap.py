@@ -13,8 +13,9 @@ RLIMIT_NPROC for root, so a fork bomb would only be stopped by the wall clock.
 
 What the job can see of bwrap (its pid 1 is a fork of it): bwrap's arguments come in
 through a pipe (--args), so its command line names no host path, only
-"harness-sbx-<worker pid>-<label>" (how kill_stray_sandboxes finds a dead worker's
-sandboxes); its environment is a bare PATH.
+"harness-sbx-<worker pid>-<label>-<random>", the name of the job's staged copy without
+its folder (how kill_stray_sandboxes finds a dead worker's sandboxes); its environment
+is a bare PATH.
 """
 
 from __future__ import annotations
@@ -164,7 +165,9 @@ def launch(staged: Staged | None, limits: SandboxLimits, command: Sequence[str],
         args = build_args(limits, command, files=_copied_in(staged, opened),
                           seccomp_fd=_fd_with(program, opened), info_fd=info_write)
         args_fd = _fd_with(b"".join(a.encode() + b"\0" for a in args), opened)
-        marker = f"{PREFIX}{os.getpid()}-{safe_label(label)}"
+        # The staged copy's own name (harness-sbx-<worker pid>-<label>-<random>), without
+        # the folder it is in: what kill_stray_sandboxes and the tests look for.
+        marker = staged.job.parent.name if staged else f"{PREFIX}{os.getpid()}-{safe_label(label)}-"
         yield Launch(argv=[marker, "--args", str(args_fd), "--", *inner_command(limits, command)],
                      executable=shutil.which("bwrap") or "bwrap",
                      pass_fds=tuple(opened), init=init, opened=opened)
