@@ -156,3 +156,35 @@ def processes_with(marker: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+# A strategy that prints a made-up scorecard and replaces every scorer it can reach, then
+# returns a flat signal: run by the real runner, its score must be the worker's own (no
+# trade, a Sharpe of 0), never the 99 it printed.
+FAKES_ITS_SCORE = r'''
+import json, sys
+CARD = {"bars": 300, "total_return": 50.0, "cagr": 5.0, "sharpe": 99.0, "sortino": 99.0,
+        "max_drawdown": 0.0, "win_rate": 1.0, "trades": 40, "exposure": 0.5}
+print(json.dumps({"full": CARD, "in_sample": CARD, "out_of_sample": CARD}), flush=True)
+for name, module in list(sys.modules.items()):
+    for attr in ("scorecard", "score", "walk_forward", "simulate"):
+        if module is not None and name.startswith("backtest") and hasattr(module, attr):
+            setattr(module, attr, lambda *a, **k: dict(CARD))
+BARS = "numpy"
+def signal(bars):
+    return bars["close"] * 0.0
+'''
+
+
+def synthetic_bars(n: int = 300) -> list[dict]:
+    """A deterministic random walk, as the market API's bars ({"t", "c"} and the rest)."""
+    import datetime as dt
+    import random
+
+    rng, close, day, out = random.Random(7), 100.0, dt.date(2001, 1, 1), []
+    for _ in range(n):
+        close *= 1.0 + rng.gauss(0.0004, 0.02)
+        out.append({"t": f"{day}T00:00:00Z", "o": close, "h": close, "l": close,
+                    "c": round(close, 4), "v": 1000})
+        day += dt.timedelta(days=1)
+    return out

@@ -97,6 +97,7 @@ class Probe:
     script: str
     verdict: Callable[[SandboxResult], str | None]  # None: passed; else what went wrong
     limits: SandboxLimits = PROBE_LIMITS
+    as_strategy: bool = False  # run by the real runner as a candidate's strategy.py
 
 
 def _json(result: SandboxResult) -> dict:
@@ -157,6 +158,25 @@ def _secret_paths() -> list[str]:
     paths = ["/run/docker.sock", "/var/run/docker.sock", "/root", "/home",
              str(Path.home())]
     return sorted(set(p for p in paths if p not in ("/", "/tmp")))
+
+
+def _scored_by_the_worker(result: SandboxResult) -> str | None:
+    """The worker's scorer on what the runner returned: a failure, or the flat signal's
+    true score (no trade, Sharpe 0). Anything else means the strategy chose its score."""
+    from engine.discovery.contracts import BacktestRequest, CandidateSpec
+    from engine.discovery.scorecards import outcome_from_result
+
+    request = BacktestRequest(
+        symbol="PROBE", start_date=None, sandbox="auto", split=0.7, fee_bps=1.0,
+        slippage_bps=5.0, timeout_s=PROBE_LIMITS.timeout_s, label="probe",
+        candidate=CandidateSpec(name="probe", family="written", source="-"))
+    outcome = outcome_from_result(request, result, hostile.synthetic_bars())
+    if result.reason != "ok":
+        return f"the runner failed ({result.reason}): {outcome.error}"
+    figures = (outcome.out_of_sample.get("sharpe"), outcome.full.get("trades"))
+    if outcome.ok and figures != (0.0, 0.0):
+        return f"scored {figures} (Sharpe, trades), not the flat signal's (0, 0)"
+    return None
 
 
 def _syscalls(result: SandboxResult) -> str | None:
@@ -220,6 +240,9 @@ def probes() -> list[Probe]:
               _expect("exit", "fork refused")),
         Probe("infinite_loop", "an infinite loop is stopped by the time limit", INFINITE_LOOP,
               _expect("timeout"), LOOP_LIMITS),
+        Probe("faked_score", "a strategy that prints a scorecard and replaces the scorer "
+              "gets the worker's score", hostile.FAKES_ITS_SCORE, _scored_by_the_worker,
+              as_strategy=True),
         Probe("privileged_syscalls", "ptrace, namespaces, mount, keyctl, bpf and "
               "perf_event_open are refused", hostile.SYSCALLS, _syscalls),
         Probe("daemon", "no process outlives its sandbox",
@@ -233,12 +256,28 @@ def probes() -> list[Probe]:
 async def run_probe(probe: Probe, backend: str) -> tuple[SandboxResult, str | None]:
     """Run one probe in `backend`; (its result, None if it passed else what went wrong)."""
     from engine.sandbox.api import run_in_sandbox  # api imports nothing from here
+    from engine.sandbox.paths import RUNNER_COMMAND, runner_dir
+
     with tempfile.TemporaryDirectory(prefix="harness-probe-") as folder:
         job, runner = Path(folder) / "job", Path(folder) / "runner"
         job.mkdir()
         runner.mkdir()  # probes need no runner, but the mount exists in every sandbox
-        (job / "probe.py").write_text(probe.script)
+        command = PROBE_COMMAND
+        if probe.as_strategy:  # the real runner, the script as the candidate's code
+            _write_strategy_job(job, probe.script)
+            runner, command = runner_dir(), RUNNER_COMMAND
+        else:
+            (job / "probe.py").write_text(probe.script)
         result = await run_in_sandbox(job, backend=backend, limits=probe.limits,
-                                      label=f"probe-{probe.name}", command=PROBE_COMMAND,
+                                      label=f"probe-{probe.name}", command=command,
                                       runner=runner)
     return result, probe.verdict(result)
+
+
+def _write_strategy_job(job: Path, source: str) -> None:
+    bars = hostile.synthetic_bars()
+    lines = ["date,open,high,low,close,volume"] + [
+        f"{b['t'][:10]},{b['o']},{b['h']},{b['l']},{b['c']},{b['v']}" for b in bars]
+    (job / "bars.csv").write_text("\n".join(lines) + "\n")
+    (job / "strategy.py").write_text(source)
+    (job / "job.json").write_text(json.dumps({"strategy_file": "strategy.py", "params": {}}))
