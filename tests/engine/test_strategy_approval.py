@@ -7,12 +7,14 @@ chat-completions TEST DOUBLE (a real LLM is out of reach here)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 
 import pytest
 from temporalio.api.enums.v1 import EventType
 
+from engine.cli import main
 from engine.client import RequestRejected
 from engine.contracts import AgentConfig, ApprovalPolicy
 from engine.discovery.contracts import DiscoverySettings, StrategyApproval
@@ -53,7 +55,8 @@ def _events_of(history, name: str) -> list:
             and e.activity_task_scheduled_event_attributes.activity_type.name == name]
 
 
-async def test_a_written_winner_waits_for_a_human_then_trades(with_model):
+async def test_a_written_winner_waits_for_a_human_then_trades(with_model, runtime_no_worker,
+                                                             capsys):
     config = AgentConfig(
         symbols=["AAPL"], start_date="2004-01-02", max_ticks=12, tick_interval_s=0.5,
         model="compatible:test-double", approval_policy=ApprovalPolicy.AUTO_APPROVE,
@@ -79,10 +82,18 @@ async def test_a_written_winner_waits_for_a_human_then_trades(with_model):
                                      "rsi_reversion", "bollinger_reversion")
     assert "out-of-sample" in review.scorecard and "sharpe" in review.scorecard
 
-    approved = await with_model.review_strategy(workflow_id, "AAPL", approve=True,
-                                                reviewer="tester", reason="read the code")
-    assert approved.approval == StrategyApproval.APPROVED
-    assert approved.approval_note == "approved by tester: read the code"
+    # As a user would: `harness why` shows it, `harness approve` shows it and answers.
+    home = ["--home", str(runtime_no_worker.home)]
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, [*home, "why", workflow_id, "strategy:AAPL"]) == 0
+    shown = capsys.readouterr().out
+    assert "approval: pending" in shown and PEEKING in shown and "+++ model-written.py" in shown
+    assert await asyncio.to_thread(main, [*home, "approve", workflow_id, "strategy:AAPL",
+                                          "--reviewer", "tester", "--reason", "read the code"]) == 0
+    out, err = capsys.readouterr()
+    assert PEEKING in err and "out-of-sample" in err  # read before the answer went
+    answer = json.loads(out)
+    assert (answer["approval"], answer["note"]) == ("approved", "approved by tester: read the code")
     with pytest.raises(RequestRejected, match="not waiting for approval"):
         await with_model.review_strategy(workflow_id, "AAPL", approve=False)
     with pytest.raises(RequestRejected, match="no strategy for 'MSFT'"):
