@@ -54,7 +54,18 @@ async def _check_backend(name: str) -> dict:
     failed = [f"FAILED: {r['claim']}: {r['problem']}" for r in results if not r["passed"]]
     return {"backend": name, "available": True, "why_not": None, "probes": list(results),
             "isolated": all(r["passed"] for r in results),
-            "weaknesses": failed + WEAKNESSES.get(name, [])}
+            "weaknesses": failed + WEAKNESSES.get(name, []) + _found_weaknesses(name)}
+
+
+def _found_weaknesses(name: str) -> list[str]:
+    """What this machine's copy of the backend lacks."""
+    if name != "bwrap":
+        return []
+    from engine.sandbox.bwrap import disables_userns
+
+    return [] if disables_userns() else [
+        "this bwrap has no --disable-userns (before 0.8): only the seccomp filter refuses "
+        "new user namespaces"]
 
 
 def _print_text(report: list[dict]) -> None:

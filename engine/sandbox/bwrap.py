@@ -21,6 +21,7 @@ is a bare PATH.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import os
 import shutil
@@ -58,6 +59,18 @@ ETC_FILES = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime")
 _checked_ok = False
 
 
+@functools.cache
+def disables_userns() -> bool:
+    """Whether this bwrap has --disable-userns (0.8 and later). Without it, the seccomp
+    filter alone refuses new user namespaces (unshare, clone's flags, clone3)."""
+    try:
+        done = subprocess.run([shutil.which("bwrap") or "bwrap", "--help"],
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--disable-userns" in done.stdout + done.stderr
+
+
 def _root_links() -> list[str]:
     """Debian's merged /usr: /bin, /lib, /lib64, /sbin are links into /usr; recreate them."""
     args: list[str] = []
@@ -73,7 +86,8 @@ def build_args(limits: SandboxLimits, command: Sequence[str], *, files: list[str
                seccomp_fd: int, info_fd: int) -> list[str]:
     """bwrap's arguments (after the program name), read by bwrap from a descriptor.
     `files`: the --dir/--file arguments that copy the job and the runner in."""
-    argv = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+    argv = ["--unshare-all", "--unshare-user", *(["--disable-userns"] if disables_userns()
+                                                   else []), "--die-with-parent",
             "--new-session", "--clearenv", "--seccomp", str(seccomp_fd),
             "--info-fd", str(info_fd),
             "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
