@@ -23,18 +23,19 @@ from engine.models import RiskLimits
 from tests.engine.discovery_support import discovery_client
 from tests.support import chat_completions_server
 
-# The model's code peeks at tomorrow's close: the best backtest there is, and exactly why
-# a human must read code before the agent trades on it.
-PEEKING = ("def signal(bars, lookback=1):\n"
+# The model's code: a 3-day reversal, which beats the one family candidate on these bars
+# (out-of-sample Sharpe 1.29 against 0.01), so the written code is the winner. (The double
+# passes lookback=15 to every strategy it writes; this one takes it and ignores it.)
+WRITTEN = ("def signal(bars, lookback=15):\n"
            "    close = bars['close']\n"
-           "    return (close.shift(-lookback) > close).astype(float)\n")
+           "    return (close < close.shift(3)).astype(float)\n")
 SCHEDULED = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
 
 
 @pytest.fixture
 async def with_model(engine_settings, chat_double, monkeypatch):
     monkeypatch.setenv("HARNESS_OPENAI_API_KEY", "sk-harness-test-strategist")
-    monkeypatch.setattr(chat_completions_server, "DOUBLE_STRATEGY", PEEKING)
+    monkeypatch.setattr(chat_completions_server, "DOUBLE_STRATEGY", WRITTEN)
     chat_double.mode = "intent"
     async for client in discovery_client(engine_settings, model_base_url=chat_double.base_url):
         yield client
@@ -77,7 +78,7 @@ async def test_a_written_winner_waits_for_a_human_then_trades(with_model, runtim
                    for e in briefs)
 
     review = review_of(pick)  # what the human reads first
-    assert review.code == PEEKING and "shift(-lookback)" in review.diff
+    assert review.code == WRITTEN and "+    return (close < close.shift(3))" in review.diff
     assert review.nearest_family in ("momentum", "sma_cross", "ema_cross", "macd",
                                      "rsi_reversion", "bollinger_reversion")
     assert "out-of-sample" in review.scorecard and "sharpe" in review.scorecard
@@ -87,11 +88,11 @@ async def test_a_written_winner_waits_for_a_human_then_trades(with_model, runtim
     capsys.readouterr()
     assert await asyncio.to_thread(main, [*home, "why", workflow_id, "strategy:AAPL"]) == 0
     shown = capsys.readouterr().out
-    assert "approval: pending" in shown and PEEKING in shown and "+++ model-written.py" in shown
+    assert "approval: pending" in shown and WRITTEN in shown and "+++ model-written.py" in shown
     assert await asyncio.to_thread(main, [*home, "approve", workflow_id, "strategy:AAPL",
                                           "--reviewer", "tester", "--reason", "read the code"]) == 0
     out, err = capsys.readouterr()
-    assert PEEKING in err and "out-of-sample" in err  # read before the answer went
+    assert WRITTEN in err and "out-of-sample" in err  # read before the answer went
     answer = json.loads(out)
     assert (answer["approval"], answer["note"]) == ("approved", "approved by tester: read the code")
     with pytest.raises(RequestRejected, match="not waiting for approval"):

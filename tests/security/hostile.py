@@ -52,6 +52,14 @@ def signal(bars):
 # Makes every JSON the runner writes a faked scorecard line.
 PATCHES_JSON = REPLACES_THE_SCORER.replace("BARS = ", "json.dumps = lambda *a, **k: LINE\nBARS = ")
 
+# Peeks 20 bars into the future: a backtest no one could trade. Caught by running it
+# again on fewer bars (engine/discovery/causality.py).
+PEEKS_AHEAD = '''
+def signal(bars):
+    close = bars["close"]
+    return (close.shift(-20) > close).astype(float)
+'''
+
 # Write an exposure series of their own on every descriptor they may hold, past the
 # runner, and exit 0: above 1 (the runner would clip a returned one), too short, NaN.
 _EVERYWHERE = '''

@@ -36,6 +36,7 @@ async def test_faked_scores_never_win(discovery, backend):
         "out_of_range": hostile.OUT_OF_RANGE,
         "short_line": hostile.SHORT_SIGNAL_LINE,
         "nan_line": hostile.NAN_SIGNAL_LINE,
+        "peeks": hostile.PEEKS_AHEAD,
     })
     assert result.winner is not None and not result.winner.startswith("written-"), (
         result.winner, result.winner_outcome())
@@ -49,7 +50,7 @@ async def test_faked_scores_never_win(discovery, backend):
     assert (flat.out_of_sample["sharpe"], flat.out_of_sample["trades"],
             flat.full["total_return"]) == (0.0, 0, 0.0)
     for name, words in (("out_of_range", "outside 0..1"), ("short_line", "3 values"),
-                        ("nan_line", "not finite")):
+                        ("nan_line", "not finite"), ("peeks", "looks ahead")):
         outcome = by_name[f"written-{name}"]
         assert (outcome.ok, outcome.reason) == (False, "error"), outcome
         assert words in outcome.error, outcome.error
