@@ -25,6 +25,11 @@ class OrderRequest(Payload):
     )
 
 
+# Alpaca's statuses of an order that may still fill.
+OPEN_STATUSES = ("new", "accepted", "pending_new", "partially_filled", "accepted_for_bidding",
+                 "held")
+
+
 class OrderStatus(str, Enum):
     FILLED = "filled"
     REJECTED = "rejected"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine import guardrail
 from engine import portfolio as book
-from engine.broker_contracts import OrderRequest, OrderResult, OrderStatus
+from engine.broker_contracts import OPEN_STATUSES, OrderRequest, OrderResult, OrderStatus
 from engine.contracts import (
     AgentCarry,
     AgentConfig,
@@ -87,8 +87,15 @@ def open_day(date: str, portfolio: Portfolio, prices: dict[str, float]) -> DaySt
     return DayStats(date=date, start_equity=book.equity(portfolio, prices))
 
 
-def check(memory: AgentCarry, intent: TradeIntent) -> GuardrailResult:
-    """The guardrail, priced at the latest quotes the agent itself fetched."""
+def check(memory: AgentCarry, intent: TradeIntent, *, open_orders: bool = False) -> GuardrailResult:
+    """The guardrail, priced at the latest quotes the agent itself fetched. `open_orders`
+    (book-survives-weeks): orders of ours the broker may still fill count against cash and
+    the position."""
+    committed = None
+    if open_orders and any(o.rest for o in memory.unsettled):
+        committed = book.committed(memory.portfolio, [
+            (o.symbol, Side(o.side), o.rest, o.limit_price or memory.prices.get(o.symbol, 0.0))
+            for o in memory.unsettled if o.rest])
     return guardrail.evaluate(
         intent,
         portfolio=memory.portfolio,
@@ -96,6 +103,7 @@ def check(memory: AgentCarry, intent: TradeIntent) -> GuardrailResult:
         headlines=memory.headlines,
         limits=memory.limits,
         day=memory.day,
+        committed=committed,
     )
 
 
@@ -116,7 +124,8 @@ def order_request(
     )
 
 
-def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult) -> None:
+def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult,
+               limit_price: float = 0.0) -> None:
     """Bring the book up to date with what the broker did."""
     counters = memory.counters
     if result.status == OrderStatus.FILLED:
@@ -141,6 +150,9 @@ def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult) -> 
                 quantity=result.requested_quantity or intent.quantity,
                 filled_quantity=result.filled_quantity
                 if result.status == OrderStatus.FILLED else 0,
+                filled_price=result.filled_price if result.status == OrderStatus.FILLED else 0.0,
+                limit_price=limit_price,
+                open=result.broker_status in OPEN_STATUSES,
             )
         )
 

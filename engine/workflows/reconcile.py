@@ -52,6 +52,7 @@ def _settle(memory: AgentCarry, order: UnsettledOrder, seen: BrokerOrder | None,
                                  "filled, the broker has no such order")
             return False
         return order.checks < FORGET_AFTER_CHECKS
+    order.open = seen.status not in TERMINAL
     extra = seen.filled_quantity - order.filled_quantity
     if extra > 0 and book.usable_price(seen.filled_price) is not None:
         side = Side(seen.side)
