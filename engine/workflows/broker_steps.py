@@ -149,7 +149,7 @@ class BrokerSteps:
             except ActivityError as exc:
                 self._outage = f"broker unavailable for reconciliation: {describe_failure(exc)}"
                 return False
-            note = rec.reconcile(memory, snapshot, trigger)
+            note = rec.reconcile(memory, snapshot, trigger, own_price=self._book_v6)
         self._outage = ""
         self._reconcile_due = ""
         if not note.agrees:

@@ -197,7 +197,9 @@ def cancel_order(scope: str) -> str:
 
 
 def fill_rest() -> str:
-    """Test control: an open order of the account fills its remainder now (a late fill)."""
+    """Test control: an open order of the account fills its remainder now (a late fill), at
+    its limit or at the body's `price`; `filled_avg_price` becomes the average of all its
+    fills, as a broker's is (the extra shares' own price is not shown)."""
     return compact(
         scoped(V1), _found("id", "(urlParam 'order_id')"),
         guard(f"(eq {not_in(OPEN_STATUSES, '@found.status')} false)", NOT_CANCELABLE,
@@ -205,13 +207,18 @@ def fill_rest() -> str:
         respond(compact(
             "{{setVar 'i' (concat (subtract @found.seq 1))}}",
             "{{setVar 'sym' @found.symbol}}{{setVar 'side' @found.side}}",
-            "{{setVar 'price' @found.limit_price}}",
+            "{{setVar 'price' (concat (bodyRaw 'price' @found.limit_price))}}",
             "{{setVar 'pos' (concat @acct '.' @sym '.')}}",
             "{{setVar 'held' (dataRaw 'positions' (concat @pos 'qty'))}}",
             "{{setVar 'fill' (subtract @found.qty @found.filled_qty)}}",
+            "{{setVar 'before' 0}}",
+            "{{#if @found.filled_avg_price}}{{setVar 'before'"
+            " (multiply @found.filled_qty @found.filled_avg_price)}}{{/if}}",
+            "{{setVar 'avg' (concat (divide (add @before (multiply @fill @price))"
+            " @found.qty))}}",
             move_money(),
             "{{setData 'set' 'orders' (concat @i '.filled_qty') (concat @found.qty)}}",
-            "{{setData 'set' 'orders' (concat @i '.filled_avg_price') @price}}",
+            "{{setData 'set' 'orders' (concat @i '.filled_avg_price') @avg}}",
             "{{setData 'set' 'orders' (concat @i '.status') 'filled'}}",
             journal("@i"),
             "{{{data 'orders' @i}}}",
