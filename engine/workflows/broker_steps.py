@@ -195,8 +195,10 @@ class BrokerSteps:
                                  requested_quantity=intent.quantity)
             if self._book_v3:
                 result = await self._last_word(result)
-        mem.book_order(memory, intent, result, limit_price=check.price)
-        if self._book_v3 and not result.clean_fill:
+        booked = mem.book_order(memory, intent, result, limit_price=check.price,
+                                watch_unbookable=self._book_v6)
+        if self._book_v3 and (not result.clean_fill or booked is not result):
+            result = booked
             self._reconcile_due = f"after {trade_id}: {result.status.value}" + (
                 f" ({result.reason})" if result.reason else "")
         return result

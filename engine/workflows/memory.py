@@ -125,9 +125,28 @@ def order_request(
 
 
 def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult,
-               limit_price: float = 0.0) -> None:
-    """Bring the book up to date with what the broker did."""
+               limit_price: float = 0.0, *, watch_unbookable: bool = False) -> OrderResult:
+    """Bring the book up to date with what the broker did; the result as booked.
+
+    `watch_unbookable` (book-survives-weeks): a fill the book refuses (fill_problem: no
+    price, say) is booked as nothing yet and watched like any unsettled order, so the next
+    reconciliation books it from the broker's own order; before, it was counted and lost."""
     counters = memory.counters
+    problem = None
+    if watch_unbookable and result.status == OrderStatus.FILLED:
+        problem = book.fill_problem(memory.portfolio, intent.symbol, intent.side,
+                                    result.filled_quantity, result.filled_price)
+    if problem is not None:
+        counters.orders_filled += 1
+        result = result.model_copy(update={"reason": "; ".join(filter(None, [
+            result.reason, f"the fill cannot be booked as answered ({problem}): "
+            "reconciliation books it from the broker"]))})
+        memory.unsettled.append(UnsettledOrder(
+            client_order_id=result.client_order_id, symbol=intent.symbol,
+            side=intent.side.value, quantity=result.requested_quantity or intent.quantity,
+            filled_quantity=0, limit_price=limit_price,
+            open=result.broker_status in OPEN_STATUSES))
+        return result
     if result.status == OrderStatus.FILLED:
         memory.portfolio = book.apply_fill(
             memory.portfolio, intent.symbol, intent.side, result.filled_quantity,
@@ -155,6 +174,7 @@ def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult,
                 open=result.broker_status in OPEN_STATUSES,
             )
         )
+    return result
 
 
 def record(memory: AgentCarry, decision: Decision, keep: int) -> None:

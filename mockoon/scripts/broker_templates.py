@@ -19,7 +19,7 @@ DUPLICATE = (422, 40010001)  # what Alpaca answers for a reused client_order_id
 CONFLICT = (409, 40910000)  # an account id that is taken (Alpaca: 409 for a taken email)
 RESTORING = (503, 50310001)  # the broker waits for its journal to be replayed
 NOT_CANCELABLE = (422, 42210001)
-FAULT_MODES = "|500|503|422|stall|lost|partial|accepted|"
+FAULT_MODES = "|500|503|422|stall|lost|partial|accepted|unpriced|"
 READ_FAULT_MODES = "|500|503|stall|lost|"  # a 422 is for the order itself, not its lookup
 ORDER_ID_PREFIX = "00000000-0000-4000-8000-"  # UUID-shaped ids from the order sequence number
 # The trading API's one account (what /v2 serves, like a paper account). Sub-accounts opened
@@ -156,7 +156,16 @@ def _fill() -> str:
 
 def place_order(scope: str, response_lost: bool = False) -> str:
     """POST orders. `response_lost`: store and fill, then answer 500 (ambiguous failure)."""
-    answer = "{{{data 'orders' (concat (subtract @seq 1))}}}"
+    # `unpriced`: the answer shows the fill without its filled_avg_price (a broker whose
+    # answer is incomplete); the stored order, its lookups and the journal keep the price.
+    answer = compact(
+        "{{setVar 'unpriced' (eq @mode 'unpriced')}}",
+        "{{#if @unpriced}}{{setData 'set' 'orders' (concat (subtract @seq 1) "
+        "'.filled_avg_price') null}}{{/if}}",
+        "{{{data 'orders' (concat (subtract @seq 1))}}}",
+        "{{#if @unpriced}}{{setData 'set' 'orders' (concat (subtract @seq 1) "
+        "'.filled_avg_price') @fprice}}{{/if}}",
+    )
     if response_lost:
         answer = ('{{status 500}}{"code":50010000,'
                   '"message":"injected fault: the order was stored but the answer was lost"}')
