@@ -77,6 +77,10 @@ class BrokerAccount(Payload):
 class SnapshotRequest(Payload):
     account_id: str = ""
     client_order_id_prefix: str
+    client_order_ids: list[str] | None = Field(
+        default=None, description="Look these orders up one by one (the book's unsettled "
+        "ones) instead of listing the account's orders: the snapshot's size then does not "
+        "grow with every order ever placed (book-survives-weeks)")
 
 
 class BrokerOrder(Payload):

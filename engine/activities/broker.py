@@ -37,15 +37,6 @@ OPEN = OPEN_STATUSES
 
 
 class BrokerActivities(BrokerAccounts):
-    async def find_order(self, client_order_id: str, account_id: str = "") -> dict | None:
-        response = await self._call(
-            "GET", f"{account_prefix(account_id)}/orders:by_client_order_id",
-            params={"client_order_id": client_order_id},
-        )
-        if response.status_code == 404:
-            return None
-        return check(SERVICE, response).json()
-
     @activity.defn(name="place_order")
     async def place_order(self, request: OrderRequest) -> OrderResult:
         account = request.account_id

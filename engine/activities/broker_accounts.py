@@ -4,7 +4,9 @@ One account per agent (Alpaca's broker API: `/v1/accounts`, trading under
 `/v1/trading/accounts/{id}`), opened with the agent's starting cash, so agents side by side
 never spend each other's money. `broker_snapshot` is reconciliation's view: cash, each
 position's quantity, and the agent's own orders (by client_order_id prefix, so an account
-shared with others, like a lone paper account, still shows only this agent's orders).
+shared with others, like a lone paper account, still shows only this agent's orders). With
+`client_order_ids` only those orders, each looked up by its id: the orders the book still
+watches, so the snapshot stays small however many orders the agent ever placed.
 """
 
 from __future__ import annotations
@@ -49,14 +51,29 @@ class BrokerAccounts(BrokerHttp):
         await wait_journaled(self._settings.broker_journal, "accounts", request.account_id)
         return BrokerAccount(account_id=request.account_id, cash=cash, opened=opened)
 
+    async def find_order(self, client_order_id: str, account_id: str = "") -> dict | None:
+        """The order with this client_order_id in the account, or None."""
+        response = await self._call(
+            "GET", f"{account_prefix(account_id)}/orders:by_client_order_id",
+            params={"client_order_id": client_order_id},
+        )
+        if response.status_code == 404:
+            return None
+        return check(SERVICE, response).json()
+
     @activity.defn(name="broker_snapshot")
     async def broker_snapshot(self, request: SnapshotRequest) -> BrokerSnapshot:
         prefix = account_prefix(request.account_id)
         account = check(SERVICE, await self._call("GET", f"{prefix}/account")).json()
         held = check(SERVICE, await self._call("GET", f"{prefix}/positions")).json()
-        listed = check(SERVICE, await self._call(
-            "GET", f"{prefix}/orders", params={"status": "all", "limit": 500,
-                                               "direction": "asc"})).json()
+        if request.client_order_ids is not None:
+            found = [await self.find_order(coid, request.account_id)
+                     for coid in request.client_order_ids]
+            listed = [o for o in found if o is not None]
+        else:  # before book-survives-weeks: Alpaca's first 500, so it missed the newest
+            listed = check(SERVICE, await self._call(
+                "GET", f"{prefix}/orders", params={"status": "all", "limit": 500,
+                                                   "direction": "asc"})).json()
         orders = [
             BrokerOrder(
                 client_order_id=str(o["client_order_id"]),

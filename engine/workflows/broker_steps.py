@@ -140,8 +140,11 @@ class BrokerSteps:
             try:
                 snapshot = await workflow.execute_activity(
                     "broker_snapshot",
-                    SnapshotRequest(account_id=memory.account_id,
-                                    client_order_id_prefix=f"{workflow.info().workflow_id}-"),
+                    SnapshotRequest(
+                        account_id=memory.account_id,
+                        client_order_id_prefix=f"{workflow.info().workflow_id}-",
+                        client_order_ids=[u.client_order_id for u in memory.unsettled]
+                        if self._book_v6 else None),
                     result_type=BrokerSnapshot,
                     start_to_close_timeout=BROKER_READ_TIMEOUT,
                     retry_policy=BROKER_READ_RETRY,
