@@ -235,21 +235,37 @@ def fill_rest() -> str:
     )
 
 
+MAX_LIST = 500  # Alpaca's maximum `limit` for GET /v2/orders (its default is 50)
+
+
 def list_orders(scope: str) -> str:
-    """The account's orders, oldest first; ?status=open|closed filters (default: all)."""
+    """The account's orders: ?status=open|closed filters (default: all, unlike Alpaca's
+    open), ?limit=1..500 (default 50) and ?direction=asc|desc (default desc, newest first)
+    as Alpaca's. A client that lists 500 ascending sees the oldest 500, as it would there."""
     return compact(
         scoped(scope),
         "{{setVar 'want' (queryParam 'status' 'all')}}",
+        "{{setVar 'limit' (parseInt (queryParam 'limit' '50'))}}",
+        "{{setVar 'dir' (queryParam 'direction' 'desc')}}",
+        guard("(eq @limit '')", INVALID, f"'limit must be an integer in 1..{MAX_LIST}'"),
+        guard("(lt @limit 1)", INVALID, f"'limit must be an integer in 1..{MAX_LIST}'"),
+        guard(f"(gt @limit {MAX_LIST})", INVALID, f"'limit must be an integer in 1..{MAX_LIST}'"),
+        guard(f"(eq {not_in('|asc|desc|', '@dir')} false)", INVALID,
+              "'direction must be asc or desc'"),
         respond(compact(
-            "{{setGlobalVar 'ord_sep' ''}}[",
-            "{{#each (dataRaw 'orders')}}{{#if (eq this.account_id @acct)}}",
+            "{{setGlobalVar 'ord_sep' ''}}{{setGlobalVar 'ord_n' 0}}[",
+            "{{#if (eq @dir 'asc')}}{{setVar 'rows' (dataRaw 'orders')}}"
+            "{{else}}{{setVar 'rows' (reverse (dataRaw 'orders'))}}{{/if}}",
+            "{{#each @rows}}{{#if (lt (getGlobalVar 'ord_n') @limit)}}",
+            "{{#if (eq this.account_id @acct)}}",
             f"{{{{setVar 'open' {not_in(OPEN_STATUSES, 'this.status')}}}}}",
             "{{#if (eq @want 'all')}}{{setVar 'show' true}}"
             "{{else}}{{setVar 'show' (eq @open (eq @want 'open'))}}{{/if}}",
             "{{#if @show}}",
             "{{getGlobalVar 'ord_sep'}}{{setGlobalVar 'ord_sep' ','}}",
-            "{{{data 'orders' (concat @index)}}}",
-            "{{/if}}{{/if}}{{/each}}]",
+            "{{setGlobalVar 'ord_n' (add (getGlobalVar 'ord_n') 1)}}",
+            "{{{data 'orders' (concat (subtract this.seq 1))}}}",
+            "{{/if}}{{/if}}{{/if}}{{/each}}]",
         )),
     )
 

@@ -71,3 +71,17 @@ def test_reset_forgets_everything(api):
     assert api.post("/__harness/reset", json={"cash": 5000}).json()["cash"] == "5000.00"
     assert api.get("/v2/orders").json() == [] and api.get("/v2/positions").json() == []
     assert api.get("/v2/account").json()["cash"] == "5000.00"
+
+
+def test_the_order_list_honours_limit_and_direction_as_alpaca_does(api):
+    for n in range(1, 56):
+        api.post("/v2/orders", json=order(f"l{n}", qty=1)).raise_for_status()
+    ids = [o["client_order_id"] for o in api.get("/v2/orders").json()]
+    assert ids == [f"l{n}" for n in range(55, 5, -1)], "default: the newest 50, newest first"
+    oldest = api.get("/v2/orders", params={"limit": 3, "direction": "asc"}).json()
+    assert [o["client_order_id"] for o in oldest] == ["l1", "l2", "l3"]
+    newest = api.get("/v2/orders", params={"limit": 2, "status": "closed"}).json()
+    assert [o["client_order_id"] for o in newest] == ["l55", "l54"]
+    for bad in ({"limit": 0}, {"limit": 501}, {"direction": "up"}):
+        answer = api.get("/v2/orders", params=bad)
+        assert answer.status_code == 422, (bad, answer.text)
