@@ -23,6 +23,9 @@ class OrderRequest(Payload):
     fill_deadline_s: float = Field(
         default=5.0, gt=0, description="An order not (fully) filled by then is cancelled"
     )
+    bar_index: int | None = Field(
+        default=None, description="The market clock's bar 'now': sent as ?index= (a harness "
+        "extension) so the embedded broker fills only at that bar's market")
 
 
 # Alpaca's statuses of an order that may still fill.

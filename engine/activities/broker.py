@@ -46,6 +46,7 @@ class BrokerActivities(BrokerAccounts):
         response = await self._call(
             "POST",
             f"{account_prefix(account)}/orders",
+            params={} if request.bar_index is None else {"index": request.bar_index},
             json={
                 "symbol": request.symbol,
                 "qty": str(request.quantity),

@@ -178,6 +178,7 @@ class BrokerSteps:
         request = mem.order_request(
             workflow.info().workflow_id, trade_id, intent, check,
             account_id=memory.account_id, fill_deadline_s=deadline,
+            bar_index=memory.clock.bar_index() if self._book_v6 else None,
         )
         try:
             result = await workflow.execute_activity(

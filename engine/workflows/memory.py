@@ -109,7 +109,7 @@ def check(memory: AgentCarry, intent: TradeIntent, *, open_orders: bool = False)
 
 def order_request(
     workflow_id: str, trade_id: str, intent: TradeIntent, verdict: GuardrailResult,
-    account_id: str = "", fill_deadline_s: float = 5.0,
+    account_id: str = "", fill_deadline_s: float = 5.0, bar_index: int | None = None,
 ) -> OrderRequest:
     """A limit order at the guardrail's price; its id is derived, never random, so every
     retry, replay and continued run sends the same one."""
@@ -121,6 +121,7 @@ def order_request(
         limit_price=verdict.price,
         account_id=account_id,
         fill_deadline_s=fill_deadline_s,
+        bar_index=bar_index,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from broker_market import at_market
 from templates import (
     FORBIDDEN,
     INVALID,
@@ -136,19 +137,22 @@ def move_money() -> str:
 
 
 def _fill() -> str:
-    """Store the order and fill it: all at once at its limit price, or, under the `partial`
-    fault, half of it (the rest stays open), or, under `accepted`, nothing yet (an order a
-    real account holds outside market hours)."""
+    """Store the order and fill it: all at once, or, under the `partial` fault, half of it
+    (the rest stays open), or, under `accepted`, nothing yet (an order a real account holds
+    outside market hours). With `?index=N` only if marketable at that bar's close, at the
+    better price (broker_market.py); an order that is not rests, `new`, until cancelled."""
     return compact(
         "{{setVar 'seq' (add (len (dataRaw 'orders')) 1)}}",
         "{{setVar 'fill' (floor @qty)}}{{setVar 'ostatus' 'filled'}}",
         "{{#if (eq @mode 'partial')}}{{setVar 'fill' (floor (divide @qty 2))}}"
         "{{setVar 'ostatus' 'partially_filled'}}{{/if}}",
-        "{{#if (eq @mode 'accepted')}}{{setVar 'fill' 0}}{{/if}}",
-        "{{setVar 'fprice' @price}}",
-        "{{#if (eq @fill 0)}}{{setVar 'ostatus' 'accepted'}}{{setVar 'fprice' null}}{{/if}}",
+        at_market(),
+        "{{#if (eq @fill 0)}}{{setVar 'ostatus' 'new'}}{{setVar 'fprice' null}}{{/if}}",
+        "{{#if (eq @mode 'accepted')}}{{setVar 'fill' 0}}{{setVar 'ostatus' 'accepted'}}"
+        "{{setVar 'fprice' null}}{{/if}}",
         "{{setVar 'filled' (concat @fill)}}",
         "{{setData 'push' 'orders' '' (object " + " ".join(reversed(ORDER_FIELDS)) + ")}}",
+        "{{setVar 'price' @fprice}}",  # the cash moves at the fill's price, not the limit
         move_money(),
         journal("(subtract @seq 1)"),
     )
