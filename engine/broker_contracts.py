@@ -84,6 +84,9 @@ class SnapshotRequest(Payload):
         default=None, description="Look these orders up one by one (the book's unsettled "
         "ones) instead of listing the account's orders: the snapshot's size then does not "
         "grow with every order ever placed (book-survives-weeks)")
+    fees_after: str | None = Field(
+        default=None, description="Read the FEE activities after this id ('' = all); None = "
+        "do not read fees (before book-survives-weeks)")
 
 
 class BrokerOrder(Payload):
@@ -103,3 +106,6 @@ class BrokerSnapshot(Payload):
     cash: float
     positions: dict[str, int] = Field(default_factory=dict)
     orders: list[BrokerOrder] = Field(default_factory=list)
+    fees: float = Field(default=0.0, description="Fees charged since `fees_after`, in dollars")
+    fee_count: int = 0
+    last_fee_id: str = Field(default="", description="The newest fee read ('' = none new)")

@@ -244,6 +244,9 @@ class AgentCarry(Payload):
         "reconciled-book patch trade in the shared account and are not",
     )
     pause_reason: str = ""
+    fee_cursor: str = Field(
+        default="", description="The broker's newest FEE activity the book has booked"
+    )
     account_owed: bool = Field(
         default=False, description="Its account could not be opened yet: no order until it is"
     )

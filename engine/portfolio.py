@@ -132,6 +132,15 @@ def apply_fill(
     )
 
 
+def charge(portfolio: Portfolio, amount: float) -> Portfolio:
+    """The book after the broker charged `amount` dollars of fees: less cash, and a cost
+    that is realised (it is no position's)."""
+    return portfolio.model_copy(update={
+        "cash": (to_cents(portfolio.cash) - to_cents(amount)) / 100,
+        "realized_pnl": (to_cents(portfolio.realized_pnl) - to_cents(amount)) / 100,
+    })
+
+
 def committed(portfolio: Portfolio, open_orders: list[tuple[str, Side, int, float]]) -> Portfolio:
     """The book as the guardrail must see it while orders of ours may still fill: each open
     buy's rest as if filled at its price (cash spent, shares held), each open sell's rest as

@@ -25,6 +25,8 @@ from engine.broker_contracts import (
     SnapshotRequest,
 )
 
+FEE_PAGE = 100  # Alpaca's largest page of account activities
+
 
 class BrokerAccounts(BrokerHttp):
     @activity.defn(name="open_account")
@@ -61,6 +63,22 @@ class BrokerAccounts(BrokerHttp):
             return None
         return check(SERVICE, response).json()
 
+    async def _fees_after(self, prefix: str, after: str) -> tuple[float, int, str]:
+        """(dollars, how many, the newest id) of the FEE activities after `after`, every
+        page of them, summed here so the snapshot stays small however many there were."""
+        cents, count, last = 0, 0, after
+        while True:
+            params = {"direction": "asc", "page_size": FEE_PAGE}
+            if last:
+                params["page_token"] = last
+            page = check(SERVICE, await self._call(
+                "GET", f"{prefix}/account/activities/FEE", params=params)).json()
+            for activity_ in page:
+                cents -= round(float(activity_["net_amount"]) * 100)  # a fee is negative
+                count, last = count + 1, str(activity_["id"])
+            if len(page) < FEE_PAGE:
+                return cents / 100, count, (last if count else "")
+
     @activity.defn(name="broker_snapshot")
     async def broker_snapshot(self, request: SnapshotRequest) -> BrokerSnapshot:
         prefix = account_prefix(request.account_id)
@@ -88,7 +106,10 @@ class BrokerAccounts(BrokerHttp):
             for o in listed
             if str(o.get("client_order_id", "")).startswith(request.client_order_id_prefix)
         ]
+        fees, count, last = (0.0, 0, "") if request.fees_after is None else (
+            await self._fees_after(prefix, request.fees_after))
         return BrokerSnapshot(
+            fees=fees, fee_count=count, last_fee_id=last,
             cash=round(float(account["cash"]), 2),
             positions={str(p["symbol"]): int(float(p["qty"])) for p in held
                        if int(float(p["qty"]))},

@@ -144,7 +144,8 @@ class BrokerSteps:
                         account_id=memory.account_id,
                         client_order_id_prefix=f"{workflow.info().workflow_id}-",
                         client_order_ids=[u.client_order_id for u in memory.unsettled]
-                        if self._book_v6 else None),
+                        if self._book_v6 else None,
+                        fees_after=memory.fee_cursor if self._book_v6 else None),
                     result_type=BrokerSnapshot,
                     start_to_close_timeout=BROKER_READ_TIMEOUT,
                     retry_policy=BROKER_READ_RETRY,

@@ -40,6 +40,11 @@ def reconcile(memory: AgentCarry, snapshot: BrokerSnapshot, trigger: str,
         if _settle(memory, order, by_id.get(order.client_order_id), note, own_price):
             still.append(order)
     memory.unsettled = still
+    if snapshot.fee_count:
+        memory.portfolio = book.charge(memory.portfolio, snapshot.fees)
+        memory.fee_cursor = snapshot.last_fee_id
+        note.adopted.append(f"fees: the broker charged ${snapshot.fees:,.2f} "
+                            f"({snapshot.fee_count} FEE activities): booked")
     note.findings.extend(differences(memory, snapshot))
     memory.reconciled_tick = memory.tick
     memory.reconciliations.append(note)
