@@ -46,7 +46,10 @@ class BrokerActivities(BrokerAccounts):
         response = await self._call(
             "POST",
             f"{account_prefix(account)}/orders",
-            params={} if request.bar_index is None else {"index": request.bar_index},
+            # The bar, for the embedded broker's market (a harness extension): a broker of
+            # its own (broker_url, a real Alpaca) has a market and is not sent it.
+            params={} if request.bar_index is None or self._settings.broker_url
+            else {"index": request.bar_index},
             json={
                 "symbol": request.symbol,
                 "qty": str(request.quantity),
