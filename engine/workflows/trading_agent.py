@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
     from engine.workflows.approvals import ApprovalDesk
+    from engine.workflows import carry_bounds
     from engine.workflows.broker_steps import ORDER_RETRY, BrokerSteps
     from engine.workflows.failures import describe_failure, is_non_retryable
     from engine.workflows.reconcile import PREFIX as DISAGREE
@@ -68,6 +69,8 @@ BATCHED_TOOL_READS = "batched-tool-reads"  # a model turn's reads as one local a
 # the last lookup before FAILED, deadlines on fills, the day opening before prices move,
 # live limits in the sanity check, and the approval re-check that treats new reasons as new.
 RECONCILED_BOOK = "reconciled-book"
+# Issue 17: the carry bounded by bytes as well as by count (engine/workflows/carry_bounds.py).
+BOUNDED_CARRY = "bounded-carry"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
@@ -85,6 +88,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         self._agent_before_batched_reads = build_agent(params.config)
         self._agent_before_local_reads = build_agent(params.config, local_reads=False)
         self._book_v3 = False  # set by run(): RECONCILED_BOOK
+        self._bounded_carry = False  # set by run(): BOUNDED_CARRY
         self._reconcile_due = ""  # why the book must be checked before the next tick
 
     # ------------------------------------------------------------------ main loop
@@ -92,6 +96,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
     @workflow.run
     async def run(self, params: AgentInput) -> AgentSummary:
         self._book_v3 = workflow.patched(RECONCILED_BOOK)
+        self._bounded_carry = workflow.patched(BOUNDED_CARRY)
         if self._memory is None:
             calendar = await self._load_calendar()
             self._memory = mem.fresh(self._config, calendar)
@@ -198,6 +203,8 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         for timer in self._expiry_timers.values():
             timer.cancel()
         self._memory.reconcile_due = self._reconcile_due
+        if self._bounded_carry:
+            carry_bounds.fit_carry(self._memory)
         workflow.continue_as_new(AgentInput(config=self._config, carry=self._memory))
 
     async def _tick(self) -> bool:
@@ -230,7 +237,12 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         )
         async with self._book_lock:
             decision = mem.new_decision(memory, context, intent, model_error, self._check(intent))
-            mem.record(memory, decision, self._config.journal_keep)
+            journal_keep, equity_keep = self._config.journal_keep, self._config.equity_keep
+            if self._bounded_carry:
+                carry_bounds.clip_decision(decision)
+                journal_keep = min(journal_keep, carry_bounds.JOURNAL_KEEP_MAX)
+                equity_keep = min(equity_keep, carry_bounds.EQUITY_KEEP_MAX)
+            mem.record(memory, decision, journal_keep)
             if intent.side != Side.HOLD:
                 self._supersede(intent.symbol, decision.trade_id)
             verdict = decision.check.verdict
@@ -245,7 +257,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
                 verdict == Verdict.ALLOW or decision.approval == ApprovalStatus.APPROVED
             ):
                 decision.order = await self._place(decision.trade_id, intent, decision.check)
-        mem.record_equity(memory, self._config.equity_keep)
+        mem.record_equity(memory, equity_keep)
         return True
 
     # ------------------------------------------------------------------ the book
