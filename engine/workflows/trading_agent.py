@@ -41,11 +41,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.models import GuardrailResult, RiskLimits, Side, TradeIntent, Verdict
     from engine.validation import validate_limit_update
+    from engine.workflows import carry_bounds, views
     from engine.workflows import memory as mem
-    from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
     from engine.workflows.approvals import ApprovalDesk
-    from engine.workflows import carry_bounds
     from engine.workflows.broker_steps import ORDER_RETRY, BrokerSteps
     from engine.workflows.failures import describe_failure, is_non_retryable
     from engine.workflows.reconcile import PREFIX as DISAGREE
