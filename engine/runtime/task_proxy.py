@@ -78,17 +78,23 @@ class HeldTasks:
         with self._lock:
             previous = self._by_workflow.get(workflow_id)
             if previous is not None:
-                self._by_identity.get(previous[0], {}).pop(previous[1], None)
+                tokens = self._by_identity.get(previous[0], {})
+                tokens.pop(previous[1], None)
+                if not tokens:
+                    self._by_identity.pop(previous[0], None)
             self._by_identity.setdefault(identity, {})[token] = workflow_id
             self._by_workflow[workflow_id] = (identity, token)
 
     def answered(self, token: bytes) -> None:
         with self._lock:
-            for identity, tokens in self._by_identity.items():
+            for identity, tokens in list(self._by_identity.items()):
                 workflow_id = tokens.pop(token, None)
-                if workflow_id is not None and self._by_workflow.get(workflow_id) == (
-                        identity, token):
+                if workflow_id is None:
+                    continue
+                if self._by_workflow.get(workflow_id) == (identity, token):
                     del self._by_workflow[workflow_id]
+                if not tokens:  # a restarted worker's old identity must not linger
+                    del self._by_identity[identity]
 
     def take(self, identity_prefix: str) -> dict[bytes, str]:
         """Remove and return every token held by identities starting with the prefix."""
@@ -160,8 +166,11 @@ class TaskProxy:
                                 tuple(exc.trailing_metadata() or ()))
             raise  # abort() raises; this line is never reached
         finally:
-            if identity:
-                self._polls.get(identity, set()).discard(asyncio.current_task())
+            polls = self._polls.get(identity) if identity else None
+            if polls is not None:
+                polls.discard(asyncio.current_task())
+                if not polls:  # one key per worker incarnation would pile up otherwise
+                    del self._polls[identity]
         self._note(method, request, response)
         return response
 
