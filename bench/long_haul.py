@@ -160,11 +160,11 @@ def broker_view(mockoon_url: str, workflow_id: str) -> dict[str, Any]:
 
 
 async def run(ticks: int = 50_000, window: int = 5_000, seed: int = 17,
-              kills: dict[str, int] | None = None, printer=None,
+              kills: dict[str, int] | None = None, printer=None, home: Path | None = None,
               **config_overrides: Any) -> dict[str, Any]:
     kills = kills if kills is not None else {"worker-1": 20, "mockoon": 2, "temporal": 1}
     printer = printer or (lambda line: print(json.dumps(line), flush=True))
-    home = Path(tempfile.mkdtemp(prefix="harness-long-haul-"))
+    home = home or Path(tempfile.mkdtemp(prefix="harness-long-haul-"))
     started = time.monotonic()
     with Supervisor(home, headless=True) as supervisor:
         info = supervisor.info

@@ -78,7 +78,10 @@ class Failover:
     def stop(self) -> None:
         if self._thread.is_alive():
             if self._proxy is not None:
-                asyncio.run_coroutine_threadsafe(self._proxy.stop(), self._loop).result(5)
+                try:  # a wedged loop must not keep the runtime from stopping
+                    asyncio.run_coroutine_threadsafe(self._proxy.stop(), self._loop).result(5)
+                except Exception as exc:  # noqa: BLE001 - stopping anyway
+                    log.warning("the task proxy did not stop cleanly: %r", exc)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
 

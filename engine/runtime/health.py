@@ -103,3 +103,12 @@ def proxy_health(failover: Failover, timeout: float) -> ServiceHealth:
     ok, detail = failover.loop_answers(min(timeout, 1.0))
     return ServiceHealth("task-proxy", ok, "ready" if ok else "wedged", os.getpid(),
                          failover.proxy_address, 0, detail)
+
+
+def supervisor_health(info: RuntimeInfo, failover: Failover | None,
+                      timeout: float) -> dict[str, dict]:
+    """Every service's probe, and the task proxy's when this process serves one."""
+    report = {name: h.to_json() for name, h in check_runtime(info, timeout).items()}
+    if failover is not None and failover.proxy_address:
+        report["task-proxy"] = proxy_health(failover, timeout).to_json()
+    return report

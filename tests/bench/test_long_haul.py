@@ -22,7 +22,7 @@ KILLS = {"worker-1": 4, "mockoon": 1, "temporal": 1}
 async def test_long_haul_short(tmp_path):
     windows: list[dict] = []
     final = await run(TICKS, WINDOW, seed=17, kills=KILLS, printer=windows.append,
-                      journal_keep=100, equity_keep=200)
+                      home=tmp_path, journal_keep=100, equity_keep=200)
     print(json.dumps(final))  # the figures, for whoever reads the test log
     assert final["phase"] == "finished" and final["ticks"] == TICKS, final["pause_reason"]
     assert [k["service"] for k in final["kills"] if k["killed"]].count("worker-1") == 4
