@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.long_haul import run
 
 TICKS, WINDOW = 2_000, 400
 KILLS = {"worker-1": 4, "mockoon": 1, "temporal": 1}
 
 
+@pytest.mark.timeout(1800)  # minutes on an idle machine; far more on a loaded one
 async def test_long_haul_short(tmp_path):
     windows: list[dict] = []
     final = await run(TICKS, WINDOW, seed=17, kills=KILLS, printer=windows.append,
