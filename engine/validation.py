@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from engine.contracts import AgentConfig, ReviewRequest
 from engine.models import RiskLimits
+from engine.workflows.carry_bounds import EQUITY_KEEP_MAX, JOURNAL_KEEP_MAX
 
 OFFLINE_MODEL = "offline-analyst"
 MODEL_PROVIDERS = ("openai", "compatible")
@@ -79,6 +80,11 @@ def check_positive(field: str, value: float | int, *, allow_zero: bool = False) 
 def check_at_least(field: str, value: int, minimum: int) -> None:
     if value < minimum:
         raise InvalidInput(field, value, f"must be at least {minimum}")
+
+
+def check_at_most(field: str, value: int, maximum: int, why: str) -> None:
+    if value > maximum:
+        raise InvalidInput(field, value, f"must be at most {maximum:,} ({why})")
 
 
 def check_model_name(model: str) -> tuple[str, str]:
@@ -167,6 +173,9 @@ def validate_agent_config(config: AgentConfig, tape=None) -> AgentConfig:
     check_model_name(config.model)
     check_positive("starting_cash", config.starting_cash)
     check_positive("tick_interval_s", config.tick_interval_s, allow_zero=True)
+    carried = "what a run carries into the next is bounded"
+    check_at_most("journal_keep", config.journal_keep, JOURNAL_KEEP_MAX, carried)
+    check_at_most("equity_keep", config.equity_keep, EQUITY_KEEP_MAX, carried)
     known = tape.symbols if tape is not None else None
     check_symbols("symbols", config.symbols, known)
     validate_limits(config.limits, known)

@@ -78,9 +78,33 @@ class Failover:
     def stop(self) -> None:
         if self._thread.is_alive():
             if self._proxy is not None:
-                asyncio.run_coroutine_threadsafe(self._proxy.stop(), self._loop).result(5)
+                try:  # a wedged loop must not keep the runtime from stopping
+                    asyncio.run_coroutine_threadsafe(self._proxy.stop(), self._loop).result(5)
+                except Exception as exc:  # noqa: BLE001 - stopping anyway
+                    log.warning("the task proxy did not stop cleanly: %r", exc)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
+
+    def loop_answers(self, timeout: float = 1.0) -> tuple[bool, str]:
+        """Whether the failover thread's event loop, which also serves the task proxy,
+        runs a callback within `timeout`: if it wedges, every supervised worker stalls in
+        its polls while their own processes look healthy."""
+        if not self._thread.is_alive() or self._loop.is_closed():
+            return False, "the proxy's thread is not running"
+        started = time.monotonic()
+        try:
+            asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self._loop).result(timeout)
+        except Exception:  # noqa: BLE001 - a timeout, or a loop that stopped meanwhile
+            return False, f"the proxy's event loop did not turn within {timeout:g}s"
+        return True, f"event loop turns ({(time.monotonic() - started) * 1000:.1f} ms)"
+
+    @property
+    def proxy_address(self) -> str:
+        return self._proxy.address if self._proxy is not None and self._proxy.port else ""
+
+    def tokens_held(self) -> int:
+        """Workflow-task tokens the proxy holds now (at most one per workflow in flight)."""
+        return self._proxy.held.count() if self._proxy is not None else 0
 
     def worker_died(self, worker: str, pid: int | None = None) -> Future:
         """Hand the dead worker's work over (asynchronously); the future holds a Handover."""

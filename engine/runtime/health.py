@@ -9,6 +9,7 @@ All probes run concurrently, so a status costs the slowest probe, not the sum.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from engine.runtime.temporal_server import temporal_answers
 from engine.runtime.worker_process import worker_is_ready
 
 if TYPE_CHECKING:
+    from engine.runtime.failover import Failover
     from engine.runtime.state import RuntimeInfo
 
 
@@ -93,3 +95,20 @@ def _check_worker(info: RuntimeInfo, name: str) -> ServiceHealth:
         ok, detail = True, "polling"
     return ServiceHealth(name, ok, rec.get("status", "unknown"), pid, f"pid {pid}",
                          rec.get("restarts", 0), detail)
+
+
+def proxy_health(failover: Failover, timeout: float) -> ServiceHealth:
+    """The supervisor's own task proxy: healthy while its event loop turns (seen only by
+    the supervisor's process: `Supervisor.health()`, the window's status)."""
+    ok, detail = failover.loop_answers(min(timeout, 1.0))
+    return ServiceHealth("task-proxy", ok, "ready" if ok else "wedged", os.getpid(),
+                         failover.proxy_address, 0, detail)
+
+
+def supervisor_health(info: RuntimeInfo, failover: Failover | None,
+                      timeout: float) -> dict[str, dict]:
+    """Every service's probe, and the task proxy's when this process serves one."""
+    report = {name: h.to_json() for name, h in check_runtime(info, timeout).items()}
+    if failover is not None and failover.proxy_address:
+        report["task-proxy"] = proxy_health(failover, timeout).to_json()
+    return report

@@ -159,11 +159,17 @@ def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,
             return True
         try:  # the broker answers 503 until its memory is back: restore before "ready"
             return broker_journal.restore(url, journal.path, journal.lock)
+        except broker_journal.JournalGap as exc:  # stays closed; `harness status` says why
+            if service.last_error != str(exc):
+                log.error("%s (%s)", exc, journal.path)
+            service.last_error = str(exc)
+            return False
         except (httpx.HTTPError, ValueError, KeyError, OSError) as exc:
             log.warning("restoring the broker failed (retrying): %s", exc)
             return False
 
-    return Service(child, is_ready=is_ready, address=url, port=port)
+    service = Service(child, is_ready=is_ready, address=url, port=port)
+    return service
 
 
 def _plan_worker(home: Path, options: RuntimeOptions, wid: str, temporal_address: str,

@@ -26,12 +26,16 @@ def watch_ready(service: Service, cond: threading.Condition, stopping: threading
                 if service.generation != generation or service.status != "starting":
                     return
                 pid = service.child.pid
+            error = service.last_error
             if service.is_ready(pid):
                 with cond:
                     if service.generation == generation and service.status == "starting":
                         service.status = "ready"
                         publish()
                 return
+            if service.last_error != error:  # the probe says why it cannot be ready: tell
+                with cond:
+                    publish()
             time.sleep(READY_POLL_S)
 
     threading.Thread(target=watch, name=f"harness-ready-{service.name}", daemon=True).start()

@@ -26,7 +26,7 @@ from engine.runtime import preflight
 from engine.runtime.broker_journal import JournalSink
 from engine.runtime.diagnose import log_leftovers, stale_lock_pid
 from engine.runtime.errors import ServiceStartError, StartAborted, TemporalUnreachable
-from engine.runtime.health import check_runtime
+from engine.runtime.health import supervisor_health
 from engine.runtime.home import resolve_home
 from engine.runtime.lock import RuntimeLock
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
@@ -225,7 +225,7 @@ class Supervisor:
 
     def health(self, timeout: float = 2.0) -> dict[str, dict]:
         """Live probes of every service (see engine.runtime.health), as JSON-ready dicts."""
-        return {name: h.to_json() for name, h in check_runtime(self.info, timeout).items()}
+        return supervisor_health(self.info, self.failover, timeout)  # + its task proxy
 
     def wait_for(self, predicate: Callable[[RuntimeInfo], bool], timeout: float) -> bool:
         """Block until predicate(info) holds (re-checked on every status change)."""

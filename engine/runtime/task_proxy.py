@@ -62,20 +62,39 @@ _HOP_HEADERS = frozenset({"user-agent", "te", "content-type", "grpc-accept-encod
 
 
 class HeldTasks:
-    """Which started workflow tasks each worker identity holds (thread-safe)."""
+    """Which started workflow tasks each worker identity holds (thread-safe).
+
+    Bounded by construction: a workflow has at most one workflow task in flight, so a new
+    task for a workflow replaces whatever token was held for it (an answer the proxy never
+    saw, a task the server timed out), and query tasks are never held at all. The book
+    never holds more tokens than there are workflows with a task in flight."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_identity: dict[str, dict[bytes, str]] = {}
+        self._by_workflow: dict[str, tuple[str, bytes]] = {}
 
     def started(self, identity: str, token: bytes, workflow_id: str) -> None:
         with self._lock:
+            previous = self._by_workflow.get(workflow_id)
+            if previous is not None:
+                tokens = self._by_identity.get(previous[0], {})
+                tokens.pop(previous[1], None)
+                if not tokens:
+                    self._by_identity.pop(previous[0], None)
             self._by_identity.setdefault(identity, {})[token] = workflow_id
+            self._by_workflow[workflow_id] = (identity, token)
 
     def answered(self, token: bytes) -> None:
         with self._lock:
-            for tokens in self._by_identity.values():
-                tokens.pop(token, None)
+            for identity, tokens in list(self._by_identity.items()):
+                workflow_id = tokens.pop(token, None)
+                if workflow_id is None:
+                    continue
+                if self._by_workflow.get(workflow_id) == (identity, token):
+                    del self._by_workflow[workflow_id]
+                if not tokens:  # a restarted worker's old identity must not linger
+                    del self._by_identity[identity]
 
     def take(self, identity_prefix: str) -> dict[bytes, str]:
         """Remove and return every token held by identities starting with the prefix."""
@@ -83,6 +102,9 @@ class HeldTasks:
             taken: dict[bytes, str] = {}
             for identity in [i for i in self._by_identity if i.startswith(identity_prefix)]:
                 taken.update(self._by_identity.pop(identity))
+            for token, workflow_id in taken.items():
+                if self._by_workflow.get(workflow_id, (None, None))[1] == token:
+                    del self._by_workflow[workflow_id]
             return taken
 
     def count(self) -> int:
@@ -135,12 +157,20 @@ class TaskProxy:
         try:
             response = await call(request, metadata=metadata, timeout=context.time_remaining())
         except grpc.aio.AioRpcError as exc:
+            if method in (COMPLETED, FAILED):  # refused (timed out, say): nobody holds it now
+                self._note(method, request, b"")
+            # abort() takes a tuple of (key, value) pairs: a grpc.aio.Metadata raises
+            # TypeError there, and the worker then saw UNKNOWN instead of the real code (a
+            # heartbeat's NOT_FOUND for an activity that timed out, say).
             await context.abort(exc.code(), exc.details() or "",
-                                exc.trailing_metadata() or ())
+                                tuple(exc.trailing_metadata() or ()))
             raise  # abort() raises; this line is never reached
         finally:
-            if identity:
-                self._polls.get(identity, set()).discard(asyncio.current_task())
+            polls = self._polls.get(identity) if identity else None
+            if polls is not None:
+                polls.discard(asyncio.current_task())
+                if not polls:  # one key per worker incarnation would pile up otherwise
+                    del self._polls[identity]
         self._note(method, request, response)
         return response
 
@@ -158,7 +188,9 @@ class TaskProxy:
         try:
             if method == POLL:
                 task = PollWorkflowTaskQueueResponse.FromString(response)
-                if task.task_token:
+                # A query task (`query` set) is answered by RespondQueryTaskCompleted, which
+                # the proxy does not follow, and failing it on failover would be wrong.
+                if task.task_token and not task.HasField("query"):
                     identity = PollWorkflowTaskQueueRequest.FromString(request).identity
                     self.held.started(identity, task.task_token,
                                       task.workflow_execution.workflow_id)

@@ -2,7 +2,8 @@
 signal refreshed in a sandbox as the agent's clock moves.
 
 Versioned: the `strategy-discovery` patch is taken only by agents configured with
-discovery, so every other agent's history is exactly what it was before.
+discovery, so every other agent's history is exactly what it was before; the strategist
+turn of a real model has its own patch, `strategist-turn`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows.failures import describe_failure
 
 STRATEGY_DISCOVERY = "strategy-discovery"
+# The strategist turn (a real model writes candidates before discovery) came after
+# strategy-discovery: agents with a real model started before it replay without the turn.
+STRATEGIST_TURN = "strategist-turn"
 
 
 class StrategySteps:
@@ -80,7 +84,7 @@ class StrategySteps:
         """Strategies a real model writes for this symbol through its tool (the offline
         analyst writes none). A failed model call costs the model's candidates, never the
         discovery."""
-        if not writes_strategies(self._config.model):
+        if not writes_strategies(self._config.model) or not workflow.patched(STRATEGIST_TURN):
             return []
         context = StrategistContext(symbol=symbol)
         try:

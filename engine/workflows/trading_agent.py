@@ -41,8 +41,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.models import GuardrailResult, RiskLimits, Side, TradeIntent, Verdict
     from engine.validation import validate_limit_update
+    from engine.workflows import carry_bounds, views
     from engine.workflows import memory as mem
-    from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
     from engine.workflows.approvals import ApprovalDesk
     from engine.workflows.broker_steps import BOOK_SURVIVES_WEEKS, ORDER_RETRY, BrokerSteps
@@ -69,6 +69,8 @@ BATCHED_TOOL_READS = "batched-tool-reads"  # a model turn's reads as one local a
 # the last lookup before FAILED, deadlines on fills, the day opening before prices move,
 # live limits in the sanity check, and the approval re-check that treats new reasons as new.
 RECONCILED_BOOK = "reconciled-book"
+# Issue 17: the carry bounded by bytes as well as by count (engine/workflows/carry_bounds.py).
+BOUNDED_CARRY = "bounded-carry"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
@@ -88,6 +90,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         self._agent_before_local_reads = build_agent(params.config, local_reads=False)
         self._book_v3 = False  # set by run(): RECONCILED_BOOK
         self._book_v6 = False  # set by run(): BOOK_SURVIVES_WEEKS
+        self._bounded_carry = False  # set by run(): BOUNDED_CARRY
         self._reconcile_due = ""  # why the book must be checked before the next tick
         self._account_retry = False  # re-attached while the account is owed: try again
         self._reattached = False  # a reconcile signal, maybe before run() started
@@ -98,6 +101,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
     async def run(self, params: AgentInput) -> AgentSummary:
         self._book_v3 = workflow.patched(RECONCILED_BOOK)
         self._book_v6 = self._book_v3 and workflow.patched(BOOK_SURVIVES_WEEKS)
+        self._bounded_carry = workflow.patched(BOUNDED_CARRY)
         if self._memory is None:
             calendar = await self._load_calendar()
             self._memory = mem.fresh(self._config, calendar)
@@ -212,6 +216,8 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         for timer in self._expiry_timers.values():
             timer.cancel()
         self._memory.reconcile_due = self._reconcile_due
+        if self._bounded_carry:
+            carry_bounds.fit_carry(self._memory)
         workflow.continue_as_new(AgentInput(config=self._config, carry=self._memory))
 
     async def _tick(self) -> bool:
@@ -244,7 +250,12 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         )
         async with self._book_lock:
             decision = mem.new_decision(memory, context, intent, model_error, self._check(intent))
-            mem.record(memory, decision, self._config.journal_keep)
+            journal_keep, equity_keep = self._config.journal_keep, self._config.equity_keep
+            if self._bounded_carry:
+                carry_bounds.clip_decision(decision)
+                journal_keep = min(journal_keep, carry_bounds.JOURNAL_KEEP_MAX)
+                equity_keep = min(equity_keep, carry_bounds.EQUITY_KEEP_MAX)
+            mem.record(memory, decision, journal_keep)
             if intent.side != Side.HOLD:
                 self._supersede(intent.symbol, decision.trade_id)
             verdict = decision.check.verdict
@@ -259,7 +270,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
                 verdict == Verdict.ALLOW or decision.approval == ApprovalStatus.APPROVED
             ):
                 decision.order = await self._place(decision.trade_id, intent, decision.check)
-        mem.record_equity(memory, self._config.equity_keep)
+        mem.record_equity(memory, equity_keep)
         return True
 
     # ------------------------------------------------------------------ the book

@@ -13,6 +13,7 @@ replaying means agents started on that version would break.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import uuid
 from pathlib import Path
@@ -20,15 +21,16 @@ from pathlib import Path
 import httpx
 
 from engine.agent.providers import HarnessModelProvider
-from engine.client import HarnessClient
+from engine.client import HarnessClient, RequestRejected
 from engine.config import Settings
-from engine.contracts import AgentConfig, ApprovalPolicy, Phase
+from engine.contracts import AgentConfig, ApprovalPolicy
 from engine.discovery.contracts import DiscoverySettings
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
 from engine.runtime.supervisor import Supervisor
 from engine.temporal_connect import connect
 from engine.worker import build_sandbox_worker, build_worker
+from tests.support.chat_completions_server import ChatCompletionsDouble
 
 HERE = Path(__file__).parent
 # The workflow version the recorded histories come from: v1 before any patch, v2 with
@@ -37,8 +39,11 @@ HERE = Path(__file__).parent
 # v4 with strategy discovery (child workflows, the winner's signal refreshed in a sandbox),
 # v5 with a model turn's tool reads batched into one local activity, v6 with the book that
 # survives weeks (book-survives-weeks: the owed account, unsettled orders looked up by id,
-# fees read, the bar sent with each order).
+# fees read, the bar sent with each order), the carry bounded by bytes (bounded-carry) and
+# the strategist turn behind its own patch (a real model's discovery, recorded with the
+# chat-completions TEST DOUBLE).
 VERSION = "v6"
+DOUBLE_MODEL = "compatible:test-double"  # tests/support/chat_completions_server.py
 
 SCENARIOS = {
     # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
@@ -77,6 +82,12 @@ SCENARIOS = {
         continue_as_new_every=6, approval_policy=ApprovalPolicy.AUTO_APPROVE,
         discovery=DiscoverySettings(candidates=3, sandbox="bwrap", signal_every=4),
     ),
+    # A real model (the test double) writes a strategy of its own before discovery.
+    "discovery_model": AgentConfig(
+        symbols=["AAPL"], start_date="2004-01-02", max_ticks=6, continue_as_new_every=4,
+        approval_policy=ApprovalPolicy.AUTO_APPROVE, model=DOUBLE_MODEL,
+        discovery=DiscoverySettings(candidates=2, sandbox="bwrap", signal_every=3),
+    ),
 }
 
 
@@ -84,9 +95,12 @@ async def _human(harness: HarnessClient, workflow_id: str, *, halve: bool = Fals
     """Answer the first approval yes (for half the shares if `halve`), the second no,
     and steer the agent once."""
     answers = [True, False]
-    while (await harness.state(workflow_id)).phase == Phase.STARTING:  # pause needs memory
-        await asyncio.sleep(0.05)
-    await harness.pause(workflow_id)
+    while True:  # a loaded machine may not have run the first workflow task yet
+        try:
+            await harness.pause(workflow_id)
+            break
+        except RequestRejected:
+            await asyncio.sleep(0.1)
     await harness.set_limits(workflow_id, RiskLimits(approval_notional=1.0, max_quantity=50_000))
     await harness.resume(workflow_id)
     await harness.steer(workflow_id, "stay disciplined")
@@ -107,7 +121,9 @@ async def _human(harness: HarnessClient, workflow_id: str, *, halve: bool = Fals
 async def record(out: Path = HERE / VERSION) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    with Supervisor(Path(tempfile.mkdtemp()), headless=True, with_worker=False) as supervisor:
+    os.environ.setdefault("HARNESS_OPENAI_API_KEY", "sk-golden-test-double")
+    with ChatCompletionsDouble() as double, Supervisor(
+            Path(tempfile.mkdtemp()), headless=True, with_worker=False) as supervisor:
         info = supervisor.info
         settings = Settings(
             temporal_address=info.temporal_address, mockoon_url=info.mockoon_url,
@@ -115,7 +131,8 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
             sandbox_task_queue=f"golden-sandbox-{uuid.uuid4().hex[:6]}",
         )
         httpx.post(f"{info.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
-        client = await connect(settings, plugins=[agents_plugin(HarnessModelProvider())])
+        provider = HarnessModelProvider(base_url=double.base_url)
+        client = await connect(settings, plugins=[agents_plugin(provider)])
         harness = HarnessClient(client, settings)
         async with build_worker(client, settings), build_sandbox_worker(client, settings):
             for name, config in SCENARIOS.items():

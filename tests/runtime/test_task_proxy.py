@@ -24,9 +24,20 @@ def test_a_dead_worker_gives_up_only_its_own_unanswered_tasks():
 
 def test_identities_do_not_match_by_accident():
     held = HeldTasks()
-    held.started(worker_identity("worker-1", 12), b"a", "w")
-    held.started(worker_identity("worker-1", 123), b"b", "w")
-    assert held.take(worker_identity("worker-1", 12)) == {b"a": "w"}
+    held.started(worker_identity("worker-1", 12), b"a", "w1")
+    held.started(worker_identity("worker-1", 123), b"b", "w2")
+    assert held.take(worker_identity("worker-1", 12)) == {b"a": "w1"}
+
+
+def test_a_workflow_holds_one_task_at_most():
+    """A new task for a workflow means the old one is over (answered where the proxy did
+    not see it, or timed out by the server): its token is forgotten, whoever held it."""
+    held = HeldTasks()
+    held.started(worker_identity("worker-1", 12), b"old", "w")
+    held.started(worker_identity("worker-2", 13), b"new", "w")
+    assert held.count() == 1
+    assert held.take(worker_identity("worker-1", 12)) == {}
+    assert held.take(worker_identity("worker-2", 13)) == {b"new": "w"}
 
 
 async def test_a_dead_workers_long_poll_is_cancelled_upstream_too():
