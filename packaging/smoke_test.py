@@ -7,7 +7,8 @@ Starts the bundle's window (offscreen Qt) in a temporary HARNESS_HOME with PATH 
 every directory holding a python or node, and no PYTHON* variable; waits for the first
 paint (cold start), every service healthy (`harness status` of the bundle itself), the first
 tick (after the strategy discovery of the window's agent, timed on its own), 5 agent
-ticks done (answering an approval with the bundle's `harness approve` if the agent asks);
+ticks done (answering an approval with the bundle's `harness approve` if the agent asks),
+one `harness discover --sandbox bwrap` run by the Python the bundle carries;
 then SIGTERM, as the desktop does at logout: the window must quit with exit code 0, leave
 no process behind and print nothing on stderr outside an allow-list. Prints its figures
 as JSON; exit 1 with the reason on the first failure.
@@ -175,6 +176,24 @@ def ticks_done(bundle: Bundle, workflow_id: str, approvals: list[str],
     return state["tick"] if state["tick"] >= ticks else None
 
 
+def bwrap_discovery(bundle: Bundle) -> dict:
+    """One backtest in bubblewrap, run by the bundle's own Python (sandbox-python): the
+    bundle discovers strategies without Docker and without the machine's Python."""
+    at = time.monotonic()
+    result = bundle.cli("discover", "--candidates", "1", "--sandbox", "bwrap", "--json",
+                        timeout=300)
+    if result.returncode != 0:
+        raise SmokeFailure(f"bwrap discovery failed ({result.returncode}): "
+                           f"{result.stderr.strip()[-800:]}")
+    rows = json.loads(result.stdout)["ranked"]
+    if not rows or not all(r["ok"] and r["backend"] == "bwrap" for r in rows):
+        raise SmokeFailure(f"bwrap discovery did not score in bwrap: {rows}")
+    logs = "".join(p.read_text(errors="replace") for p in (bundle.home / "logs").glob("*.log"))
+    if "bwrap sandboxes run the carried Python" not in logs:
+        raise SmokeFailure("the bwrap sandbox did not run the bundle's own Python")
+    return {"seconds": round(time.monotonic() - at, 2), "candidates": len(rows)}
+
+
 def unexpected_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines()
             if line.strip() and not any(p.search(line) for p in ALLOWED_STDERR)]
@@ -216,6 +235,7 @@ def smoke(program: Path, keep: bool = False) -> dict:
                                     lambda: ticks_done(bundle, workflow_id, approvals))
         figures["approved"] = approvals
         figures["ticks_done_s"] = round(time.monotonic() - started, 2)
+        figures["bwrap_discovery"] = bwrap_discovery(bundle)
         seen |= descendants(app.pid)
         quit_at = time.monotonic()
         app.send_signal(signal.SIGTERM)
