@@ -15,7 +15,8 @@ import pytest
 from tests.runtime.helpers import REPO
 from tests.runtime.test_node_from_wheel import failing_shims
 
-pytestmark = pytest.mark.slow
+# A new venv and npm ci under load: minutes, not the suite's default 300 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 # Runtime tests run in the copy: Mockoon from the CLI and from the supervisor.
 RUNTIME_TESTS = ("tests/runtime/test_node_from_wheel.py", "tests/mockoon/test_environment.py")
 
