@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the engine's helpers of this checkout
 TICKS = 5
+SANDBOX_TOOLS = ("bwrap", "prlimit")  # what the bubblewrap backend runs on the host
 # What the bundle may print on stderr: its own log lines at INFO (and the debug-free
 # warnings listed here, each with why it is harmless). Anything else fails the test.
 ALLOWED_STDERR = [
@@ -58,10 +59,27 @@ def stripped_path(path: str) -> str:
     return os.pathsep.join(keep)
 
 
+def sandbox_tools_dir(home: Path) -> Path:
+    """Beside the home, not in it: the home is private (0700), and as root the sandbox's
+    user (uid 65534) must reach bwrap."""
+    return home.parent / f"{home.name}-sandbox-tools"
+
+
 def bare_environment(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTHON", "VIRTUAL_ENV", "HARNESS_", "NODE", "QT_"))}
     env["PATH"] = stripped_path(env.get("PATH", ""))
+    # A machine with bubblewrap but no Python: /usr/bin left PATH with python3, so the
+    # sandbox's two tools come back alone, linked from a folder of their own.
+    tools = sandbox_tools_dir(home)
+    tools.mkdir(mode=0o755, parents=True, exist_ok=True)  # run as root, uid 65534 runs bwrap
+    for tool in SANDBOX_TOOLS:
+        found = shutil.which(tool, path=os.pathsep.join(
+            (os.environ.get("PATH", ""), "/usr/bin", "/bin", "/usr/sbin")))
+        if found is None:
+            raise SmokeFailure(f"{tool} is not installed here (sandbox/setup.sh deps)")
+        (tools / tool).symlink_to(found)
+    env["PATH"] = os.pathsep.join(p for p in (env["PATH"], str(tools)) if p)
     for tool in ("python", "python3", "node"):
         if shutil.which(tool, path=env["PATH"]):
             raise SmokeFailure(f"could not empty PATH of {tool}")
@@ -182,10 +200,14 @@ def bwrap_discovery(bundle: Bundle) -> dict:
     at = time.monotonic()
     result = bundle.cli("discover", "--candidates", "1", "--sandbox", "bwrap", "--json",
                         timeout=300)
+    try:
+        rows = json.loads(result.stdout)["ranked"]
+    except (ValueError, KeyError):
+        rows = []
     if result.returncode != 0:
-        raise SmokeFailure(f"bwrap discovery failed ({result.returncode}): "
+        errors = [f"{r['reason']}: {r['error']}" for r in rows]
+        raise SmokeFailure(f"bwrap discovery failed ({result.returncode}): {errors} "
                            f"{result.stderr.strip()[-800:]}")
-    rows = json.loads(result.stdout)["ranked"]
     if not rows or not all(r["ok"] and r["backend"] == "bwrap" for r in rows):
         raise SmokeFailure(f"bwrap discovery did not score in bwrap: {rows}")
     logs = "".join(p.read_text(errors="replace") for p in (bundle.home / "logs").glob("*.log"))
@@ -266,6 +288,7 @@ def smoke(program: Path, keep: bool = False) -> dict:
             print(f"home kept: {home}", file=sys.stderr)
         else:
             shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(sandbox_tools_dir(home), ignore_errors=True)
 
 
 def main() -> int:
