@@ -36,8 +36,15 @@ def fresh_copy(destination: Path) -> Path:
     return destination
 
 
-def test_make_setup_and_runtime_tests_without_a_system_node(tmp_path):
-    clone = fresh_copy(tmp_path / "clone")
+@pytest.fixture
+def clone(tmp_path):
+    """The copy, removed afterwards: its venv weighs over a gigabyte, and pytest keeps the
+    temporary directories of its last three sessions."""
+    yield fresh_copy(tmp_path / "clone")
+    shutil.rmtree(tmp_path / "clone", ignore_errors=True)
+
+
+def test_make_setup_and_runtime_tests_without_a_system_node(tmp_path, clone):
     shims = failing_shims(tmp_path / "shims", "node", "npm", "npx", "nodejs")
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PYTEST", "HARNESS_", "VIRTUAL_ENV"))}
