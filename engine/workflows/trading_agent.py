@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows.broker_steps import ORDER_RETRY, BrokerSteps
     from engine.workflows.failures import describe_failure, is_non_retryable
     from engine.workflows.reconcile import PREFIX as DISAGREE
+    from engine.workflows.strategy_approval import StrategyApprovalDesk
     from engine.workflows.strategy_steps import STRATEGY_DISCOVERY, StrategySteps
 
 READ_TIMEOUT = timedelta(seconds=10)
@@ -71,7 +72,8 @@ RECONCILED_BOOK = "reconciled-book"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
-class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerSteps._place first
+class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _place first
+                           StrategySteps):
     @workflow.init
     def __init__(self, params: AgentInput) -> None:
         self._config = params.config
