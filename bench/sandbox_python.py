@@ -1,5 +1,5 @@
 """bubblewrap with the carried Python (what a bundle ships) against the machine's Python:
-one real backtest (the runner, the sma_cross family, 500 bars) per run, alternated, in
+one real run of the runner (the sma_cross family, 500 bars) per run, alternated, in
 the same sandbox; prints JSON with the medians and their ratio.
 
     python bench/sandbox_python.py [--runs 5]
