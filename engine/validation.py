@@ -100,30 +100,40 @@ def check_model_name(model: str) -> tuple[str, str]:
     return provider, name
 
 
+# What each provider needs in the process that calls the model (the worker).
+MODEL_NEEDS = {"openai": "OPENAI_API_KEY set (or a key in the OS keyring)",
+               "compatible": "HARNESS_OPENAI_BASE_URL (or openai_base_url in settings.json)"}
+
+
+def model_access(*, base_url: str | None = None,
+                 env: dict[str, str] | None = None) -> dict[str, bool]:
+    """Which providers this process can call: {"openai": a key is configured, "compatible":
+    a base URL is}. Booleans only, never a key: a worker records them in its ready file."""
+    env = dict(os.environ if env is None else env)
+    from engine.agent.secrets import ENV_VARS, get_api_key
+
+    # The keyring's "no backend here" note is for the worker's log, not this answer.
+    secrets_log = logging.getLogger("engine.agent.secrets")
+    level, secrets_log.level = secrets_log.level, logging.WARNING
+    try:
+        key = env.get(ENV_VARS["openai"], "").strip() or get_api_key("openai")
+    finally:
+        secrets_log.setLevel(level)
+    return {"openai": bool(key),
+            "compatible": bool(base_url or env.get("HARNESS_OPENAI_BASE_URL", "").strip())}
+
+
 def check_model_reachable(model: str, *, base_url: str | None = None,
                           env: dict[str, str] | None = None) -> None:
     """The provider's key (OpenAI) or base URL (compatible) is configured here. Entry points
-    only: the worker that will call the model runs with this environment when the CLI
-    starts the runtime itself."""
+    only, and only when this process starts the workers (they inherit its environment);
+    attached to a runtime started elsewhere, engine/runtime/model_access.py asks its
+    workers instead."""
     provider, _ = check_model_name(model)
-    env = dict(os.environ if env is None else env)
-    if provider == "openai":
-        from engine.agent.secrets import ENV_VARS, get_api_key
-
-        # The keyring's "no backend here" note is for the worker's log, not this answer.
-        secrets_log = logging.getLogger("engine.agent.secrets")
-        level, secrets_log.level = secrets_log.level, logging.WARNING
-        try:
-            key = env.get(ENV_VARS["openai"], "").strip() or get_api_key("openai")
-        finally:
-            secrets_log.setLevel(level)
-        if not key:
-            raise InvalidInput("model", model, f"openai models need {ENV_VARS['openai']} set "
-                                               "(or a key in the OS keyring)")
-    elif provider == "compatible":
-        if not (base_url or env.get("HARNESS_OPENAI_BASE_URL", "").strip()):
-            raise InvalidInput("model", model, "compatible models need HARNESS_OPENAI_BASE_URL "
-                                               "(or openai_base_url in settings.json)")
+    if provider == "offline":
+        return
+    if not model_access(base_url=base_url, env=env)[provider]:
+        raise InvalidInput("model", model, f"{provider} models need {MODEL_NEEDS[provider]}")
 
 
 def parse_date(field: str, value: str) -> dt.date:

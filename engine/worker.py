@@ -118,7 +118,7 @@ async def serve(settings: Settings, ready_file: Path | None, connect_timeout: fl
         loop.add_signal_handler(sig, stop.set)
     async with worker, sandbox_worker:
         if ready_file is not None:
-            _write_ready(ready_file)
+            _write_ready(ready_file, settings)
         worker_id = os.environ.get("HARNESS_WORKER_ID", "?")
         log.info("worker %s polling %s", worker_id, settings.task_queue)
         await stop.wait()
@@ -138,10 +138,17 @@ def _reap_sandboxes() -> None:
         log.info("removed %d orphaned sandbox container(s)", reaped)
 
 
-def _write_ready(path: Path) -> None:
+def _write_ready(path: Path, settings: Settings | None = None) -> None:
+    """"Polling", and which model providers this process can call (booleans, never a
+    key): a CLI attached to this runtime checks the worker's access, not its own."""
+    from engine.validation import model_access
+
+    record: dict = {"pid": os.getpid(), "ready_at": time.time()}
+    if settings is not None:
+        record["model_access"] = model_access(base_url=settings.openai_base_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "ready_at": time.time()}))
+    tmp.write_text(json.dumps(record))
     tmp.replace(path)
 
 

@@ -7,7 +7,8 @@ Starts the bundle's window (offscreen Qt) in a temporary HARNESS_HOME with PATH 
 every directory holding a python or node, and no PYTHON* variable; waits for the first
 paint (cold start), every service healthy (`harness status` of the bundle itself), the first
 tick (after the strategy discovery of the window's agent, timed on its own), 5 agent
-ticks done (answering an approval with the bundle's `harness approve` if the agent asks);
+ticks done (answering an approval with the bundle's `harness approve` if the agent asks),
+one `harness discover --sandbox bwrap` run by the Python the bundle carries;
 then SIGTERM, as the desktop does at logout: the window must quit with exit code 0, leave
 no process behind and print nothing on stderr outside an allow-list. Prints its figures
 as JSON; exit 1 with the reason on the first failure.
@@ -30,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the engine's helpers of this checkout
 TICKS = 5
+SANDBOX_TOOLS = ("bwrap", "prlimit")  # what the bubblewrap backend runs on the host
 # What the bundle may print on stderr: its own log lines at INFO (and the debug-free
 # warnings listed here, each with why it is harmless). Anything else fails the test.
 ALLOWED_STDERR = [
@@ -57,10 +59,27 @@ def stripped_path(path: str) -> str:
     return os.pathsep.join(keep)
 
 
+def sandbox_tools_dir(home: Path) -> Path:
+    """Beside the home, not in it: the home is private (0700), and as root the sandbox's
+    user (uid 65534) must reach bwrap."""
+    return home.parent / f"{home.name}-sandbox-tools"
+
+
 def bare_environment(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTHON", "VIRTUAL_ENV", "HARNESS_", "NODE", "QT_"))}
     env["PATH"] = stripped_path(env.get("PATH", ""))
+    # A machine with bubblewrap but no Python: /usr/bin left PATH with python3, so the
+    # sandbox's two tools come back alone, linked from a folder of their own.
+    tools = sandbox_tools_dir(home)
+    tools.mkdir(mode=0o755, parents=True, exist_ok=True)  # run as root, uid 65534 runs bwrap
+    for tool in SANDBOX_TOOLS:
+        found = shutil.which(tool, path=os.pathsep.join(
+            (os.environ.get("PATH", ""), "/usr/bin", "/bin", "/usr/sbin")))
+        if found is None:
+            raise SmokeFailure(f"{tool} is not installed here (sandbox/setup.sh deps)")
+        (tools / tool).symlink_to(found)
+    env["PATH"] = os.pathsep.join(p for p in (env["PATH"], str(tools)) if p)
     for tool in ("python", "python3", "node"):
         if shutil.which(tool, path=env["PATH"]):
             raise SmokeFailure(f"could not empty PATH of {tool}")
@@ -175,6 +194,28 @@ def ticks_done(bundle: Bundle, workflow_id: str, approvals: list[str],
     return state["tick"] if state["tick"] >= ticks else None
 
 
+def bwrap_discovery(bundle: Bundle) -> dict:
+    """One backtest in bubblewrap, run by the bundle's own Python (sandbox-python): the
+    bundle discovers strategies without Docker and without the machine's Python."""
+    at = time.monotonic()
+    result = bundle.cli("discover", "--candidates", "1", "--sandbox", "bwrap", "--json",
+                        timeout=300)
+    try:
+        rows = json.loads(result.stdout)["ranked"]
+    except (ValueError, KeyError):
+        rows = []
+    if result.returncode != 0:
+        errors = [f"{r['reason']}: {r['error']}" for r in rows]
+        raise SmokeFailure(f"bwrap discovery failed ({result.returncode}): {errors} "
+                           f"{result.stderr.strip()[-800:]}")
+    if not rows or not all(r["ok"] and r["backend"] == "bwrap" for r in rows):
+        raise SmokeFailure(f"bwrap discovery did not score in bwrap: {rows}")
+    logs = "".join(p.read_text(errors="replace") for p in (bundle.home / "logs").glob("*.log"))
+    if "bwrap sandboxes run the carried Python" not in logs:
+        raise SmokeFailure("the bwrap sandbox did not run the bundle's own Python")
+    return {"seconds": round(time.monotonic() - at, 2), "candidates": len(rows)}
+
+
 def unexpected_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines()
             if line.strip() and not any(p.search(line) for p in ALLOWED_STDERR)]
@@ -216,6 +257,7 @@ def smoke(program: Path, keep: bool = False) -> dict:
                                     lambda: ticks_done(bundle, workflow_id, approvals))
         figures["approved"] = approvals
         figures["ticks_done_s"] = round(time.monotonic() - started, 2)
+        figures["bwrap_discovery"] = bwrap_discovery(bundle)
         seen |= descendants(app.pid)
         quit_at = time.monotonic()
         app.send_signal(signal.SIGTERM)
@@ -246,6 +288,7 @@ def smoke(program: Path, keep: bool = False) -> dict:
             print(f"home kept: {home}", file=sys.stderr)
         else:
             shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(sandbox_tools_dir(home), ignore_errors=True)
 
 
 def main() -> int:

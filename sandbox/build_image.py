@@ -138,22 +138,27 @@ def image_exists(tag: str) -> bool:
     return docker("image", "inspect", tag, check=False).returncode == 0
 
 
-def build_from_dockerfile(tag: str) -> str | None:
-    """None when built; else why not (e.g. the base image cannot be pulled)."""
-    done = docker("build", "-t", tag, str(HERE), check=False, timeout=1800)
+def build_from_dockerfile(tag: str, base: str | None = None) -> str | None:
+    """None when built; else why not (e.g. the base image cannot be pulled). `base`
+    replaces the Dockerfile's FROM image (debian:bookworm-slim from a registry)."""
+    extra = ["--build-arg", f"BASE={base}"] if base else []
+    done = docker("build", "-t", tag, *extra, str(HERE), check=False, timeout=1800)
     if done.returncode == 0:
         return None
     return (done.stderr.strip().splitlines() or ["docker build failed"])[-1]
 
 
-def build_from_debian(tag: str) -> None:
+def build_from_debian(tag: str, packages: tuple[str, ...] = PACKAGES,
+                      config: tuple[str, ...] = IMAGE_CONFIG) -> None:
+    """The image from this machine's Debian mirror: `packages` on a minbase rootfs, with
+    `config` (a bare base for the Dockerfile's test: no packages, no USER)."""
     if shutil.which("debootstrap") is None:
         raise BuildError("debootstrap is not installed (Debian: apt-get install debootstrap)")
     source = apt_source(codename())
     with tempfile.TemporaryDirectory(prefix="sandbox-rootfs-", dir="/var/tmp") as work:
         rootfs = Path(work) / "rootfs"
         try:
-            _debootstrap_and_import(source, rootfs, tag)
+            _debootstrap_and_import(source, rootfs, tag, packages, config)
         finally:
             # debootstrap mounts /proc (and may bind /dev) in the rootfs; a failed run can
             # leave them mounted, and deleting the directory must never reach through them.
@@ -167,8 +172,11 @@ def _unmount_below(root: Path) -> None:
         subprocess.run(["umount", "-l", target], capture_output=True)
 
 
-def _debootstrap_and_import(source: AptSource, rootfs: Path, tag: str) -> None:
-    command = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}"]
+def _debootstrap_and_import(source: AptSource, rootfs: Path, tag: str,
+                            packages: tuple[str, ...], config: tuple[str, ...]) -> None:
+    command = ["debootstrap", "--variant=minbase"]
+    if packages:
+        command.append(f"--include={','.join(packages)}")
     if source.keyring:
         command.append(f"--keyring={source.keyring}")
     command += [source.suite, str(rootfs), source.uri]
@@ -184,7 +192,7 @@ def _debootstrap_and_import(source: AptSource, rootfs: Path, tag: str) -> None:
     # No home directories at all: the isolation probe proves none is visible inside.
     for home in ("root", "home"):
         shutil.rmtree(rootfs / home)
-    changes = [arg for change in IMAGE_CONFIG for arg in ("--change", change)]
+    changes = [arg for change in config for arg in ("--change", change)]
     tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."],
                            stdout=subprocess.PIPE)
     done = subprocess.run(["docker", "import", *changes, "-", tag], stdin=tar.stdout,

@@ -107,7 +107,7 @@ def _checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
     from engine.config import load_settings
     from engine.runtime.home import resolve_home
     from engine.tape import shipped_tape
-    from engine.validation import check_model_reachable, validate_agent_config
+    from engine.validation import validate_agent_config
 
     if args.attach and not args.workflow_id:
         raise InvalidInput("--attach", True, "name the running agent to follow with --id")
@@ -115,8 +115,27 @@ def _checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
     config, explicit = agent_config(args)
     # A market served elsewhere has a tape we cannot read here: its own checks apply.
     validate_agent_config(config, None if settings.market_url else shipped_tape())
-    check_model_reachable(config.model, base_url=settings.openai_base_url)
+    check_model_where_called(config.model, resolve_home(args.home),
+                             settings.openai_base_url)
     return config, explicit
+
+
+def check_model_where_called(model: str, home, base_url: str | None) -> None:
+    """The model's key is checked in the process that calls the model: this one's
+    environment when it starts the runtime (its workers inherit it), else the workers of
+    the runtime it attaches to (engine/runtime/model_access.py)."""
+    from engine.runtime.model_access import check_runtime_model_access
+    from engine.runtime.state import attach
+    from engine.validation import check_model_name, check_model_reachable
+
+    if check_model_name(model)[0] == "offline":
+        return
+    running = attach(home)
+    if running is None:
+        check_model_reachable(model, base_url=base_url)
+        return
+    for warning in check_runtime_model_access(model, running):
+        print(f"harness: warning: {warning}", file=sys.stderr)
 
 
 async def _run(args: argparse.Namespace) -> int:

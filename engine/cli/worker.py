@@ -164,7 +164,7 @@ async def serve_queues(settings: Settings, ready_file: Path | None, connect_time
                 built = worker_module.build_worker(client, settings, queue)
             await running.enter_async_context(built)
         if ready_file is not None:
-            worker_module._write_ready(ready_file)
+            worker_module._write_ready(ready_file, settings)
         log.info("polling %s", ", ".join(queues))
         await stop.wait()
         log.info("worker shutting down")

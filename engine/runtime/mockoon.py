@@ -7,12 +7,12 @@ process supervisor owns spawning, restarts and logs.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
 
 from engine.runtime.errors import MissingDependencyError
+from engine.runtime.node import DEFAULT_NODE, node_executable, path_with_node
 
 MOCKOON_DIR = Path(__file__).resolve().parents[2] / "mockoon"
 CLI_ENTRY = MOCKOON_DIR / "node_modules" / "@mockoon" / "cli" / "bin" / "run.js"
@@ -36,12 +36,10 @@ def environment_files() -> list[Path]:
     return [MOCKOON_DIR / "harness.json"]
 
 
-def find_mockoon_cli() -> list[str]:
-    """argv prefix running the pinned CLI with the system node: [node, run.js]."""
-    node = shutil.which("node")
-    if node is None:
-        raise MissingDependencyError(
-            "node (Node.js 20) is not on PATH: install Node.js 20, then run `make setup`")
+def find_mockoon_cli(node_choice: str = DEFAULT_NODE) -> list[str]:
+    """argv prefix running the pinned CLI: [node, run.js], node being the wheel's unless
+    the settings ask for the system's (engine/runtime/node.py)."""
+    node = node_executable(node_choice)
     if not CLI_ENTRY.is_file():
         raise MissingDependencyError(
             f"the pinned Mockoon CLI is not installed ({CLI_ENTRY} is missing): "
@@ -101,15 +99,16 @@ def validate_environment(path: Path) -> dict:
     return env
 
 
-def mockoon_command(port: int, home: Path, seed: int = 42,
-                    files: list[Path] | None = None) -> tuple[list[str], dict[str, str]]:
+def mockoon_command(port: int, home: Path, seed: int = 42, files: list[Path] | None = None,
+                    node_choice: str = DEFAULT_NODE) -> tuple[list[str], dict[str, str]]:
     """argv and extra environment variables for a non-interactive, loopback-only Mockoon.
 
     The caller should also give the process stdin=DEVNULL (a prompt then cannot block) and its
     own process group. The env dict only holds what to override on top of os.environ.
     """
     mockoon_home = Path(home) / "mockoon-home"
-    argv = [*find_mockoon_cli(), "start",
+    cli = find_mockoon_cli(node_choice)
+    argv = [*cli, "start",
             "--data", *[str(path) for path in (files or environment_files())],
             "--port", str(port),
             "--hostname", "127.0.0.1",  # never reachable from the network
@@ -123,6 +122,7 @@ def mockoon_command(port: int, home: Path, seed: int = 42,
         "XDG_DATA_HOME": str(mockoon_home / ".local" / "share"),
         "NO_COLOR": "1",
         "NODE_ENV": "production",
+        "PATH": path_with_node(cli[0]),  # anything the CLI spawns runs this Node too
     }
     return argv, env
 

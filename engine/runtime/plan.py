@@ -139,12 +139,16 @@ def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Ser
 
 def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,
                   journal: broker_journal.JournalSink | None) -> Service:
-    mockoon.find_mockoon_cli()  # MissingDependencyError (node, or the npm package) first
+    from engine.config import load_settings  # SettingsError names a bad `node` setting
+
+    node_choice = load_settings(home).node
+    mockoon.find_mockoon_cli(node_choice)  # MissingDependencyError (node, or the CLI) first
     override = options.mockoon_data or os.environ.get(MOCKOON_DATA_ENV)
     files = [Path(override)] if override else mockoon.environment_files()
     for path in files:
         mockoon.validate_environment(path)  # InvalidEnvironmentError names the file
-    argv, env = mockoon.mockoon_command(port, home, seed=options.mockoon_seed, files=files)
+    argv, env = mockoon.mockoon_command(port, home, seed=options.mockoon_seed, files=files,
+                                        node_choice=node_choice)
     if "HOME" in env:
         Path(env["HOME"]).mkdir(parents=True, exist_ok=True)  # the CLI writes ~/.mockoon-cli
     url = f"http://{LOOPBACK}:{port}"

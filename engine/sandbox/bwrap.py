@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from engine.sandbox import bwrap_python
 from engine.sandbox.limits import SandboxLimits, SandboxResult, SandboxUnavailable
 from engine.sandbox.paths import JOB_MOUNT, RUNNER_MOUNT
 from engine.sandbox.pidns import SandboxInit
@@ -40,7 +41,7 @@ from engine.sandbox.staging import PREFIX, Staged, safe_label
 
 NAME = "bwrap"
 NOBODY = 65534
-PYTHON = "/usr/bin/python3"
+PYTHON = bwrap_python.SYSTEM_PYTHON  # unless a carried one is selected (bwrap_python.py)
 SANDBOX_ENV = {
     "PATH": "/usr/bin:/bin",
     "HOME": "/tmp",
@@ -93,13 +94,15 @@ def build_args(limits: SandboxLimits, command: Sequence[str], *, files: list[str
             "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
     for path in ETC_FILES:
         argv += ["--ro-bind-try", path, path]
+    python = bwrap_python.select()  # the machine's, or one carried (read-only /opt/python)
+    argv += list(python.mounts)
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += files
     # bwrap's own root is a tmpfs without a size limit: make it read-only, so /tmp (sized)
     # is the only place the job can write.
     argv += ["--remount-ro", "/", "--remount-ro", "/dev"]
-    for key, value in SANDBOX_ENV.items():
+    for key, value in {**SANDBOX_ENV, **python.env}.items():
         argv += ["--setenv", key, value]
     argv += ["--chdir", "/tmp"]
     return argv
@@ -207,11 +210,12 @@ def check_available() -> None:
         if shutil.which(tool) is None:
             raise SandboxUnavailable(f"bwrap: `{tool}` is not installed (Debian: apt-get install "
                                      f"{'bubblewrap' if tool == 'bwrap' else 'util-linux'})")
-    if not os.path.exists(PYTHON):
+    python = bwrap_python.select()
+    if python.origin == "system" and not os.path.exists(PYTHON):
         raise SandboxUnavailable(f"bwrap: {PYTHON} is missing (Debian: apt-get install python3)")
     try:
-        with launch(None, SandboxLimits(timeout_s=30), [PYTHON, "-c", "import numpy, pandas"],
-                    "check") as trial:
+        with launch(None, SandboxLimits(timeout_s=30),
+                    [python.executable, "-c", f"import {python.imports}"], "check") as trial:
             done = subprocess.run(trial.argv, executable=trial.executable,
                                   pass_fds=trial.pass_fds, capture_output=True, text=True,
                                   timeout=60, env=HOST_ENV, **_privileges())
@@ -219,7 +223,7 @@ def check_available() -> None:
         raise SandboxUnavailable(f"bwrap: trial sandbox failed: {exc}") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        if "No module named" in last:
+        if "No module named" in last and python.origin == "system":
             last += " (Debian: apt-get install python3-numpy python3-pandas)"
         raise SandboxUnavailable(f"bwrap: trial sandbox failed: {last}")
     _checked_ok = True

@@ -78,9 +78,10 @@ def test_command_is_loopback_quiet_and_seeded(tmp_path):
 
 
 def test_missing_node_or_cli_says_what_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(mockoon.shutil, "which", lambda name: None)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no node here: only asking for it fails
     with pytest.raises(MissingDependencyError, match="Node.js 20"):
-        mockoon.find_mockoon_cli()
+        mockoon.find_mockoon_cli("system")
+    assert mockoon.find_mockoon_cli()[0] != "node"  # the wheel's, by its full path
     monkeypatch.undo()
     monkeypatch.setattr(mockoon, "CLI_ENTRY", tmp_path / "absent.js")
     with pytest.raises(MissingDependencyError, match="npm ci"):

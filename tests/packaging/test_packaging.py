@@ -131,7 +131,11 @@ def test_smoke_test_empties_path_of_python_and_node(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", path)
     monkeypatch.setenv("PYTHONPATH", "/somewhere")
     env = smoke_test.bare_environment(tmp_path / "home")
-    assert env["PATH"] == str(plain) and "PYTHONPATH" not in env
+    # bwrap and prlimit come back alone (a machine with bubblewrap but no Python).
+    sandbox_tools = smoke_test.sandbox_tools_dir(tmp_path / "home")
+    assert env["PATH"] == os.pathsep.join([str(plain), str(sandbox_tools)])
+    assert sorted(p.name for p in sandbox_tools.iterdir()) == ["bwrap", "prlimit"]
+    assert "PYTHONPATH" not in env
     assert env["QT_QPA_PLATFORM"] == "offscreen" and env["HARNESS_HOME"].endswith("home")
 
 
