@@ -201,4 +201,39 @@ TABLES: dict[str, Table] = {
         ),
         "the bundle: [deployment.md](deployment.md#the-double-click-bundle).",
     ),
+    "snapshot_size": Table(
+        "reconciliation's snapshot: the account's order listing beside lookups by id",
+        "One embedded broker, one account filled with orders; at each order count the "
+        "snapshot is taken both ways in the same run: by listing the account's orders "
+        "(Alpaca's largest page, oldest first) and by looking up the book's unsettled orders "
+        "by `client_order_id`. Size in bytes, and how many of the unsettled (newest) orders "
+        "each shows.",
+        (
+            Row("unsettled orders looked up", "unsettled"),
+        ),
+        "reconciliation by lookups: [agent.md](agent.md#reconciliation).",
+        Grid("orders at the broker",
+             (("orders_100", "100"), ("orders_500", "500"), ("orders_1000", "1000")),
+             (("listing_bytes", "listing, bytes"),
+              ("listing_unsettled_shown", "unsettled shown by the listing"),
+              ("lookups_bytes", "lookups, bytes"),
+              ("lookups_unsettled_shown", "unsettled shown by the lookups"),
+              ("ratio_listing_over_lookups", "listing / lookups"))),
+    ),
+    "sandbox_python": Table(
+        "bubblewrap with the bundle's carried Python beside the machine's",
+        "One real backtest (a shipped family on random bars) in bubblewrap, alternately with "
+        "the carried interpreter the bundle ships (laid out as `make package` does) and with "
+        "the machine's own Python; medians after a warm-up run of each.",
+        (
+            Row("carried / system, median backtest", "carried_over_system"),
+            Row("system Python: median backtest, s", "median_backtest_s.system"),
+            Row("carried Python: median backtest, s", "median_backtest_s.carried"),
+            Row("runs of each", "runs"),
+            Row("the carried Python's size, MB", "carried_size_mb"),
+            Row("laying it out, s", "lay_out_s"),
+        ),
+        "the carried Python in the bundle: "
+        "[deployment.md](deployment.md#the-double-click-bundle).",
+    ),
 }

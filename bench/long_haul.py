@@ -39,6 +39,7 @@ import engine  # noqa: F401, I001 - gRPC's fork handlers off before the supervis
 import httpx
 
 from bench.long_haul_figures import Window, flatness, sample
+from bench.results import add_save_flag, emit
 from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import AgentConfig, ApprovalPolicy, Phase
@@ -233,11 +234,12 @@ def main() -> int:
     parser.add_argument("--worker-kills", type=int, default=20)
     parser.add_argument("--mockoon-kills", type=int, default=2)
     parser.add_argument("--server-kills", type=int, default=1)
+    add_save_flag(parser)
     args = parser.parse_args()
     kills = {"worker-1": args.worker_kills, "mockoon": args.mockoon_kills,
              "temporal": args.server_kills}
     final = asyncio.run(run(args.ticks, args.window, args.seed, kills))
-    print(json.dumps(final), flush=True)
+    emit(final, args, indent=None)  # one line, as the windows' lines before it
     return 0 if final["all_targets_met"] else 1
 
 

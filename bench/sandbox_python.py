@@ -2,7 +2,7 @@
 one real run of the runner (the sma_cross family, 500 bars) per run, alternated, in
 the same sandbox; prints JSON with the medians and their ratio.
 
-    python bench/sandbox_python.py [--runs 5]
+    .venv/bin/python bench/sandbox_python.py [--runs 5] [--save]
 
 Lays the carried Python out once in a temporary directory (packaging/sandbox_python.py),
 as `make package` does; needs bwrap, and the machine's python3 with numpy and pandas.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import statistics
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import sandbox_python  # noqa: E402
 
+from bench.results import add_save_flag, emit  # noqa: E402
 from engine.sandbox import SandboxLimits, run_in_sandbox  # noqa: E402
 from engine.sandbox.bwrap_python import CARRIED_DIR_NAME, CARRIED_ENV  # noqa: E402
 from tests.sandbox.runner_support import family_source, random_bars, write_job  # noqa: E402
@@ -41,7 +41,7 @@ async def one_backtest(job_dir: Path) -> float:
     return time.monotonic() - started
 
 
-async def main(runs: int) -> dict:
+async def measure(runs: int) -> dict:
     top = Path(tempfile.mkdtemp(prefix="harness-bench-carried-"))
     top.chmod(0o755)
     try:
@@ -70,7 +70,13 @@ async def main(runs: int) -> dict:
         shutil.rmtree(top, ignore_errors=True)
 
 
-if __name__ == "__main__":
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    print(json.dumps(asyncio.run(main(parser.parse_args().runs)), indent=2))
+    add_save_flag(parser)
+    args = parser.parse_args()
+    emit(asyncio.run(measure(args.runs)), args)
+
+
+if __name__ == "__main__":
+    main()

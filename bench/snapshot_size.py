@@ -2,7 +2,7 @@
 the account's orders, Alpaca's `limit=500` ascending) beside the new one (look up the book's
 unsettled orders by client_order_id), on the same broker in one run.
 
-    .venv/bin/python bench/snapshot_size.py [--orders 100 500 1000] [--unsettled 3]
+    .venv/bin/python bench/snapshot_size.py [--orders 100 500 1000] [--unsettled 3] [--save]
 
 Prints JSON per order count: each snapshot's size in bytes, how many of the unsettled orders
 it shows (the listing misses the newest once there are more than 500), and the ratio
@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import sys
 import tempfile
 from pathlib import Path
 
 import httpx
 
+if __package__ in (None, ""):  # run as `python bench/snapshot_size.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import add_save_flag, emit
 from engine.activities.broker import BrokerActivities
 from engine.broker_contracts import SnapshotRequest
 from engine.config import Settings
@@ -33,9 +37,10 @@ def _order(n: int) -> dict:
             "time_in_force": "day", "client_order_id": f"{PREFIX}t{n}-AAPL"}
 
 
-async def measure(base_url: str, counts: list[int], unsettled: int) -> list[dict]:
+async def measure(base_url: str, counts: list[int], unsettled: int) -> dict[str, dict]:
+    """{"orders_N": {listing_bytes, lookups_bytes, *_unsettled_shown, ratio}} per order count."""
     broker = BrokerActivities(Settings(mockoon_url=base_url))
-    rows, placed = [], 0
+    rows, placed = {}, 0
     with httpx.Client(base_url=base_url, timeout=30) as http:
         http.post("/__harness/reset").raise_for_status()
         http.post("/v1/accounts", json={"id": ACCOUNT, "cash": 1e9}).raise_for_status()
@@ -45,16 +50,16 @@ async def measure(base_url: str, counts: list[int], unsettled: int) -> list[dict
                 http.post(f"/v1/trading/accounts/{ACCOUNT}/orders",
                           json=_order(placed)).raise_for_status()
             newest = [f"{PREFIX}t{n}-AAPL" for n in range(count - unsettled + 1, count + 1)]
-            row = {"orders": count}
+            row: dict = {"orders": count}
             for way, ids in (("listing", None), ("lookups", newest)):
                 snapshot = await broker.broker_snapshot(SnapshotRequest(
                     account_id=ACCOUNT, client_order_id_prefix=PREFIX, client_order_ids=ids))
                 shown = {o.client_order_id for o in snapshot.orders}
-                row[way] = {"bytes": len(snapshot.model_dump_json()),
-                            "unsettled_shown": len(shown & set(newest))}
+                row[f"{way}_bytes"] = len(snapshot.model_dump_json())
+                row[f"{way}_unsettled_shown"] = len(shown & set(newest))
             row["ratio_listing_over_lookups"] = round(
-                row["listing"]["bytes"] / row["lookups"]["bytes"], 1)
-            rows.append(row)
+                row["listing_bytes"] / row["lookups_bytes"], 1)
+            rows[f"orders_{count}"] = row
     return rows
 
 
@@ -62,11 +67,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[100, 500, 1000])
     parser.add_argument("--unsettled", type=int, default=3)
+    add_save_flag(parser)
     args = parser.parse_args()
     with Supervisor(Path(tempfile.mkdtemp()), headless=True, with_worker=False) as supervisor:
         rows = asyncio.run(measure(supervisor.info.mockoon_url, sorted(args.orders),
                                    args.unsettled))
-    print(json.dumps({"unsettled": args.unsettled, "runs": rows}, indent=2))
+    emit({"unsettled": args.unsettled, **rows}, args)
 
 
 if __name__ == "__main__":
