@@ -100,10 +100,12 @@ class Controller(ControllerSignals):
                 self.runtime_failed.emit(_describe(exc))
             return
         # An attached runtime's watcher and timer must live on this (the Qt) thread.
-        self.runtime = started if isinstance(started, RuntimeHandle) else AttachedRuntime(
-            self.home, started, self)
+        if isinstance(started, RuntimeHandle):
+            self.runtime = started  # its changes reach _services since before its start
+        else:
+            self.runtime = AttachedRuntime(self.home, started, self)
+            self.runtime.services_changed.connect(self._services)
         self.info = self.runtime.info
-        self.runtime.services_changed.connect(self._services)
         self.services_changed.emit(dict(self.info.services))
         self.runtime_ready.emit({
             "temporal_address": self.info.temporal_address, "namespace": self.info.namespace,
@@ -148,6 +150,7 @@ class Controller(ControllerSignals):
         self.supervisor = Supervisor(self.home, **self.runtime_options)
         handle = OwnedRuntime(self.supervisor)
         handle.moveToThread(self.thread())
+        handle.services_changed.connect(self._services)  # the start's progress, live
         self.supervisor.on_change = handle.changed
         if self.closing:  # closed while this thread was importing: start nothing
             raise StartAborted("the window was closed")
@@ -155,7 +158,8 @@ class Controller(ControllerSignals):
         return handle
 
     def _services(self, services: dict) -> None:
-        self.info = self.runtime.info
+        if self.runtime is not None:
+            self.info = self.runtime.info
         self.services_changed.emit(services)
 
     async def shutdown(self) -> None:

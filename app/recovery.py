@@ -115,7 +115,9 @@ def describe_proof(proof: dict) -> str:
                        for w in proof["in_flight"]) or "no activity (between two ticks)"
     orders = ", ".join(f"{i}: {n} order{'s' if n != 1 else ''} at the broker"
                        for i, n in proof["orders"].items()) or "no order at those ticks"
-    verdict = ("each completed exactly once" if all(n == 1 for n in proof["orders"].values())
+    counts = proof["orders"].values()
+    verdict = ("nothing could be placed twice" if not counts else
+               "each completed exactly once" if all(n == 1 for n in counts)
                else "DUPLICATE ORDER")
     return (f"Crash at tick {proof['tick']}: in flight: {flight}. Orders: {orders}; "
             f"{verdict}.")
