@@ -53,12 +53,13 @@ def _import_client():
 
 class Controller(ControllerSignals):
     def __init__(self, home: str | Path | None = None, agent_config=None,
-                 runtime_options: dict | None = None, parent=None) -> None:
+                 runtime_options=None, parent=None) -> None:
         super().__init__(parent)
         self.home = resolve_home(home)
         # Supervisor options: a hot standby worker (a kill costs no worker start-up), and a
-        # remote cluster if the settings say so.
-        self.runtime_options = {"worker_count": 2, **(runtime_options or {})}
+        # remote cluster if the settings say so. A callable is called in the start's thread
+        # (it may read the OS keyring: never on the UI thread, never before the window shows).
+        self.runtime_options = runtime_options
         self.agent_config = agent_config  # None: the window's defaults (app/defaults.py)
         self.history = HistoryModel(self)
         self.pump = HistoryPump(self.history, self)
@@ -147,7 +148,9 @@ class Controller(ControllerSignals):
         info = attach(self.home)
         if info is not None:
             return info
-        self.supervisor = Supervisor(self.home, **self.runtime_options)
+        options = self.runtime_options
+        options = options() if callable(options) else (options or {})
+        self.supervisor = Supervisor(self.home, **{"worker_count": 2, **options})
         handle = OwnedRuntime(self.supervisor)
         handle.moveToThread(self.thread())
         handle.services_changed.connect(self._services)  # the start's progress, live

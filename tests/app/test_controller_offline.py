@@ -152,3 +152,20 @@ def test_open_web_ui_hands_the_dev_servers_url_to_the_system_browser(qapp, tmp_p
         assert browser.opened == ["http://127.0.0.1:8233"]
     finally:
         QDesktopServices.unsetUrlHandler("http")
+
+
+def test_about_opens_before_the_temporal_cli_answers(qtbot, monkeypatch):
+    """`temporal --version` (up to 5 s) ran on the UI thread: the window froze until it
+    answered. The dialog now opens at once and fills the version in."""
+    import threading
+
+    from app.dialogs import about
+
+    answer = threading.Event()
+    monkeypatch.setattr(about, "temporal_cli_version",
+                        lambda: "temporal version 9.9.9" if answer.wait(10) else "late")
+    dialog = about.AboutDialog()  # would block here until the CLI answered
+    qtbot.addWidget(dialog)
+    assert "…" in dialog.label.text() and not answer.is_set()
+    answer.set()
+    qtbot.waitUntil(lambda: "temporal version 9.9.9" in dialog.label.text(), timeout=5000)
