@@ -147,10 +147,18 @@ def test_buy_and_sell_markers_differ_in_shape(controller, qsettings, qtbot):
 
 
 def test_the_positions_table_fits_its_panel(controller, qsettings, qtbot):
+    from engine.contracts import HoldingView
+
     window = make_window(controller, qsettings, qtbot)
-    controller.state_changed.emit(state())
+    holdings = [HoldingView(symbol=s, quantity=123_456, avg_cost=1_234.56, price=1_300.25,
+                            market_value=160_525_678.0, unrealized_pnl=-8_111_222.33)
+                for s in ("AAPL", "MSFT", "GOOG")]
+    controller.state_changed.emit(state(holdings=holdings))
+    dock = window.findChild(QDockWidget, "Portfolio")
+    window.resizeDocks([dock], [300], Qt.Orientation.Horizontal)  # a narrow side panel
     table = window.portfolio.table
-    qtbot.waitUntil(lambda: table.isVisible())
+    qtbot.waitUntil(table.isVisible)
+    qtbot.wait(50)  # the layout settles
     header = table.horizontalHeader()
     assert header.length() <= table.viewport().width(), "no column hidden off the right"
 
