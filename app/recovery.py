@@ -31,14 +31,14 @@ class RecoveryNarrator:
 
     def kill_now(self) -> None:
         """SIGKILL a worker; the supervisor (ours or the attached one) restarts it."""
-        if self.c.runtime is None:
+        if getattr(self.c, "runtime", None) is None:
             self.c.request_failed.emit("crash", "no worker is running right now")
             return
         self.c._spawn(self._kill(), "crash")
 
     async def _kill(self) -> None:
         self.in_flight = []
-        if self.c.client is not None and self.c.workflow_id is not None:
+        if getattr(self.c, "client", None) is not None and self.c.workflow_id is not None:
             with contextlib.suppress(Exception):  # best effort: the kill matters more
                 self.in_flight = await asyncio.wait_for(
                     self.c.client.pending_work(self.c.workflow_id), IN_FLIGHT_TIMEOUT_S)
@@ -90,7 +90,7 @@ class RecoveryNarrator:
         if line:
             self.c.history.tree.annotate(line, status="ok")
             self.c.notice.emit("ok", f"Worker killed at tick {self.watch.tick} → {line}")
-            if self.c.client is not None:
+            if getattr(self.c, "client", None) is not None:
                 self.c._spawn(self.prove(self.watch.tick), "crash proof")
 
     async def prove(self, killed_at_tick: int, settle_s: float = 3.0) -> dict:

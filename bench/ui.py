@@ -154,7 +154,7 @@ def search_20k_ms(app) -> dict:
     for query in QUERIES:
         view.search.clear()
         done: list[str] = []
-        record = lambda _count: done.append(view.filters.search)  # noqa: E731
+        record = lambda _count, done=done: done.append(view.filters.search)  # noqa: E731
         view.filtered.connect(record)
         probe.start()
         for char in query[:-1]:  # typed 80 ms apart

@@ -25,6 +25,7 @@ from engine.eventtree import Node
 
 MAX_MATCHES = 500
 SLICE_S = 0.012  # the longest piece of work per event-loop turn
+ROOT = QModelIndex()  # the invisible root, as a default argument
 _GROUP = 1 << 20  # index ids: group g -> (g + 1) * _GROUP, its event e -> + e + 1
 
 
@@ -177,7 +178,7 @@ class MatchesModel(QAbstractItemModel):
                 return self.createIndex(e, 0, (g + 1) * _GROUP + e + 1)
         return QModelIndex()
 
-    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
+    def index(self, row: int, column: int, parent: QModelIndex = ROOT) -> QModelIndex:
         if column < 0 or column >= self.columnCount() or row < 0:
             return QModelIndex()
         if not parent.isValid():
@@ -188,19 +189,19 @@ class MatchesModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, column, group * _GROUP + row + 1)
 
-    def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+    def parent(self, index: QModelIndex = ROOT) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
             return QModelIndex()
         group, event = divmod(index.internalId(), _GROUP)
         return self.createIndex(group - 1, 0, group * _GROUP) if event else QModelIndex()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex = ROOT) -> int:
         if not parent.isValid():
             return len(self.groups)
         group, event = divmod(parent.internalId(), _GROUP)
         return 0 if event or parent.column() > 0 else len(self.groups[group - 1][1])
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+    def columnCount(self, parent: QModelIndex = ROOT) -> int:
         return self.source.columnCount()
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):

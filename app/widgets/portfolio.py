@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.theme import tone
 from app.format import money, pct, pnl_colour, ratio_pct, signed_money
 from app.models.positions_model import PositionsModel
+from app.theme import tone
 
 
 class PortfolioPanel(QWidget):

@@ -83,12 +83,13 @@ def render_audit(audit) -> str:
                      f"{' — ' + html.escape(a.note) if a.note else ''}{_ids(a.where)}</p>")
     o = audit.order
     if o is not None:
+        broker = f", broker id {html.escape(o.broker_order_id)}" if o.broker_order_id else ""
         fill = (f"filled {o.filled_quantity} @ {o.filled_price:,.2f}"
                 if o.filled_price is not None else "not filled")
         parts.append(f"<h4>Order {html.escape(o.client_order_id)}</h4><p>{o.side} "
                      f"{o.quantity} {html.escape(o.symbol)}: broker says "
                      f"<b>{html.escape(o.status or '?')}</b>, {fill}"
-                     f"{', broker id ' + html.escape(o.broker_order_id) if o.broker_order_id else ''}"
+                     f"{broker}"
                      f"{', ' + html.escape(o.reason) if o.reason else ''}, "
                      f"{o.attempts} attempt(s){_ids(o.where)}</p>")
     for note in audit.notes:

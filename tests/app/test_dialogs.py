@@ -8,6 +8,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app import app_settings
 from app.dialogs.limits import LimitsDialog
@@ -36,8 +37,11 @@ def test_new_agent_is_validated_in_the_form_then_started(controller, qtbot, tmp_
     dialog.model.setEditText("")
     qtbot.keyClicks(dialog.model.lineEdit(), "openai:gpt-4o-mini")
     assert dialog.ok.isEnabled()
+    assert "agent-test" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.previous.setCurrentIndex(dialog.previous.findData("pause"))  # the running one?
     qtbot.mouseClick(dialog.ok, click)
-    [(config,)] = controller.called("new_agent")
+    [(config, previous)] = controller.called("new_agent")
+    assert previous == "pause", "the dialog asked what becomes of the agent shown now"
     assert config["symbols"] == ["MSFT"] and config["model"] == "openai:gpt-4o-mini"
     assert config["tick_interval_s"] == 2.5, "the settings' default"
     assert config["approval_policy"] == "wait", "a window's agent gives the human time"
@@ -181,8 +185,11 @@ def test_new_agent_discovery_option_is_validated_and_sent(controller, qtbot, tmp
     qtbot.keyClicks(dialog.candidates, "8")
     dialog.sandbox.setCurrentText("bwrap")
     assert dialog.ok.isEnabled() and dialog.error.text() == ""
+    assert "agent-test" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.previous.setCurrentIndex(dialog.previous.findData("pause"))  # the running one?
     qtbot.mouseClick(dialog.ok, click)
-    [(config,)] = controller.called("new_agent")
+    [(config, previous)] = controller.called("new_agent")
+    assert previous == "pause", "the dialog asked what becomes of the agent shown now"
     assert config["discovery"] == {"candidates": 8, "sandbox": "bwrap"}
     engine_config = AgentConfig(**config)  # the engine accepts it as is
     assert (engine_config.discovery.candidates, engine_config.discovery.sandbox) == (8, "bwrap")
@@ -194,8 +201,11 @@ def test_new_agent_without_discovery_starts_none(controller, qtbot, tmp_path, mo
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.mouseClick(dialog.discover, click)
+    assert "agent-test" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.previous.setCurrentIndex(dialog.previous.findData("pause"))  # the running one?
     qtbot.mouseClick(dialog.ok, click)
-    [(config,)] = controller.called("new_agent")
+    [(config, previous)] = controller.called("new_agent")
+    assert previous == "pause", "the dialog asked what becomes of the agent shown now"
     assert config["discovery"] is None and AgentConfig(**config).discovery is None
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from app.models.decisions_model import DecisionsModel
-from app.models.history_search import Filters, MatchesModel, event_nodes
 from app.models.history_model import HistoryModel
+from app.models.history_search import Filters, MatchesModel, event_nodes
 from app.models.positions_model import PositionsModel
 from tests.app.conftest import decision, state
 
