@@ -131,7 +131,7 @@ def test_pending_work_says_the_clock_waits_for_the_human(controller, qsettings, 
                                            "next_attempt": None},
                                           {"timer": "durable timer 16: 1s"}])
     controller.state_changed.emit(state(pending=[pending()], approval_policy="wait"))
-    lines = [window.pending.item(i).text() for i in range(window.pending.count())]
+    lines = window.pending.texts()
     assert lines[0] == ("invoke_model_activity: scheduled, attempt 3, last failure: model "
                         "endpoint timed out")
     assert lines[1] == "durable timer 16: 1s"

@@ -16,8 +16,7 @@ from tests.app.conftest import state
 
 def test_attached_runtime_follows_restarts_and_kills_the_current_worker(qtbot, tmp_path):
     home = tmp_path / "home"
-    with Supervisor(home, headless=True, worker_count=1) as supervisor:
-        supervisor.start(timeout=120)
+    with Supervisor(home, headless=True, worker_count=1) as supervisor:  # started
         handle = AttachedRuntime(home, attach(home))
         seen: list[dict] = []
         handle.services_changed.connect(seen.append)
