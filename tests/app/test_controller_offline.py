@@ -169,3 +169,64 @@ def test_about_opens_before_the_temporal_cli_answers(qtbot, monkeypatch):
     assert "…" in dialog.label.text() and not answer.is_set()
     answer.set()
     qtbot.waitUntil(lambda: "temporal version 9.9.9" in dialog.label.text(), timeout=5000)
+
+
+class TwoAgents:
+    """Test double for the Temporal client: agent-a's earlier run streams slowly; agent-b
+    has no history yet; state queries fail (no worker needed for this test)."""
+
+    def __init__(self, events) -> None:
+        self.events = events
+
+    async def stream_history_json(self, workflow_id, run_id, follow_runs=True):
+        import asyncio
+
+        if workflow_id != "agent-a" or follow_runs:
+            await asyncio.sleep(3600)  # the live stream: nothing new
+        for event in self.events:
+            await asyncio.sleep(0.002)
+            yield run_id, event
+
+    async def current_run_id(self, workflow_id):
+        return f"{workflow_id}-run"
+
+    async def state(self, workflow_id):
+        raise ConnectionError("no worker")
+
+    async def pending_work(self, workflow_id):
+        raise ConnectionError("no worker")
+
+
+def test_switching_agents_cancels_the_old_agents_loader(qapp, tmp_path):
+    """The earlier-run loader of the old agent kept running after New agent…: its events
+    landed in the new agent's tree."""
+    import asyncio
+
+    events = json.loads(GOLDEN.read_text())["events"]
+    first = dict(events[0])
+    first["workflowExecutionStartedEventAttributes"] = dict(
+        first.get("workflowExecutionStartedEventAttributes", {}),
+        continuedExecutionRunId="agent-a-run0")
+    controller = Controller(tmp_path / "home")
+    controller.client = TwoAgents(events)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        async def scenario():
+            controller._attach("agent-a", False)
+            controller.history.tree.add_batch([("agent-a-run", e) for e in [first, *events[1:]]])
+            controller.load_earlier_run()
+            await asyncio.sleep(0.1)  # the loader is streaming agent-a's earlier run
+            controller._attach("agent-b", True)  # Agent ▸ New agent…
+            await asyncio.sleep(1.0)
+            controller.pump.drain()
+
+        loop.run_until_complete(scenario())
+        for task in list(controller._tasks):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    runs = [run.run_id for run in controller.history.tree.runs]
+    assert runs == [], f"the new agent's tree holds the old agent's runs: {runs}"

@@ -215,3 +215,23 @@ def test_new_agent_validate_refuses_an_unknown_sandbox():
     values = {"symbols": ["AAPL"], "model": "offline-analyst", "starting_cash": 1.0,
               "tick_interval_s": 0.0, "discovery": {"candidates": 6, "sandbox": "podman"}}
     assert validate(values) == ["Sandbox: one of auto, docker, bwrap"]
+
+
+def test_the_agent_switcher_lists_phase_and_approvals_and_switches(controller, qtbot):
+    from app.dialogs.agents import AgentSwitcher
+
+    dialog = AgentSwitcher(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert controller.called("list_agents") == [()]
+    controller.agents_listed.emit([
+        {"workflow_id": "agent-a", "phase": "awaiting-approval", "status": "running",
+         "tick": 14, "equity": 101_000.0, "approvals": 2, "shown": False},
+        {"workflow_id": "agent-test", "phase": "running", "status": "running", "tick": 3,
+         "equity": None, "approvals": 0, "shown": True}])
+    cells = [[dialog.table.item(r, c).text() for c in range(5)] for r in range(2)]
+    assert cells[0] == ["agent-a", "awaiting-approval", "14", "2", "$101,000.00"]
+    assert cells[1][0] == "agent-test  (shown)"
+    dialog.table.selectRow(0)
+    qtbot.mouseClick(dialog.show_button, click)
+    assert controller.called("switch_agent") == [("agent-a",)]
