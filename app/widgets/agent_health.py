@@ -50,7 +50,9 @@ class AgentHealth(QWidget):
         if state.outage:
             parts.append(f"<b>Waiting on a service:</b> {html.escape(state.outage)}<br>"
                          f"<i>What to do:</i> {WHAT_TO_DO['outage']}")
-        for note in state.reconciliations[-3:]:
+        # Only the reconciliations that changed or found something: a routine check at start
+        # that agreed with the broker is nothing to act on.
+        for note in [n for n in state.reconciliations if n.findings or n.adopted][-3:]:
             parts.append(f"<b>Reconciled with the broker:</b> {html.escape(_note(note))}")
         self.attention.setText("<br>".join(parts))
         self.attention.setStyleSheet(f"color: {tone('warn')};")
