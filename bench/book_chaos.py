@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import tempfile
@@ -23,6 +22,10 @@ from pathlib import Path
 
 import httpx
 
+if __package__ in (None, ""):  # run as `python bench/book_chaos.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import add_save_flag, emit
 from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import AgentConfig, Phase
@@ -117,9 +120,10 @@ def main() -> int:
     parser.add_argument("--ticks", type=int, default=300)
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--seed", type=int, default=10)
+    add_save_flag(parser)
     args = parser.parse_args()
     report = asyncio.run(run(args.ticks, args.kills, args.seed))
-    print(json.dumps(report, indent=2))
+    emit(report, args)
     ok = report["book_equals_broker_to_the_cent"] and not report["client_order_ids_twice"]
     return 0 if ok and report["phase"] == "finished" else 1
 

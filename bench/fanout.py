@@ -32,6 +32,10 @@ import time
 import uuid
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as `python bench/fanout.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import add_save_flag, emit
 from engine.agent.providers import HarnessModelProvider
 from engine.client import HarnessClient
 from engine.config import Settings
@@ -216,8 +220,9 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default="docker,bwrap")
+    add_save_flag(parser)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(bench(args)), indent=2))
+    emit(asyncio.run(bench(args)), args)
     sys.stdout.flush()
 
 

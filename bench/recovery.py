@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python bench/recovery.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.results import add_save_flag, emit
 from engine.cli.chaos import chaos_on_new_runtime
 from engine.contracts import AgentConfig
 from engine.models import RiskLimits
@@ -80,10 +80,11 @@ def main() -> None:
                         help="the agent's run length in ticks (default: the agent's default)")
     parser.add_argument("--server", action="store_true", help="also kill the dev server")
     parser.add_argument("--only", default="", help="comma-separated configurations to run")
+    add_save_flag(parser)
     args = parser.parse_args()
     report = asyncio.run(bench(args.ticks, args.kills, args.seed, args.server,
                                args.continue_as_new_every, args.only))
-    print(json.dumps(report, indent=2))
+    emit(report, args)
 
 
 if __name__ == "__main__":

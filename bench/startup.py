@@ -11,7 +11,6 @@ that shows where the time goes.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as `python bench/startup.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import add_save_flag, emit
 from engine.runtime.plan import RuntimeOptions, plan_runtime
 from engine.runtime.state import RuntimeInfo
 from engine.runtime.supervisor import Supervisor
@@ -84,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-baseline", action="store_true")
+    add_save_flag(parser)
     args = parser.parse_args()
 
     tuned_runs = [cold_start(tuned=True) for _ in range(args.runs)]
@@ -92,7 +96,7 @@ def main() -> None:
         report["baseline"] = medians([cold_start(tuned=False) for _ in range(args.runs)])
     report["breakdown"] = breakdown()
     report["per_run"] = [{k: round(v, 3) for k, v in run.items()} for run in tuned_runs]
-    print(json.dumps(report, indent=2))
+    emit(report, args)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.results import add_save_flag, emit  # noqa: E402
+
 GOLDEN = REPO / "tests" / "histories" / "v2" / "tick_loop.run0.json"
 
 
@@ -303,6 +305,7 @@ def main() -> None:
     parser.add_argument("--skip-stream", action="store_true")
     parser.add_argument("--rss", action="store_true", help="the 5,000-tick memory run")
     parser.add_argument("--only-search", action="store_true")
+    add_save_flag(parser)
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
@@ -311,11 +314,9 @@ def main() -> None:
     immortalize_singletons()  # as the app does (a PySide6 6.12 refcount bug)
     app = QApplication(sys.argv[:1])
     pauses = GcPauses()
-    if args.only_search:
-        print(json.dumps(search_20k_ms(app)), flush=True)
-        os._exit(0)
-    if args.rss:
-        print(json.dumps(rss_per_1000_ticks(app)), flush=True)
+    if args.only_search or args.rss:
+        emit(search_20k_ms(app) if args.only_search else rss_per_1000_ticks(app), args,
+             name="ui-search" if args.only_search else "ui-rss", indent=None)
         os._exit(0)
     result = {"window_shown_s": round(statistics.median(
         window_shown_s() for _ in range(args.runs)), 3)}
@@ -330,7 +331,7 @@ def main() -> None:
     result["load_20k_events_cpu_s"] = round(statistics.median(c for _, c in loads), 3)
     result.update(search_20k_ms(app))
     result["load_avg_end"] = round(os.getloadavg()[0], 2)
-    print(json.dumps(result), flush=True)
+    emit(result, args, indent=None)
     os._exit(0)  # the SDK's native threads can abort a normal interpreter exit
 
 
