@@ -219,3 +219,15 @@ def test_stop_asks_first_and_enter_does_not_stop(controller, qsettings, qtbot):
     assert box.isVisible() and "for good" in box.text()
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert controller.called("stop_agent") == []
+
+
+def test_a_failed_start_says_why_and_offers_a_retry(controller, qsettings, qtbot):
+    window = make_window(controller, qsettings, qtbot)
+    controller.runtime_failed.emit("cannot reach the agent: ConnectionError: refused")
+    startup = window.startup
+    assert startup.isVisible() and startup.title.text() == "The runtime could not start"
+    assert "ConnectionError: refused" in startup.reason.text()
+    assert startup.retry.isVisible()
+    qtbot.mouseClick(startup.retry, Qt.MouseButton.LeftButton)
+    assert controller.called("retry_start") == [()]
+    assert startup.title.text() == "Starting the runtime…" and not startup.retry.isEnabled()
