@@ -255,12 +255,16 @@ def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
 
         async def scenario() -> None:
             controller.start()
-            while not (controller.state and controller.state.phase.value == "finished"):
+            # Until the last mark: the agent's own end (draining open approvals until they
+            # expire) is not what this measures.
+            while len(marks) <= ticks // 1000:
                 tick = controller.state.tick if controller.state else 0
                 for k in range(0, ticks + 1, 1000):
                     if tick >= k and k not in marks:
                         gc.collect()
                         marks[k] = rss_mb()
+                        print(f"tick {tick}: rss {marks[k]:.1f} MiB", file=sys.stderr,
+                              flush=True)
                 await asyncio.sleep(0.5)
             window.close()
             await controller.shutdown()
@@ -353,6 +357,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-stream", action="store_true")
     parser.add_argument("--rss", action="store_true", help="the 5,000-tick memory run")
+    parser.add_argument("--rss-ticks", type=int, default=5_000)
     parser.add_argument("--only-search", action="store_true")
     add_save_flag(parser)
     args = parser.parse_args()
@@ -364,7 +369,7 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     pauses = GcPauses()
     if args.only_search or args.rss:
-        emit(search_20k_ms(app) if args.only_search else rss_per_1000_ticks(app), args,
+        emit(search_20k_ms(app) if args.only_search else rss_per_1000_ticks(app, args.rss_ticks), args,
              name="ui-search" if args.only_search else "ui-rss", indent=None)
         os._exit(0)
     result = {"window_shown_s": round(statistics.median(
