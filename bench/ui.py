@@ -369,8 +369,9 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     pauses = GcPauses()
     if args.only_search or args.rss:
-        emit(search_20k_ms(app) if args.only_search else rss_per_1000_ticks(app, args.rss_ticks), args,
-             name="ui-search" if args.only_search else "ui-rss", indent=None)
+        report = search_20k_ms(app) if args.only_search else rss_per_1000_ticks(
+            app, args.rss_ticks)
+        emit(report, args, name="ui-search" if args.only_search else "ui-rss", indent=None)
         os._exit(0)
     result = {"window_shown_s": round(statistics.median(
         window_shown_s() for _ in range(args.runs)), 3)}
