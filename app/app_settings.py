@@ -27,8 +27,12 @@ class AppSettings:
     temporal_tls: bool = False
     tick_interval_s: float = 1.0
     # Risk limits of the agents the window starts (a running agent: Agent ▸ Risk limits…).
+    # "Large" means large: the offline analyst sizes a buy at 3% to 12% of equity by its
+    # confidence (engine/agent/analyst_rules.py), so at the $100,000 start an order above
+    # $15,000 is bigger than any it makes by routine; the old $10,000 caught nearly every
+    # confident buy, and a human asked every time stops reading.
     max_order_notional: float = 25_000.0
-    approval_notional: float = 10_000.0
+    approval_notional: float = 15_000.0
 
 
 def config_path() -> Path:

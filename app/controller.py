@@ -13,23 +13,29 @@ starts, so the window is on screen at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import threading
-import time
 from pathlib import Path
 
 from app.history_pump import HistoryPump
 from app.models.history_model import HistoryModel
 from app.recovery import RecoveryNarrator
+from app.runtime_handle import AttachedRuntime, OwnedRuntime, RuntimeHandle
+from app.session import QUERY_TIMEOUT_S, AgentSession
 from app.signals import ControllerSignals
 from engine.runtime.home import resolve_home
 from engine.runtime.state import RuntimeInfo
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.5
 START_TIMEOUT_S = 120.0
+REVIEW_TIMEOUT_S = 30.0  # a review that takes longer is shown as failed (retry is safe)
+
+
+class StartAborted(RuntimeError):
+    """The window closed before the runtime started: nothing was started."""
 
 
 # The client's import (a thread) and the runtime's start (another thread: the supervisor's
@@ -47,84 +53,142 @@ def _import_client():
 
 class Controller(ControllerSignals):
     def __init__(self, home: str | Path | None = None, agent_config=None,
-                 runtime_options: dict | None = None, parent=None) -> None:
+                 runtime_options=None, parent=None) -> None:
         super().__init__(parent)
         self.home = resolve_home(home)
         # Supervisor options: a hot standby worker (a kill costs no worker start-up), and a
-        # remote cluster if the settings say so.
-        self.runtime_options = {"worker_count": 2, **(runtime_options or {})}
+        # remote cluster if the settings say so. A callable is called in the start's thread
+        # (it may read the OS keyring: never on the UI thread, never before the window shows).
+        self.runtime_options = runtime_options
         self.agent_config = agent_config  # None: the window's defaults (app/defaults.py)
         self.history = HistoryModel(self)
         self.pump = HistoryPump(self.history, self)
-        self.supervisor = None
+        self.supervisor = None  # ours, when we started the runtime
+        self.runtime: RuntimeHandle | None = None
         self.info: RuntimeInfo | None = None
         self.client = None
+        self.session: AgentSession | None = None
         self.workflow_id: str | None = None
         self.state = None
+        self.closing = False
+        self._boot_task: asyncio.Task | None = None
+        self._runtime_start: asyncio.Future | None = None
         self._rejected: type[Exception] = ValueError
         self._tasks: set[asyncio.Task] = set()
-        self._follow: list[asyncio.Task] = []
-        self._open_trades: tuple[str, ...] = ()
         self.recovery = RecoveryNarrator(self)
         self.services_changed.connect(self.recovery.on_services)
 
     # ---------------------------------------------------------------- start and stop
 
     def start(self) -> None:
-        self._spawn(self._boot(), "start")
+        self._boot_task = self._spawn(self._boot(), "start")
+
+    @property
+    def starting(self) -> bool:
+        """The runtime or the agent is still being brought up."""
+        return self._boot_task is not None and not self._boot_task.done()
 
     async def _boot(self) -> None:
         loop = asyncio.get_running_loop()
         imported = loop.run_in_executor(None, _import_client)  # overlaps the runtime start
+        self._runtime_start = loop.run_in_executor(None, self._attach_or_start)
         try:
-            self.info = await loop.run_in_executor(None, self._attach_or_start)
+            started = await asyncio.shield(self._runtime_start)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # noqa: BLE001 - shown in the window, not a traceback
-            self.runtime_failed.emit(str(exc))
+            if not self.closing:
+                self.runtime_failed.emit(_describe(exc))
             return
+        # An attached runtime's watcher and timer must live on this (the Qt) thread.
+        if isinstance(started, RuntimeHandle):
+            self.runtime = started  # its changes reach _services since before its start
+        else:
+            self.runtime = AttachedRuntime(self.home, started, self)
+            self.runtime.services_changed.connect(self._services)
+        self.info = self.runtime.info
         self.services_changed.emit(dict(self.info.services))
         self.runtime_ready.emit({
             "temporal_address": self.info.temporal_address, "namespace": self.info.namespace,
             "ui_url": self.info.ui_url or "", "home": str(self.home),
-            "owned": self.supervisor is not None})
-        harness_client, self._rejected = await imported
-        from engine.cli.settings import settings_for
+            "owned": self.runtime.owned})
+        try:
+            harness_client, self._rejected = await imported
+            from engine.cli.settings import settings_for
 
-        self.client = await harness_client.connect(settings_for(self.info, self.home), timeout=30)
-        from app.defaults import window_agent
+            self.client = await harness_client.connect(settings_for(self.info, self.home),
+                                                       timeout=30)
+            from app.defaults import window_agent
 
-        workflow_id, started = await self.client.ensure_agent(self.agent_config or window_agent())
+            workflow_id, started = await self.client.ensure_agent(
+                self.agent_config or window_agent())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - said, with a retry (Agent ▸ Retry start)
+            self.runtime_failed.emit(f"cannot reach the agent: {_describe(exc)}")
+            return
         self._attach(workflow_id, started)
 
-    def _attach_or_start(self) -> RuntimeInfo:
-        """Blocking (runs in a thread): attach to this home's runtime, or start ours."""
+    def retry_start(self) -> None:
+        """After a failed start or connect: try again (the runtime may be up by now)."""
+        if self.starting or self.session is not None:
+            return
+        self.start()
+
+    def _attach_or_start(self) -> RuntimeHandle | RuntimeInfo:
+        """Blocking (runs in a thread): this home's running runtime (its info), or ours,
+        started (its handle: no timer, so it may be made here and moved)."""
         from engine.runtime.state import attach
 
         with _TEMPORALIO_IMPORT:
             from engine.runtime.supervisor import Supervisor
 
+        if self.runtime is not None:  # a retry after the client failed: the same runtime
+            return self.runtime
         info = attach(self.home)
         if info is not None:
             return info
-        self.supervisor = Supervisor(self.home, on_change=self._runtime_changed,
-                                     **self.runtime_options)
-        return self.supervisor.start(timeout=START_TIMEOUT_S)
+        options = self.runtime_options
+        options = options() if callable(options) else (options or {})
+        self.supervisor = Supervisor(self.home, **{"worker_count": 2, **options})
+        handle = OwnedRuntime(self.supervisor)
+        handle.moveToThread(self.thread())
+        handle.services_changed.connect(self._services)  # the start's progress, live
+        self.supervisor.on_change = handle.changed
+        if self.closing:  # closed while this thread was importing: start nothing
+            raise StartAborted("the window was closed")
+        handle.info = self.supervisor.start(timeout=START_TIMEOUT_S)
+        return handle
 
-    def _runtime_changed(self, info: RuntimeInfo) -> None:
-        # The supervisor's thread: a signal crosses to the Qt thread safely (queued).
-        self.info = info
-        self.services_changed.emit(dict(info.services))
+    def _services(self, services: dict) -> None:
+        if self.runtime is not None:
+            self.info = self.runtime.info
+        self.services_changed.emit(services)
 
     async def shutdown(self) -> None:
-        """Stop following, then stop every child we started (the agent lives on)."""
+        """Stop following, abort a start under way, then stop every child we started (the
+        agent lives on)."""
+        self.closing = True
+        if self.starting:
+            self.notice.emit("warn", "Stopping…")
+            log.info("Stopping… (the runtime was still starting)")
+        if self.session is not None:
+            self.session.close()
         for task in list(self._tasks):
             task.cancel()
+        if self.supervisor is not None:
+            self.supervisor.request_stop()  # a start() under way gives up within ~0.2 s
+        if self._runtime_start is not None:
+            with contextlib.suppress(BaseException):
+                await self._runtime_start  # its thread, aborted: no child left behind
         if self.supervisor is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.supervisor.stop)
 
     def _attach(self, workflow_id: str, started: bool) -> None:
-        for task in self._follow:
-            task.cancel()
+        if self.session is not None:
+            self.session.close()
         self.workflow_id = workflow_id
+        self.state = None
         self.history.reset()
         self.pump.clear()
         # Everything loaded so far (temporalio, the Agents SDK, pydantic: ~10^6 objects)
@@ -132,99 +196,40 @@ class Controller(ControllerSignals):
         # collector's sight, or each later full collection stalls the window ~200 ms.
         gc.collect()
         gc.freeze()
-        self._open_trades = ()
+        self.session = AgentSession(self, workflow_id)
         self.agent_attached.emit(workflow_id, started)
-        self._follow = [self._spawn(self._follow_state(workflow_id), "state"),
-                        self._spawn(self._follow_history(workflow_id), "history")]
-
-    # ---------------------------------------------------------------- following
-
-    async def _follow_state(self, workflow_id: str) -> None:
-        seen_total, beat, failing_since = 0, 0, None
-        while True:
-            try:
-                seen_total = await self._read_state(workflow_id, seen_total, beat)
-                failing_since = None
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a restart or an outage: keep trying
-                # Queries need a worker: during a crash's recovery they fail for seconds,
-                # and the recovery narration must not be drowned by that.
-                failing_since = failing_since or time.monotonic()
-                if time.monotonic() - failing_since > 5 and not self.recovery.recovering:
-                    self.notice.emit("warn", f"cannot read the agent: {exc}")
-                await asyncio.sleep(1.0)
-                continue
-            beat += 1
-            await asyncio.sleep(POLL_S)
-
-    async def _read_state(self, workflow_id: str, seen_total: int, beat: int) -> int:
-        state = await self.client.state(workflow_id)
-        if beat % 2 == 0:
-            work = await self.client.pending_work(workflow_id)
-            timers = [{"timer": text} for text in self.history.tree.open_timers()]
-            self.pending_work_changed.emit(work + timers)
-        self.state = state
-        if state.phase.value == "discovering":  # the backtests' progress, per candidate
-            self.discovery_changed.emit(
-                await self.client.agent_discovery_progress(workflow_id, state.symbols))
-        self.state_changed.emit(state)
-        fresh = state.decisions_total - seen_total
-        # Newest first; a few already seen are re-read because their approval or order
-        # may have changed since.
-        page = await self.client.decisions(workflow_id, limit=min(500, fresh + 10))
-        if page.decisions:
-            self.decisions_changed.emit(page.decisions)
-        trades = tuple(p.trade_id for p in state.pending)
-        if trades != self._open_trades:
-            self._open_trades = trades
-            self.approvals_changed.emit(list(state.pending))
-        return state.decisions_total
-
-    async def _follow_history(self, workflow_id: str) -> None:
-        from engine.eventtree.records import epoch_of, event_name
-
-        run_id = None
-        while True:
-            try:
-                run_id = run_id or await self.client.current_run_id(workflow_id)
-                received = 0
-                async for run, event in self.client.stream_history_json(workflow_id, run_id):
-                    run_id = run
-                    self.pump.push(run, event)
-                    received += 1
-                    if received % 100 == 0:
-                        await asyncio.sleep(0)  # a 1,000-event page must not hold the loop
-                    if self.recovery.watch is not None:
-                        self.recovery.on_event(event_name(event.get("eventType", "")),
-                                               epoch_of(event.get("eventTime", "")))
-                return  # the agent closed
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the tree ignores events it has seen
-                self.notice.emit("warn", f"history stream interrupted: {exc}; reconnecting")
-                await asyncio.sleep(1.0)
+        self.session.start()
 
     def load_earlier_run(self) -> None:
-        """The run before the oldest one shown (a long-lived agent opens at its latest)."""
-        run_id = self.history.tree.previous_run_id()
-        if run_id is None:
-            self.request_failed.emit("earlier_run", "the oldest run shown is the agent's first")
+        if self.session is None:
+            self.request_failed.emit("earlier_run", "the agent is not attached yet")
             return
+        self.session.load_earlier_run()
 
-        async def load():
-            self.pump.drain()
-            self.history.tree.prepend_run(run_id)
-            count = 0
-            async for run, event in self.client.stream_history_json(
-                    self.workflow_id, run_id, follow_runs=False):
-                self.pump.push(run, event)
-                count += 1
-                if count % 100 == 0:
-                    await asyncio.sleep(0)
-            self.request_done.emit("earlier_run", f"loaded run {run_id}: {count} events")
+    # ---------------------------------------------------------------- agents
 
-        self._spawn(load(), "earlier_run")
+    def list_agents(self) -> None:
+        """Every agent of this runtime, with its phase and open approvals (agents_listed)."""
+        async def listing():
+            rows = await asyncio.wait_for(self.client.list_agents(), QUERY_TIMEOUT_S)
+            out = []
+            for row in rows:
+                waiting = 0
+                if row.status == "running":
+                    with contextlib.suppress(Exception):
+                        state = await asyncio.wait_for(self.client.state(row.workflow_id), 3)
+                        waiting = len(state.pending)
+                out.append({"workflow_id": row.workflow_id, "phase": row.phase,
+                            "status": row.status, "tick": row.tick, "equity": row.equity,
+                            "approvals": waiting, "shown": row.workflow_id == self.workflow_id})
+            self.agents_listed.emit(out)
+            return f"{len(out)} agent(s)"
+
+        self._call("list_agents", listing, "agents listed", needs_agent=False)
+
+    def switch_agent(self, workflow_id: str) -> None:
+        if workflow_id != self.workflow_id:
+            self._attach(workflow_id, False)
 
     # ---------------------------------------------------------------- chaos
 
@@ -236,18 +241,36 @@ class Controller(ControllerSignals):
 
     # ---------------------------------------------------------------- requests
 
-    def review(self, trade_id: str, approve: bool, quantity: int | None = None,
-               reason: str = "") -> None:
-        self._spawn(self._review(trade_id, approve, quantity, reason), "review")
+    def review(self, request) -> None:
+        """Send an ApprovalRequest's answer to the agent that asked (its workflow id),
+        and move the request to answered, refused or failed."""
+        self._spawn(self._review(request), "review")
 
-    async def _review(self, trade_id, approve, quantity, reason) -> None:
+    async def _review(self, request) -> None:
+        answer = request.answer
         try:
-            result = await self.client.review(self.workflow_id, trade_id, approve=approve,
-                                              reason=reason, quantity=quantity)
+            if self.client is None:
+                raise ConnectionError("not connected to the runtime yet")
+            result = await asyncio.wait_for(self.client.review(
+                request.workflow_id, request.trade_id, approve=answer.approve,
+                reason=answer.reason, quantity=answer.quantity), REVIEW_TIMEOUT_S)
+        except asyncio.CancelledError:
+            request.failed("the window stopped before the answer came")
+            raise
         except self._rejected as exc:
-            self.review_refused.emit(trade_id, str(exc))
+            request.refused(str(exc))
+            self.review_refused.emit(request.trade_id, str(exc))
             return
-        self.review_answered.emit(trade_id, describe_review(result))
+        except TimeoutError:
+            request.failed(f"no answer within {REVIEW_TIMEOUT_S:.0f} s (sending again is "
+                           f"safe: the agent takes one answer per trade)")
+            return
+        except Exception as exc:  # noqa: BLE001 - a lost connection: said, and retryable
+            request.failed(_describe(exc))
+            return
+        text = describe_review(result)
+        request.answered(text)
+        self.review_answered.emit(request.trade_id, text)
 
     def review_strategy(self, symbol: str, approve: bool, reason: str = "") -> None:
         """A model-written strategy's approval; answers come back keyed strategy:SYMBOL."""
@@ -284,12 +307,20 @@ class Controller(ControllerSignals):
 
         self._call("set_limits", send, "risk limits updated")
 
-    def new_agent(self, config: dict) -> None:
+    def new_agent(self, config: dict, previous: str = "keep") -> None:
+        """Start an agent and show it. `previous`: what becomes of the one shown now:
+        keep (it runs on, Agent ▸ Switch agent… shows it again), pause or stop."""
         from engine.contracts import AgentConfig
 
         async def start():
+            old = self.workflow_id
+            if old is not None and previous in ("pause", "stop"):
+                await getattr(self.client, previous)(old)
             workflow_id = await self.client.start_agent(AgentConfig(**config))
             self._attach(workflow_id, True)
+            kept = {"keep": "keeps running", "pause": "paused", "stop": "stopping"}[previous]
+            return f"new agent {workflow_id} started; {old} {kept}" if old else \
+                f"new agent {workflow_id} started"
 
         self._call("new_agent", start, "new agent started")
 
@@ -305,8 +336,21 @@ class Controller(ControllerSignals):
 
         self._call("verify_replay", check, "replay OK")
 
+    def audit_tick(self, tick: int) -> None:
+        """Why the agent did what it did at this tick (tick_audited)."""
+        async def audit():
+            found = await asyncio.wait_for(self.client.audit_tick(self.workflow_id, tick), 60)
+            self.tick_audited.emit(found)
+            return f"tick {tick} audited"
+
+        self._call("audit", audit, "audited")
+
     def export_history(self, path: str) -> None:
-        Path(path).write_text(self.history.tree.export_json(), encoding="utf-8")
+        try:
+            Path(path).write_text(self.history.tree.export_json(), encoding="utf-8")
+        except OSError as exc:  # a missing folder, no permission, a full disk
+            self.request_failed.emit("export", f"cannot write {path}: {exc.strerror or exc}")
+            return
         self.request_done.emit("export", f"history exported to {path}")
 
     def open_web_ui(self) -> None:
@@ -320,15 +364,18 @@ class Controller(ControllerSignals):
 
     # ---------------------------------------------------------------- plumbing
 
-    def _call(self, action: str, make, done: str) -> None:
+    def _call(self, action: str, make, done: str, needs_agent: bool = True) -> None:
         async def run():
-            if self.client is None or self.workflow_id is None:
+            if self.client is None or (needs_agent and self.workflow_id is None):
                 self.request_failed.emit(action, "the agent is not attached yet")
                 return
             try:
                 said = await make()
             except (self._rejected, ValueError) as exc:
                 self.request_failed.emit(action, str(exc))
+                return
+            except TimeoutError:
+                self.request_failed.emit(action, "no answer in time; try again")
                 return
             self.request_done.emit(action, said if isinstance(said, str) else done)
 
@@ -356,3 +403,8 @@ def describe_review(result) -> str:
                 f"{order.filled_quantity} @ {order.filled_price:,.2f} "
                 f"(client_order_id {order.client_order_id})")
     return f"{result.status.value}" + (f": {result.note}" if result.note else "")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}"

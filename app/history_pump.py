@@ -30,6 +30,7 @@ class HistoryPump(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._flush)
         self._unfrozen = 0
+        self._latest_run: str | None = None
 
     def push(self, run_id: str, event: dict) -> None:
         self._buffer.append((run_id, event))
@@ -50,15 +51,28 @@ class HistoryPump(QObject):
         self._buffer.clear()
         gc.unfreeze()
         self._unfrozen = 0
+        self._latest_run = None
 
     def drain(self) -> None:
         """Apply everything buffered now (before a note that must come after it)."""
         self.model.tree.add_batch(self._buffer)
         self._buffer = []
+        self._forget_old_runs()
+
+    def _forget_old_runs(self) -> None:
+        """A new latest run (continue-as-new): the oldest beyond the model's keep_runs go
+        (memory stays flat over a long session). An earlier run loaded on demand stays
+        until the next new run."""
+        runs = self.model.tree.runs
+        latest = runs[-1].run_id if runs else None
+        if latest != self._latest_run:
+            self._latest_run = latest
+            self.model.drop_old_runs()
 
     def _flush(self) -> None:
         batch, self._buffer = self._buffer[:SLICE], self._buffer[SLICE:]
         self.model.tree.add_batch(batch)
+        self._forget_old_runs()
         self._unfrozen += len(batch)
         if self._unfrozen >= FREEZE_EVERY:
             gc.freeze()

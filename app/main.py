@@ -46,8 +46,11 @@ def build_window(home=None):
     app.setDesktopFileName(APP_ID)  # Wayland pairs the window with the installed entry
     app.setQuitOnLastWindowClosed(False)  # closing is ours: children are stopped first
     settings = app_settings.load()
+    from app import theme
+
+    theme.follow_system(app)  # one palette; dark when the desktop is
     controller = Controller(home, agent_config=window_agent(settings),
-                            runtime_options=runtime_options(settings))
+                            runtime_options=lambda: runtime_options(settings))
     tray = None
     if QSystemTrayIcon.isSystemTrayAvailable():
         tray = QSystemTrayIcon(icon, app)

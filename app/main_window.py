@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.dialogs.approval_desk import ApprovalDesk
 from app.dialogs.strategy_desk import StrategyDesk
 from app.menus import build_menus
 from app.models.decisions_model import DecisionsModel
+from app.widgets.agent_health import AgentHealth
+from app.widgets.agent_toolbar import AgentToolbar
 from app.widgets.banner import Banner
 from app.widgets.decisions_view import DecisionsView
 from app.widgets.discovery_panel import DiscoveryPanel
@@ -20,6 +22,7 @@ from app.widgets.pending_work import PendingWorkList
 from app.widgets.portfolio import PortfolioPanel
 from app.widgets.startup_panel import StartupPanel
 from app.widgets.status_bar import HarnessStatusBar, self_stop_reason
+from app.widgets.tick_audit_view import TickAuditView
 
 TITLE = "Durable Agentic Harness"
 
@@ -37,6 +40,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self._self_stop_said = ""  # the banner says a self-stop's reason once
         self.startup = StartupPanel()
+        self.health = AgentHealth()
         self.chart = EquityChart()
         self.decisions = DecisionsModel(self)
         self.decisions_view = DecisionsView(self.decisions)
@@ -45,6 +49,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addWidget(self.startup)
+        layout.addWidget(self.health)
         layout.addWidget(self.chart, 1)
         self.setCentralWidget(central)
         self.portfolio = PortfolioPanel()
@@ -63,7 +68,12 @@ class MainWindow(QMainWindow):
         self.discovery = DiscoveryPanel()
         discovery = self._dock("Discovery", self.discovery, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(bottom, discovery)
+        self.why = TickAuditView()
+        why = self._dock("Why this tick", self.why, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(bottom, why)
         bottom.raise_()
+        self._decisions_dock = bottom
+        self._phase = ""
         # First-run proportions; afterwards the user's layout is restored (QSettings).
         self.resizeDocks([left, right], [470, 600], Qt.Orientation.Horizontal)
         self.resizeDocks([left, pending], [420, 150], Qt.Orientation.Vertical)
@@ -73,6 +83,8 @@ class MainWindow(QMainWindow):
         self.desk = ApprovalDesk(controller, self, self.decisions.decision, tray)
         self.strategy_desk = StrategyDesk(controller, self)  # model-written strategies
         self.actions = build_menus(self, controller)
+        self.toolbar = AgentToolbar(self.actions)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self._wire()
         self._restore()
 
@@ -92,6 +104,11 @@ class MainWindow(QMainWindow):
         c.services_changed.connect(self._announce_self_stop)
         c.runtime_ready.connect(self.status.show_target)
         c.runtime_failed.connect(self.startup.failed)
+        self.startup.retry_requested.connect(c.retry_start)
+        self.desk.waiting_changed.connect(self.toolbar.show_waiting)
+        c.tick_audited.connect(self.why.show_audit)
+        self.why.audit_requested.connect(c.audit_tick)
+        c.crash_proven.connect(self._crash_proven)
         c.runtime_failed.connect(lambda m: self.banner.say("error", f"Runtime failed: {m}"))
         c.agent_attached.connect(self._attached)
         c.state_changed.connect(self._show_state)
@@ -111,6 +128,7 @@ class MainWindow(QMainWindow):
         self.decisions_view.tick_selected.connect(self.select_tick)
         self.history.export_requested.connect(c.export_history)
         self.history.earlier_requested.connect(c.load_earlier_run)
+        self.history.tick_selected.connect(self.why.ask)
 
     def _announce_self_stop(self, services: dict) -> None:
         reason = self_stop_reason(services)
@@ -127,6 +145,12 @@ class MainWindow(QMainWindow):
         self.startup.hide()
 
     def _show_state(self, state) -> None:
+        phase = state.phase.value
+        if self._phase == "discovering" and phase != "discovering":
+            self._decisions_dock.raise_()  # discovery is over: the decisions matter now
+        self._phase = phase
+        self.toolbar.show_phase(phase)
+        self.health.show_state(state)
         self.portfolio.show_state(state)
         self.pending.show_state(state)
         self.status.show_state(state)
@@ -143,6 +167,25 @@ class MainWindow(QMainWindow):
         self.history.follow.setChecked(False)  # the user is looking back: stop following
         self.history.select_tick(tick)
         self.decisions_view.select_tick(tick)
+        self.why.ask(tick)
+
+    def confirm_stop(self) -> None:
+        """Agent ▸ Stop ends the agent for good: asked first, non-modal."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Stop the agent?",
+                          "Stop ends the agent for good: it closes its run and cannot be "
+                          "resumed (Pause can). Open approvals are dropped.",
+                          QMessageBox.StandardButton.Cancel, self)
+        stop = box.addButton("Stop for good", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter never stops it
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        stop.clicked.connect(self.controller.stop_agent)
+        self.stop_box = box
+        box.open()
+
+    def _crash_proven(self, proof: dict) -> None:
+        from app.recovery import describe_proof
+
+        self.controller.history.tree.annotate(describe_proof(proof), status="ok")
 
     # ---------------------------------------------------------------- persistence
 
@@ -155,6 +198,12 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if getattr(self.controller, "starting", False) and not getattr(
+                self.controller, "closing", False):
+            # The runtime is still starting: say so while the start is aborted; the
+            # window goes once the controller has stopped what it started.
+            self.startup.stopping()
+            self.banner.say("warn", "Stopping…")
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.sync()

@@ -3,6 +3,7 @@ opens a non-modal dialog (one instance at a time)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from engine.chaos import MODEL_ACTIVITY, ORDER_ACTIVITY
@@ -23,15 +24,19 @@ def build_menus(window, controller) -> dict[str, QAction]:
     def dialog(key: str, make):
         def show():
             existing = open_dialogs.get(key)
-            if existing is not None and existing.isVisible():
+            if existing is not None:
+                existing.show()
                 existing.raise_()
                 return
             created = make()
+            # Deleted on close: a closed dialog keeps no widgets, timers or connections.
+            created.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            created.destroyed.connect(lambda *_: open_dialogs.pop(key, None))
             open_dialogs[key] = created
             created.show()  # non-modal: no nested event loop
         return show
 
-    from app.dialogs import about, limits, new_agent, settings, steer
+    from app.dialogs import about, agents, limits, new_agent, settings, steer
 
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
@@ -42,10 +47,12 @@ def build_menus(window, controller) -> dict[str, QAction]:
     agent = bar.addMenu("&Agent")
     add(agent, "new_agent", "New agent…", dialog(
         "new_agent", lambda: new_agent.NewAgentDialog(controller, window)), "Ctrl+N")
+    add(agent, "switch", "Switch agent…", dialog(
+        "switch", lambda: agents.AgentSwitcher(controller, window)), "Ctrl+Shift+O")
     agent.addSeparator()
     add(agent, "pause", "Pause", controller.pause, "Ctrl+P")
     add(agent, "resume", "Resume", controller.resume, "Ctrl+R")
-    add(agent, "stop", "Stop", controller.stop_agent, "Ctrl+Shift+X")
+    add(agent, "stop", "Stop…", window.confirm_stop, "Ctrl+Shift+X")
     agent.addSeparator()
     add(agent, "steer", "Steer…", dialog(
         "steer", lambda: steer.SteerDialog(controller, window)), "Ctrl+E")

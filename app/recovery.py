@@ -1,40 +1,52 @@
 """Crashes, on purpose or not, and the story of the recovery for the banner, the tree and
 the chart: worker killed at tick T -> restarted worker starting -> resumed at tick T',
-X ms after the kill (X from the kill to the first event a live worker wrote)."""
+X ms after the kill (X from the kill to the first event a live worker wrote) -> the
+proof: what was in flight at the kill (activity, attempt, worker) and, for each order
+of those ticks, how many the broker holds for its client_order_id (exactly one).
+
+Only a kill that happened is narrated: the runtime handle reads the worker's pid at
+kill time and says whether the SIGKILL reached one of this runtime's workers.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import os
-import signal
 import time
 
 from engine.chaos import CrashWatch, arm_crash
 
+IN_FLIGHT_TIMEOUT_S = 2.0
+
 
 class RecoveryNarrator:
     def __init__(self, controller) -> None:
-        self.c = controller  # its signals, history model, pump, state, supervisor
+        self.c = controller  # its signals, history model, pump, state, runtime, client
         self.watch: CrashWatch | None = None
+        self.in_flight: list[dict] = []  # the agent's pending activities at the kill
 
     @property
     def recovering(self) -> bool:
         return self.watch is not None and self.watch.resumed_after_ms is None
 
     def kill_now(self) -> None:
-        """SIGKILL the worker; the supervisor (ours or the attached one) restarts it."""
-        pid = None
-        if self.c.supervisor is not None:
-            pid = self.c.supervisor.kill_worker()
-        elif self.c.info is not None:
-            pid = (self.c.info.services.get("worker-1") or {}).get("pid")
-            if pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        if not pid:
+        """SIGKILL a worker; the supervisor (ours or the attached one) restarts it."""
+        if getattr(self.c, "runtime", None) is None:
             self.c.request_failed.emit("crash", "no worker is running right now")
             return
-        self._mark(f"worker killed (SIGKILL, pid {pid})")
+        self.c._spawn(self._kill(), "crash")
+
+    async def _kill(self) -> None:
+        self.in_flight = []
+        if getattr(self.c, "client", None) is not None and self.c.workflow_id is not None:
+            with contextlib.suppress(Exception):  # best effort: the kill matters more
+                self.in_flight = await asyncio.wait_for(
+                    self.c.client.pending_work(self.c.workflow_id), IN_FLIGHT_TIMEOUT_S)
+        kill = self.c.runtime.kill_worker()
+        if not kill.ok:
+            self.c.request_failed.emit("crash", kill.error or "nothing was killed")
+            return
+        self._mark(f"worker killed (SIGKILL, pid {kill.pid})")
 
     def arm(self, activity: str) -> None:
         arm_crash(self.c.home, activity)
@@ -78,3 +90,34 @@ class RecoveryNarrator:
         if line:
             self.c.history.tree.annotate(line, status="ok")
             self.c.notice.emit("ok", f"Worker killed at tick {self.watch.tick} → {line}")
+            if getattr(self.c, "client", None) is not None:
+                self.c._spawn(self.prove(self.watch.tick), "crash proof")
+
+    async def prove(self, killed_at_tick: int, settle_s: float = 3.0) -> dict:
+        """What was in flight, and the broker's count for each order of the kill's ticks.
+        Waits a little first: the order in flight completes after the resumption."""
+        await asyncio.sleep(settle_s)
+        wid = self.c.workflow_id
+        page = await self.c.client.decisions(wid, limit=50)
+        ids = sorted({d.order.client_order_id for d in page.decisions
+                      if d.order is not None and killed_at_tick <= d.tick <= killed_at_tick + 1})
+        counts = {i: await self.c.client.broker_order_count(wid, i) for i in ids}
+        proof = {"tick": killed_at_tick, "in_flight": self.in_flight, "orders": counts}
+        self.c.crash_proven.emit(proof)
+        self.c.notice.emit("ok" if all(n == 1 for n in counts.values()) else "error",
+                           describe_proof(proof))
+        return proof
+
+
+def describe_proof(proof: dict) -> str:
+    flight = "; ".join(f"{w['activity']} attempt {w['attempt']}"
+                       + (f" on {w['worker']}" if w.get("worker") else "")
+                       for w in proof["in_flight"]) or "no activity (between two ticks)"
+    orders = ", ".join(f"{i}: {n} order{'s' if n != 1 else ''} at the broker"
+                       for i, n in proof["orders"].items()) or "no order at those ticks"
+    counts = proof["orders"].values()
+    verdict = ("nothing could be placed twice" if not counts else
+               "each completed exactly once" if all(n == 1 for n in counts)
+               else "DUPLICATE ORDER")
+    return (f"Crash at tick {proof['tick']}: in flight: {flight}. Orders: {orders}; "
+            f"{verdict}.")

@@ -343,6 +343,19 @@ class HarnessClient:
             raw = (await self._handle(workflow_id).describe()).raw_description
         return [_pending_activity(p) for p in raw.pending_activities]
 
+    async def broker_order_count(self, workflow_id: str, client_order_id: str) -> int:
+        """How many orders the broker holds for this client_order_id in the agent's own
+        account (exactly-once shows as 1): the window's crash proof."""
+        import httpx
+
+        from engine.activities.broker_http import account_prefix
+
+        account = account_prefix((await self.state(workflow_id)).account_id)
+        async with httpx.AsyncClient(base_url=self.settings.broker_base, timeout=10) as http:
+            orders = (await http.get(f"{account}/orders",
+                                     params={"status": "all", "limit": 500})).json()
+        return sum(1 for o in orders if o.get("client_order_id") == client_order_id)
+
     @staticmethod
     async def replay_check(histories: list[WorkflowHistory]) -> list[str]:
         """Replay histories against today's workflow code; return the failures (empty = OK)."""
@@ -374,4 +387,5 @@ def _pending_activity(p) -> dict:
         "last_heartbeat": stamp(p.last_heartbeat_time),
         "last_failure": p.last_failure.message,
         "next_attempt": stamp(p.next_attempt_schedule_time),
+        "worker": p.last_worker_identity,  # who ran its latest attempt (the crash proof)
     }

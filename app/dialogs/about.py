@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import subprocess
+import threading
 from importlib import metadata
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import Signal, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
+
+CLI = "Temporal CLI / dev server"
 
 
 def _package(name: str) -> str:
@@ -28,10 +32,10 @@ def temporal_cli_version() -> str:
         return f"unknown ({type(exc).__name__})"
 
 
-def versions() -> dict[str, str]:
+def versions(cli: bool = True) -> dict[str, str]:
     return {
         "Durable Agentic Harness": _package("durable-agentic-harness"),
-        "Temporal CLI / dev server": temporal_cli_version(),
+        CLI: temporal_cli_version() if cli else "…",
         "Temporal Python SDK": _package("temporalio"),
         "OpenAI Agents SDK": _package("openai-agents"),
         "PySide6 / Qt": f"{pyside_version} / {qVersion()}",
@@ -40,14 +44,40 @@ def versions() -> dict[str, str]:
 
 
 class AboutDialog(QDialog):
+    """Opens at once: the Temporal CLI's version (a subprocess, up to 5 s) is asked in a
+    thread and filled in when it answers."""
+
+    cli_found = Signal(str)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About")
-        rows = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in versions().items())
-        label = QLabel("<h3>Durable Agentic Harness</h3><p>Crash-safe, human-supervised AI "
-                       f"agents on Temporal.</p><table cellspacing=6>{rows}</table>")
+        self.found = versions(cli=False)
+        self.label = QLabel()
+        self.label.setAccessibleName("Versions")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
-        layout.addWidget(label)
+        layout.addWidget(self.label)
         layout.addWidget(buttons)
+        self._render()
+        self.cli_found.connect(self._cli)  # queued: emitted from the thread
+        threading.Thread(target=self._ask_cli, name="about-temporal-version",
+                         daemon=True).start()
+
+    def _ask_cli(self) -> None:
+        version = temporal_cli_version()
+        try:
+            self.cli_found.emit(version)
+        except RuntimeError:
+            pass  # the dialog was closed (and deleted) first
+
+    def _cli(self, version: str) -> None:
+        self.found[CLI] = version
+        self._render()
+
+    def _render(self) -> None:
+        rows = "".join(f"<tr><td>{k}</td><td><b>{html.escape(v)}</b></td></tr>"
+                       for k, v in self.found.items())
+        self.label.setText("<h3>Durable Agentic Harness</h3><p>Crash-safe, human-supervised "
+                           f"AI agents on Temporal.</p><table cellspacing=6>{rows}</table>")

@@ -25,6 +25,8 @@ from engine.discovery.contracts import SANDBOX_CHOICES, DiscoverySettings
 SYMBOLS = ("AAPL", "MSFT", "IBM", "GOOG")
 FIRST_DATE, LAST_DATE = QDate(2000, 3, 27), QDate(2013, 3, 1)  # the shipped tape
 MODELS = ("offline-analyst", "openai:gpt-4o-mini", "compatible:llama3.1")
+PREVIOUS = (("keeps running (Agent ▸ Switch agent… shows it again)", "keep"),
+            ("is paused", "pause"), ("is stopped for good", "stop"))
 MODEL_PATTERN = re.compile(r"^(offline-analyst|(openai|compatible):[\w.\-:/]+)$")
 
 
@@ -109,6 +111,14 @@ class NewAgentDialog(QDialog):
         form.addRow("Discovery", self.discover)
         form.addRow("Candidates", self.candidates)
         form.addRow("Sandbox", self.sandbox)
+        # The agent shown now does not stop by itself when another starts: ask.
+        self.previous = QComboBox()
+        for text, key in PREVIOUS:
+            self.previous.addItem(text, key)
+        self.previous.setAccessibleName("What becomes of the agent shown now")
+        current = getattr(controller, "workflow_id", None)
+        if current:
+            form.addRow(f"Agent {current}", self.previous)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b71c1c;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -153,5 +163,5 @@ class NewAgentDialog(QDialog):
 
     def _start(self) -> None:
         if self._check():
-            self.controller.new_agent(self.values())
+            self.controller.new_agent(self.values(), self.previous.currentData())
             self.close()

@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from engine.eventtree import EventTree, Node
 
 ROOT = QModelIndex()  # the invisible root, as a default argument
+KEEP_RUNS = 4  # runs kept in memory (25 ticks each by default): ~100 ticks of history
 
 COLUMNS = ("Event", "Detail", "Time (UTC)", "#")
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # lower-case text incl. decoded payloads
@@ -36,6 +37,9 @@ class HistoryModel(QAbstractItemModel):
         # QModelIndex.internalPointer(): PySide returns a None it does not own for a null
         # pointer, and a few such calls end in "Fatal Python error: none_dealloc".
         self._nodes: dict[int, Node] = {}
+        self._inserting: tuple[Node | None, int, int] | None = None
+        self.on_events: list = []  # callables given each batch of new event nodes
+        self.keep_runs = KEEP_RUNS
 
     def reset(self) -> None:
         """A new agent: an empty tree."""
@@ -44,13 +48,42 @@ class HistoryModel(QAbstractItemModel):
         self._nodes = {}
         self.endResetModel()
 
+    def drop_old_runs(self) -> int:
+        """Keep the newest `keep_runs` runs in memory (older ones: "Earlier run" reloads
+        them). Returns how many were dropped."""
+        dropped = 0
+        while len(self.tree.runs) > self.keep_runs:
+            self.tree.drop_run(self.tree.runs[0])
+            dropped += 1
+        return dropped
+
     # -- TreeListener ---------------------------------------------------------------------
 
     def begin_insert(self, parent: Node | None, first: int, last: int) -> None:
+        self._inserting = (parent, first, last)
         self.beginInsertRows(self.index_of(parent), first, last)
 
     def end_insert(self) -> None:
         self.endInsertRows()
+        parent, first, last = self._inserting
+        self._inserting = None
+        if parent is not None and parent.kind == "tick" and self.on_events:
+            fresh = parent.children[first:last + 1]
+            for callback in self.on_events:
+                callback(fresh)
+
+    def begin_remove(self, parent: Node | None, first: int, last: int) -> None:
+        self.beginRemoveRows(self.index_of(parent), first, last)
+        siblings = self.tree.runs if parent is None else parent.children
+        for run in siblings[first:last + 1]:  # the index map must not keep them alive
+            self._nodes.pop(id(run), None)
+            for group in run.children:
+                self._nodes.pop(id(group), None)
+                for node in group.children:
+                    self._nodes.pop(id(node), None)
+
+    def end_remove(self) -> None:
+        self.endRemoveRows()
 
     def changed(self, node: Node) -> None:
         left = self.index_of(node)

@@ -1,16 +1,28 @@
 """A one-line coloured banner at the top of the window: recovery narration, errors,
-results of requests. The latest message wins; it stays until replaced or closed."""
+results of requests. The latest message is shown; every message is kept in a log (the
+"Log" button), so an "ok" that replaces an error never hides it: the button counts the
+errors not yet seen. The same message repeated within a minute is logged once."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+import time
+from collections import deque
 
-STYLES = {
-    "info": ("#e3f2fd", "#0d47a1"),
-    "ok": ("#e8f5e9", "#1b5e20"),
-    "warn": ("#fff8e1", "#8d5a00"),
-    "error": ("#ffebee", "#b71c1c"),
-}
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
+
+from app.theme import background, tone
+
+LOG_SIZE = 500
+REPEAT_S = 60.0
 
 
 class Banner(QWidget):
@@ -18,21 +30,62 @@ class Banner(QWidget):
         super().__init__(parent)
         self.label = QLabel()
         self.label.setWordWrap(True)
+        self.label.setAccessibleName("Latest message")
+        self.log: deque[tuple[float, str, str]] = deque(maxlen=LOG_SIZE)
+        self.unseen_errors = 0
+        self.log_button = QToolButton()
+        self.log_button.setText("Log")
+        self.log_button.setAccessibleName("Message log")
+        self.log_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._menu = QMenu(self)
+        self._list = QListWidget()
+        self._list.setMinimumSize(640, 260)
+        holder = QWidgetAction(self._menu)
+        holder.setDefaultWidget(self._list)
+        self._menu.addAction(holder)
+        self._menu.aboutToShow.connect(self._fill_log)
+        self.log_button.setMenu(self._menu)
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
+        close.setAccessibleName("Hide the banner")
         close.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.log_button)
         layout.addWidget(close)
         self.setAutoFillBackground(True)
         self.level = ""
         self.hide()
 
     def say(self, level: str, text: str) -> None:
-        background, colour = STYLES.get(level, STYLES["info"])
-        self.setStyleSheet(f"background: {background}; color: {colour}; font-weight: 600;")
+        now = time.time()
+        repeat = any(t == text and now - at < REPEAT_S for at, _lvl, t in list(self.log)[-5:])
+        if not repeat:
+            self.log.append((now, level, text))
+            if level == "error":
+                self.unseen_errors += 1
+        self.setStyleSheet(f"background: {background(level)}; color: {tone(level)}; "
+                           f"font-weight: 600;")
         self.level = level
         self.label.setText(text)
+        self._update_button()
         self.show()
+
+    def _update_button(self) -> None:
+        errors = self.unseen_errors
+        self.log_button.setText(f"Log ({errors} error{'s' if errors != 1 else ''})" if errors
+                                else f"Log ({len(self.log)})")
+
+    def _fill_log(self) -> None:
+        self._list.clear()
+        for at, level, text in reversed(self.log):
+            item = QListWidgetItem(f"{time.strftime('%H:%M:%S', time.localtime(at))}  "
+                                   f"{level:5}  {text}")
+            self._list.addItem(item)
+        self.unseen_errors = 0
+        self._update_button()
+
+    def messages(self) -> list[tuple[str, str]]:
+        return [(level, text) for _at, level, text in self.log]

@@ -1,4 +1,5 @@
-"""The decisions table; selecting a row says which tick it is."""
+"""The decisions table; selecting a row (a click, or the arrow keys) says which tick it
+is."""
 
 from __future__ import annotations
 
@@ -25,10 +26,21 @@ class DecisionsView(QTableView):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self.clicked.connect(lambda index: self.tick_selected.emit(index.data(TICK_ROLE)))
+        self.setAccessibleName("Decisions, newest first")
+        # The current row, however it moved (click, arrows, Page Up/Down): its tick.
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._quiet = False
+
+    def _current_changed(self, current, _previous) -> None:
+        if current.isValid() and not self._quiet:
+            self.tick_selected.emit(current.data(TICK_ROLE))
 
     def select_tick(self, tick: int) -> None:
         row = self.model().row_of_tick(tick)
         if row is not None:
-            self.selectRow(row)
+            self._quiet = True  # selected from elsewhere: no echo back
+            try:
+                self.selectRow(row)
+            finally:
+                self._quiet = False
             self.scrollTo(self.model().index(row, 0))

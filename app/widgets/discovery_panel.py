@@ -12,11 +12,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
+
+from app.models.rows_model import RowsModel
 
 COLUMNS = ("Candidate", "State", "OOS Sharpe", "OOS return", "OOS drawdown")
 STATE_COLOURS = {"pending": "#757575", "queued": "#757575", "running": "#1565c0", "done": "#1b7f3b",
@@ -93,11 +94,12 @@ class DiscoveryPanel(QWidget):
         self.progress.hide()
         self.symbol = QComboBox()
         self.symbol.currentTextChanged.connect(self._show_symbol)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.rows = RowsModel(COLUMNS, right_aligned=(2, 3, 4), parent=self)
+        self.table = QTableView()
+        self.table.setModel(self.rows)
+        self.table.setAccessibleName("Candidate strategies")
         self.table.verticalHeader().hide()
         self.table.setMinimumHeight(40)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
@@ -185,17 +187,11 @@ class DiscoveryPanel(QWidget):
                                       pick.winner.equity, pick.winner.split_date)
 
     def _fill(self, rows: list[tuple]) -> None:
-        self.table.setRowCount(len(rows))
-        for r, (name, state, sharpe, ret, dd) in enumerate(rows):
-            cells = [name, state,
-                     "" if sharpe is None else f"{sharpe:.2f}",
-                     "" if ret is None else f"{ret:+.1%}",
-                     "" if dd is None else f"{dd:.1%}"]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c == 1:
-                    item.setForeground(QColor(STATE_COLOURS.get(state.split(":")[0], "#000")))
-                if c >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
+        """Rows change in place (a poll that changes one candidate's state repaints one
+        row; the selection and scroll position stay)."""
+        self.rows.set_rows([
+            (name, (state, STATE_COLOURS.get(state.split(":")[0], "#000")),
+             "" if sharpe is None else f"{sharpe:.2f}",
+             "" if ret is None else f"{ret:+.1%}",
+             "" if dd is None else f"{dd:.1%}")
+            for name, state, sharpe, ret, dd in rows])

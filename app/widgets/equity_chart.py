@@ -7,11 +7,16 @@ from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QV
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 
-MARKERS = {  # name: (legend, colour, shape, size)
-    "buy": ("Buy filled", "#1b7f3b", QScatterSeries.MarkerShape.MarkerShapeTriangle, 11),
-    "sell": ("Sell filled", "#c62828", QScatterSeries.MarkerShape.MarkerShapeTriangle, 11),
-    "approval": ("Approval asked", "#1565c0", QScatterSeries.MarkerShape.MarkerShapeCircle, 9),
-    "crash": ("Worker killed", "#000000", QScatterSeries.MarkerShape.MarkerShapeStar, 16),
+from app import theme
+
+# name: (legend, theme tone, shape, size). Buys and sells differ in shape, not only in
+# colour (a colour-blind reader, a grey print): a triangle and a diamond.
+MARKERS = {
+    "buy": ("▲ Buy filled", "buy", QScatterSeries.MarkerShape.MarkerShapeTriangle, 11),
+    "sell": ("◆ Sell filled", "sell", QScatterSeries.MarkerShape.MarkerShapeRotatedRectangle,
+             11),
+    "approval": ("● Approval asked", "line", QScatterSeries.MarkerShape.MarkerShapeCircle, 9),
+    "crash": ("★ Worker killed", "crash", QScatterSeries.MarkerShape.MarkerShapeStar, 16),
 }
 
 
@@ -24,16 +29,14 @@ class EquityChart(QChartView):
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setAccessibleName("Equity chart")
         self.line = QLineSeries(name="Equity")
-        self.line.setPen(QPen(QColor("#37474f"), 2))
         chart.addSeries(self.line)
         self.markers: dict[str, QScatterSeries] = {}
-        for key, (legend, colour, shape, size) in MARKERS.items():
+        for key, (legend, _tone, shape, size) in MARKERS.items():
             series = QScatterSeries(name=legend)
             series.setMarkerShape(shape)
             series.setMarkerSize(size)
-            series.setColor(QColor(colour))
-            series.setBorderColor(QColor(colour))
             series.clicked.connect(lambda point: self.tick_clicked.emit(round(point.x())))
             chart.addSeries(series)
             self.markers[key] = series
@@ -46,9 +49,29 @@ class EquityChart(QChartView):
         for series in [self.line, *self.markers.values()]:
             series.attachAxis(self.x_axis)
             series.attachAxis(self.y_axis)
+        self.apply_theme()
         self._equity: dict[int, float] = {}
         self._crashes: list[int] = []
         self._decisions: dict[str, object] = {}
+
+    def apply_theme(self) -> None:
+        """The chart follows the window's palette (dark mode included)."""
+        dark = theme.is_dark()
+        chart = self.chart()
+        chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark
+                       else QChart.ChartTheme.ChartThemeLight)
+        self.line.setPen(QPen(QColor(theme.tone("muted") if not dark else "#cfd8dc"), 2))
+        for key, series in self.markers.items():
+            colour = QColor(theme.tone(MARKERS[key][1]))
+            series.setColor(colour)
+            series.setBorderColor(colour)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.PaletteChange:
+            self.apply_theme()
+        super().changeEvent(event)
 
     def show_equity(self, series: list[tuple[int, float]]) -> None:
         if not series:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QListWidget, QListWidgetItem
+from PySide6.QtWidgets import QListView
 
 from app.format import money
+from app.models.rows_model import RowsModel
 
 
 def describe_activity(p: dict, now: float) -> str:
@@ -23,9 +24,14 @@ def describe_activity(p: dict, now: float) -> str:
     return text
 
 
-class PendingWorkList(QListWidget):
+class PendingWorkList(QListView):
+    """One line per thing the agent waits on; a small model updated in place."""
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.lines = RowsModel(("What the agent waits on",), parent=self)
+        self.setModel(self.lines)
+        self.setAccessibleName("Pending work")
         self._activities: list[dict] = []
         self._approvals: list = []
         self._outage = ""
@@ -56,6 +62,7 @@ class PendingWorkList(QListWidget):
             lines.append("market clock stopped until you decide (approval policy: wait)")
         if self._outage:
             lines.append(f"waiting on a service: {self._outage}")
-        self.clear()
-        for line in lines or ["nothing: between ticks"]:
-            self.addItem(QListWidgetItem(line))
+        self.lines.set_rows([(line,) for line in lines or ["nothing: between ticks"]])
+
+    def texts(self) -> list[str]:
+        return [self.lines.text(r, 0) for r in range(self.lines.rowCount())]

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.format import money, pct, pnl_colour, ratio_pct, signed_money
 from app.models.positions_model import PositionsModel
+from app.theme import tone
 
 
 class PortfolioPanel(QWidget):
@@ -27,9 +28,10 @@ class PortfolioPanel(QWidget):
                 ("realized", "Realised P&L"), ("unrealized", "Unrealised P&L"))
         for row, (key, title) in enumerate(rows):
             name = QLabel(title)
-            name.setStyleSheet("color: #555;")
+            name.setStyleSheet(f"color: {tone('muted')};")
             value = QLabel("—")
             value.setObjectName(key)
+            value.setAccessibleName(title)
             value.setStyleSheet("font-weight: 600; font-size: 11pt;")
             grid.addWidget(name, row, 0)
             grid.addWidget(value, row, 1)
@@ -40,11 +42,15 @@ class PortfolioPanel(QWidget):
         table.setModel(self.positions)
         table.verticalHeader().hide()
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setMinimumSectionSize(40)
+        # The columns share the panel's width (no sideways scrolling in a side panel): the
+        # symbol takes what it needs, the numbers split the rest.
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(40)
         table.setAlternatingRowColors(True)
-        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setAccessibleName("Positions")
         self.table = table
         layout = QVBoxLayout(self)
         layout.addLayout(grid)

@@ -30,6 +30,8 @@ class TreeListener(Protocol):
     def begin_insert(self, parent: Node | None, first: int, last: int) -> None: ...
     def end_insert(self) -> None: ...
     def changed(self, node: Node) -> None: ...
+    # Optional (drop_run announces through them when the listener has them):
+    # begin_remove(parent, first, last) / end_remove()
 
 
 class _Silent:
@@ -129,6 +131,38 @@ class EventTree:
         self._ctx[run_id] = RunContext()
         self.listener.end_insert()
         return node
+
+    def drop_run(self, run: Node) -> None:
+        """Forget a whole run (a long session keeps only its last few runs in memory; an
+        earlier one comes back on demand through prepend_run). Its events, if streamed
+        again, are new to the tree."""
+        row = run.row
+        begin = getattr(self.listener, "begin_remove", None)
+        if begin is not None:
+            begin(None, row, row)
+        del self.runs[row]
+        for later in self.runs[row:]:
+            later.row -= 1
+        self._by_run.pop(run.run_id, None)
+        self._ctx.pop(run.run_id, None)
+        for group in run.children:
+            if group.tick is not None and self._ticks.get(group.tick) is group:
+                del self._ticks[group.tick]
+            for node in group.children:
+                if node.record is not None and node.record.raw is not None:
+                    self._seen.discard((run.run_id, node.record.event_id))
+                    self.event_count -= 1
+        end = getattr(self.listener, "end_remove", None)
+        if end is not None:
+            end()
+        # Break the parent/child cycles: a long-lived window freezes old objects out of the
+        # collector's sight (gc.freeze), so only reference counting can free them.
+        for group in run.children:
+            for node in group.children:
+                node.parent = None
+            group.children = []
+            group.parent = None
+        run.children = []
 
     # ---------------------------------------------------------------- reading
 

@@ -35,6 +35,12 @@ class FakeController(ControllerSignals):
         self.calls: list[tuple] = []
         self.history = HistoryModel(self)
         self.state = None
+        self.workflow_id = "agent-test"
+
+    def answers(self) -> list[tuple]:
+        """The reviews sent: (workflow id, trade id, approve, quantity, reason)."""
+        return [(r.workflow_id, r.trade_id, r.answer.approve, r.answer.quantity,
+                 r.answer.reason) for (r,) in self.called("review")]
 
     def called(self, name: str) -> list[tuple]:
         return [call[1:] for call in self.calls if call[0] == name]
@@ -48,7 +54,7 @@ def _recorder(name: str):
 
 for _name in ("review", "pause", "resume", "stop_agent", "steer", "set_limits", "new_agent",
               "simulate_crash", "crash_next", "verify_replay", "export_history", "open_web_ui",
-              "load_earlier_run"):
+              "load_earlier_run", "list_agents", "switch_agent", "audit_tick", "retry_start"):
     setattr(FakeController, _name, _recorder(_name))
 
 

@@ -8,6 +8,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app import app_settings
 from app.dialogs.limits import LimitsDialog
@@ -36,8 +37,11 @@ def test_new_agent_is_validated_in_the_form_then_started(controller, qtbot, tmp_
     dialog.model.setEditText("")
     qtbot.keyClicks(dialog.model.lineEdit(), "openai:gpt-4o-mini")
     assert dialog.ok.isEnabled()
+    assert "agent-test" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.previous.setCurrentIndex(dialog.previous.findData("pause"))  # the running one?
     qtbot.mouseClick(dialog.ok, click)
-    [(config,)] = controller.called("new_agent")
+    [(config, previous)] = controller.called("new_agent")
+    assert previous == "pause", "the dialog asked what becomes of the agent shown now"
     assert config["symbols"] == ["MSFT"] and config["model"] == "openai:gpt-4o-mini"
     assert config["tick_interval_s"] == 2.5, "the settings' default"
     assert config["approval_policy"] == "wait", "a window's agent gives the human time"
@@ -181,8 +185,11 @@ def test_new_agent_discovery_option_is_validated_and_sent(controller, qtbot, tmp
     qtbot.keyClicks(dialog.candidates, "8")
     dialog.sandbox.setCurrentText("bwrap")
     assert dialog.ok.isEnabled() and dialog.error.text() == ""
+    assert "agent-test" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.previous.setCurrentIndex(dialog.previous.findData("pause"))  # the running one?
     qtbot.mouseClick(dialog.ok, click)
-    [(config,)] = controller.called("new_agent")
+    [(config, previous)] = controller.called("new_agent")
+    assert previous == "pause", "the dialog asked what becomes of the agent shown now"
     assert config["discovery"] == {"candidates": 8, "sandbox": "bwrap"}
     engine_config = AgentConfig(**config)  # the engine accepts it as is
     assert (engine_config.discovery.candidates, engine_config.discovery.sandbox) == (8, "bwrap")
@@ -194,8 +201,11 @@ def test_new_agent_without_discovery_starts_none(controller, qtbot, tmp_path, mo
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.mouseClick(dialog.discover, click)
+    assert "agent-test" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.previous.setCurrentIndex(dialog.previous.findData("pause"))  # the running one?
     qtbot.mouseClick(dialog.ok, click)
-    [(config,)] = controller.called("new_agent")
+    [(config, previous)] = controller.called("new_agent")
+    assert previous == "pause", "the dialog asked what becomes of the agent shown now"
     assert config["discovery"] is None and AgentConfig(**config).discovery is None
 
 
@@ -205,3 +215,23 @@ def test_new_agent_validate_refuses_an_unknown_sandbox():
     values = {"symbols": ["AAPL"], "model": "offline-analyst", "starting_cash": 1.0,
               "tick_interval_s": 0.0, "discovery": {"candidates": 6, "sandbox": "podman"}}
     assert validate(values) == ["Sandbox: one of auto, docker, bwrap"]
+
+
+def test_the_agent_switcher_lists_phase_and_approvals_and_switches(controller, qtbot):
+    from app.dialogs.agents import AgentSwitcher
+
+    dialog = AgentSwitcher(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert controller.called("list_agents") == [()]
+    controller.agents_listed.emit([
+        {"workflow_id": "agent-a", "phase": "awaiting-approval", "status": "running",
+         "tick": 14, "equity": 101_000.0, "approvals": 2, "shown": False},
+        {"workflow_id": "agent-test", "phase": "running", "status": "running", "tick": 3,
+         "equity": None, "approvals": 0, "shown": True}])
+    cells = [[dialog.table.item(r, c).text() for c in range(5)] for r in range(2)]
+    assert cells[0] == ["agent-a", "awaiting-approval", "14", "2", "$101,000.00"]
+    assert cells[1][0] == "agent-test  (shown)"
+    dialog.table.selectRow(0)
+    qtbot.mouseClick(dialog.show_button, click)
+    assert controller.called("switch_agent") == [("agent-a",)]

@@ -55,10 +55,10 @@ def test_progress_then_ranked_scorecards_and_the_curve(controller, qsettings, qt
     assert (panel.progress.value(), panel.progress.maximum()) == (3, 6)
     assert panel.summary.text().startswith("Discovering strategies: 3 of 6 backtests done, "
                                            "2 running, 1 queued")
-    assert panel.table.rowCount() == 3
-    assert [panel.table.item(r, 1).text() for r in range(3)] == ["done", "running", "queued"]
+    assert panel.rows.rowCount() == 3
+    assert [panel.rows.text(r, 1) for r in range(3)] == ["done", "running", "queued"]
     panel.symbol.setCurrentText("MSFT")
-    assert panel.table.item(0, 1).text() == "failed"
+    assert panel.rows.text(0, 1) == "failed"
     window.grab().save(str(tmp_path / "discovering.png"))
 
     controller.state_changed.emit(state(phase=Phase.RUNNING, symbols=["AAPL", "MSFT"],
@@ -66,11 +66,11 @@ def test_progress_then_ranked_scorecards_and_the_curve(controller, qsettings, qt
                                                     "MSFT": pick("MSFT")}))
     assert not panel.progress.isVisible()
     assert "AAPL: macd-fast=12-slow=26-smooth=9" in panel.summary.text()
-    assert panel.table.rowCount() == 3
-    assert panel.table.item(0, 1).text() == "winner"
-    assert panel.table.item(0, 2).text() == "1.42"
-    assert panel.table.item(1, 3).text() == "+5.0%"
-    assert panel.table.item(2, 1).text() == "failed: timeout"
+    assert panel.rows.rowCount() == 3
+    assert panel.rows.text(0, 1) == "winner"
+    assert panel.rows.text(0, 2) == "1.42"
+    assert panel.rows.text(1, 3) == "+5.0%"
+    assert panel.rows.text(2, 1) == "failed: timeout"
     assert panel.curve.points[-1] == pick("AAPL").winner.equity[-1]
     assert "signal 1 as of 2004-01-20" in panel.curve.title
     assert panel.curve.split_date == "2003-09-01"
@@ -86,7 +86,7 @@ def test_an_agent_without_discovery_leaves_the_panel_empty(controller, qsettings
     qtbot.addWidget(window)
     controller.state_changed.emit(state())
     assert "No strategy discovery" in window.discovery.summary.text()
-    assert window.discovery.table.rowCount() == 0
+    assert window.discovery.rows.rowCount() == 0
 
 
 def test_the_window_agent_discovers_and_the_cli_agent_does_not():
@@ -96,3 +96,31 @@ def test_the_window_agent_discovers_and_the_cli_agent_does_not():
     assert window_agent().discovery is not None
     assert window_agent().discovery.sandbox == "auto"
     assert default_agent().discovery is None
+
+
+def test_a_poll_changes_only_the_rows_that_changed(controller, qsettings, qtbot):
+    """The panels were rebuilt item by item on every poll (twice a second): selection and
+    scroll lost, a widget item allocated per cell. Now one changed candidate is one
+    changed row, and an unchanged poll changes nothing."""
+    window = MainWindow(controller, settings=qsettings)
+    qtbot.addWidget(window)
+    panel = window.discovery
+    controller.discovery_changed.emit([progress("AAPL", ["done", "running", "queued"])])
+    panel.table.selectRow(2)
+    changes: list[tuple[int, int]] = []
+    resets: list[str] = []
+    panel.rows.dataChanged.connect(lambda a, b: changes.append((a.row(), b.row())))
+    for signal in (panel.rows.modelReset, panel.rows.rowsRemoved, panel.rows.rowsInserted):
+        signal.connect(lambda *_: resets.append("structure"))
+    controller.discovery_changed.emit([progress("AAPL", ["done", "running", "queued"])])
+    assert changes == [] and resets == []
+    controller.discovery_changed.emit([progress("AAPL", ["done", "done", "queued"])])
+    assert changes == [(1, 1)] and resets == []
+    assert panel.table.selectionModel().isRowSelected(2), "the selection stays"
+
+    pending = window.pending
+    pending.show_activities([{"activity": "place_order", "state": "STARTED", "attempt": 1}])
+    pending.lines.modelReset.connect(lambda: resets.append("reset"))
+    pending.lines.rowsRemoved.connect(lambda *_: resets.append("removed"))
+    pending.show_activities([{"activity": "place_order", "state": "STARTED", "attempt": 1}])
+    assert resets == [] and pending.texts() == ["place_order: started, attempt 1"]

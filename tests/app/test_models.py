@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from app.models.decisions_model import DecisionsModel
-from app.models.history_filter import HistoryFilter
 from app.models.history_model import HistoryModel
+from app.models.history_search import Filters, MatchesModel, event_nodes
 from app.models.positions_model import PositionsModel
 from tests.app.conftest import decision, state
 
@@ -33,33 +33,22 @@ def test_history_model_while_events_stream_in(qtmodeltester):
     assert model.parent(model.index(0, 0, tick)) == tick
 
 
-def test_history_filter_by_type_tick_failures_and_payload_search(qtmodeltester):
+def test_the_matches_model_shows_matches_under_their_tick(qtmodeltester):
     model = HistoryModel()
     model.tree.add_batch([("run-1", e) for e in golden_events()])
-    proxy = HistoryFilter()
-    proxy.setSourceModel(model)
-    qtmodeltester.check(proxy)
-
-    def leaves() -> list[str]:
-        found = []
-        for r in range(proxy.rowCount()):
-            run = proxy.index(r, 0)
-            for t in range(proxy.rowCount(run)):
-                tick = proxy.index(t, 0, run)
-                found += [proxy.index(e, 0, tick).data() for e in range(proxy.rowCount(tick))]
-        return found
-
-    proxy.set_filters(event_type="Timer")
-    assert leaves() and all("Timer" in name for name in leaves())
-    proxy.set_filters(tick=2)
-    assert len(leaves()) == len(model.tree.find_tick(2).children)
-    proxy.set_filters(failures_only=True)
-    assert leaves() == []  # a clean run: nothing failed
-    proxy.set_filters(search="2004-01-05")  # only inside tick 2's decoded marker result
-    assert "MarkerRecorded" in leaves()
-    proxy.set_filters()
-    assert len(leaves()) == model.tree.event_count
-    qtmodeltester.check(proxy)
+    matches = MatchesModel(model)
+    qtmodeltester.check(matches)
+    timers = [n for n in event_nodes(model.tree) if Filters.of(event_type="Timer").accepts(n)]
+    matches.set_matches(timers)
+    qtmodeltester.check(matches)
+    assert matches.rowCount() == len({id(n.parent) for n in timers})
+    first = matches.index(0, 0)
+    assert matches.index(0, 0, first).data() == "TimerStarted"
+    assert matches.node(matches.index(0, 0, first)) is timers[0]
+    assert matches.index_of(timers[0]) == matches.index(0, 0, first)
+    assert any(Filters.of(search="2004-01-05").accepts(n)
+               for n in model.tree.find_tick(2).children), "inside a decoded marker result"
+    assert not any(Filters.of(failures_only=True).accepts(n) for n in event_nodes(model.tree))
 
 
 def test_decisions_model_upserts_newest_first(qtmodeltester):

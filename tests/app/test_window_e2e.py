@@ -14,6 +14,7 @@ import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.approval_request import ApprovalRequest
 from app.controller import Controller
 from app.defaults import window_agent
 from app.main_window import MainWindow
@@ -41,24 +42,28 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
     async def scenario() -> None:
         controller.start()
         dialog = await until(lambda: window.desk.dialog, 150, "an approval dialog")
-        trade = dialog.pending.trade_id
-        symbol = dialog.pending.intent.symbol
+        pending = dialog.pending
+        trade = pending.trade_id
+        symbol = pending.intent.symbol
         fewer = max(1, dialog.requested // 2)  # approve fewer shares: the guardrail re-checks
         dialog.quantity.setValue(fewer)
-        QTest.mouseClick(dialog.approve_smaller, Qt.MouseButton.LeftButton)
+        assert dialog.approve_button.text().startswith(f"&Approve {fewer:,} of ")
+        QTest.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
         answer = await until(lambda: answers.get(trade), 30, "the review's answer")
         assert f"filled {fewer} @" in answer, answer
         order_id = answer.split("client_order_id ")[1].rstrip(")")
-        refusals: list[str] = []
-        controller.review_refused.connect(lambda _trade, why: refusals.append(why))
-        controller.review(trade, True)  # a second answer: the workflow's validator says no
-        await until(lambda: refusals, 30, "the validator's refusal")
-        assert trade in refusals[0] and "approved" in refusals[0], refusals
+        # A second answer to the same trade: the workflow's validator says no, and the
+        # request (not a dead dialog) shows it.
+        again = ApprovalRequest(controller.workflow_id, pending)
+        again.submitted.connect(controller.review)
+        again.send(True, fewer, "")
+        await until(lambda: again.state == "refused", 30, "the validator's refusal")
+        assert trade in again.message and "approved" in again.message, again.message
 
         positions = window.portfolio.positions
         await until(lambda: any(positions.index(r, 0).data() == symbol
                                 for r in range(positions.rowCount())), 10, "the position")
-        tick = dialog.pending.tick
+        tick = pending.tick
 
         def order_shown() -> bool:
             # Searched each time: newer ticks insert above it (its row moves), and another
@@ -70,6 +75,8 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
         await until(order_shown, 10, "the order id in the decisions table")
 
         killed_at = controller.state.tick
+        proofs: list[dict] = []
+        controller.crash_proven.connect(proofs.append)
         window.actions["crash"].trigger()
         await until(lambda: any("resumed at tick" in b for b in banners), 90, "the recovery")
 
@@ -81,6 +88,9 @@ def test_approve_crash_and_resume_in_the_window(qapp, qsettings, tmp_path):
             return controller.state.tick >= killed_at + 2
 
         await until(ticked_on, 60, "ticks after it")
+        await until(lambda: proofs, 30, "the crash's proof")
+        assert all(count == 1 for count in proofs[0]["orders"].values()), proofs
+        assert any("exactly once" in b or "no order at those ticks" in b for b in banners)
         assert controller.info.services["worker-1"]["restarts"] >= 1
         assert window.chart.markers["crash"].count() == 1, "the kill is on the chart"
         notes = [n.detail for g in controller.history.tree.runs[-1].children
