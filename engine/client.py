@@ -44,6 +44,7 @@ from engine.discovery.contracts import (
     DiscoveryResult,
     discovery_id,
 )
+from engine.hedged import hedged
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.temporal_connect import connect
@@ -281,8 +282,11 @@ class HarnessClient:
     # ------------------------------------------------------------ reading
 
     async def state(self, workflow_id: str) -> AgentStateView:
+        """Asked again if it has not answered in a moment (engine/hedged.py): right after
+        the agent's worker died, the first ask may sit on the dead worker's sticky queue."""
+        handle = self._handle(workflow_id)
         with _not_found_as(workflow_id):
-            return await self._handle(workflow_id).query("state", result_type=AgentStateView)
+            return await hedged(lambda: handle.query("state", result_type=AgentStateView))
 
     async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
         request = DecisionPageRequest(offset=offset, limit=limit)
