@@ -3,7 +3,10 @@
 Each configuration gets its own runtime and the same experiment (engine/chaos_run.py):
 the agent runs --ticks fast ticks once undisturbed and once while the target is
 SIGKILLed --kills times at seeded random moments; progress is the first event a live
-worker writes into the history after the kill. Prints one JSON object:
+worker writes into the history after the kill. Beside it, per kill, what a user sees: a
+second client polling `state` every 50 ms from the kill to its first answer
+(`first_query_*`) and to the first answer showing a later tick (`tick_seen_moving_*`).
+Prints one JSON object (the load average before and after too):
 
     python bench/recovery.py [--kills 20] [--ticks 200] [--seed 1] [--server]
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -41,9 +45,14 @@ CONFIGURATIONS = {
     "tuned": {"workers": 1, "failover": False},
     "standby": {"workers": 2, "failover": False},
     "standby_failover": {"workers": 2, "failover": True},
+    # The same, the observing client asking each query once (engine/hedged.py off).
+    "standby_failover_unhedged": {"workers": 2, "failover": True, "hedge": False},
 }
-KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms", "duplicate_orders", "lost_ticks",
-        "final_state_equal", "replay_ms_per_tick")
+KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms",
+        # What the user sees (engine/chaos_observe.py), per kill, beside the history's figure.
+        "first_query_median_ms", "first_query_p95_ms", "first_query_ms",
+        "tick_seen_moving_median_ms", "tick_seen_moving_p95_ms", "tick_seen_moving_ms",
+        "duplicate_orders", "lost_ticks", "final_state_equal", "replay_ms_per_tick")
 
 
 async def bench(ticks: int, kills: int, seed: int, server: bool,
@@ -58,7 +67,8 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
         runs["server"] = {"workers": 2, "failover": True, "target": "server"}
     if only:
         runs = {name: runs[name] for name in only.split(",")}
-    report: dict = {"ticks": ticks, "kills_per_configuration": kills, "seed": seed,
+    report: dict = {"load_avg_before": [round(x, 2) for x in os.getloadavg()],
+                    "ticks": ticks, "kills_per_configuration": kills, "seed": seed,
                     "symbols": symbols, "continue_as_new_every": config.continue_as_new_every}
     for name, options in runs.items():
         with tempfile.TemporaryDirectory(prefix=f"harness-recovery-{name}-") as home:
@@ -66,8 +76,10 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
                 Path(home), config, kills=kills, seed=seed,
                 target=options.get("target", "worker"), workers=options["workers"],
                 failover=options["failover"], timeouts=options.get("timeouts", "tuned"),
+                hedge=options.get("hedge", True),
             )
         report[name] = {k: result[k] for k in KEYS}
+    report["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
 

@@ -44,7 +44,7 @@ from engine.discovery.contracts import (
     DiscoveryResult,
     discovery_id,
 )
-from engine.hedged import hedged
+from engine.hedged import HEDGE_AFTER_S, hedged
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.temporal_connect import connect
@@ -88,6 +88,7 @@ class HarnessClient:
         self.temporal = client
         self.settings = settings
         self.read_only = read_only
+        self.hedge_after_s: float | None = HEDGE_AFTER_S  # None: never ask twice (a baseline)
 
     @classmethod
     async def connect(cls, settings: Settings, timeout: float = 10.0, *,
@@ -286,7 +287,8 @@ class HarnessClient:
         the agent's worker died, the first ask may sit on the dead worker's sticky queue."""
         handle = self._handle(workflow_id)
         with _not_found_as(workflow_id):
-            return await hedged(lambda: handle.query("state", result_type=AgentStateView))
+            return await hedged(lambda: handle.query("state", result_type=AgentStateView),
+                                self.hedge_after_s)
 
     async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
         request = DecisionPageRequest(offset=offset, limit=limit)

@@ -23,9 +23,12 @@ T = TypeVar("T")
 HEDGE_AFTER_S = 0.25
 
 
-async def hedged(ask: Callable[[], Awaitable[T]], after: float = HEDGE_AFTER_S) -> T:
-    """`ask()` once; if it has not answered after `after` seconds, once more. The first
-    answer is returned; an error only once both attempts have failed (the first's)."""
+async def hedged(ask: Callable[[], Awaitable[T]], after: float | None = HEDGE_AFTER_S) -> T:
+    """`ask()` once; if it has not answered after `after` seconds, once more (never with
+    None). The first answer is returned; an error only once both attempts have failed
+    (the first's)."""
+    if after is None:
+        return await ask()
     first = asyncio.ensure_future(ask())
     done, _ = await asyncio.wait({first}, timeout=after)
     if done:

@@ -33,6 +33,7 @@ from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
 from engine.runtime.readiness import watch_ready, watch_remote
 from engine.runtime.services import RestartPolicy, Service
+from engine.runtime.standby import due_standbys, waits_for_first_worker
 from engine.runtime.state import (
     RuntimeInfo,
     clear_last_stop,
@@ -242,8 +243,10 @@ class Supervisor:
                     for port in service.bind_ports:
                         preflight.check_port_free(service.name, port)
                 for service in self._services().values():
-                    service.spawn()
-                    self._watch_ready(service)
+                    if not waits_for_first_worker(service, self._services(),
+                                                  self.options.stagger_standby):
+                        service.spawn()
+                        self._watch_ready(service)
                 self._publish()
             disk = preflight.DiskWatch(self.home)
             while not self._stop_requested.is_set():
@@ -316,6 +319,11 @@ class Supervisor:
                         continue
                     log.warning("%s restarted (pid %s)", service.name, pid)
                     self._watch_ready(service)
+            # Standbys start once worker-1 polls (engine/runtime/standby.py).
+            for service in due_standbys(self._services(), self.options.stagger_standby):
+                changed = True
+                service.spawn()
+                self._watch_ready(service)
             if changed:
                 self._publish()
 
@@ -390,6 +398,8 @@ class Supervisor:
         if plan is None:
             return
         self._info = plan.describe(self.home, self.options.namespace, self._started_at)
+        if any(s.status == "planned" for s in plan.services.values()):
+            self._wake()  # a standby may be due (_spawn_standbys, on the monitor thread)
         if self._lock_file.held and not self._stop_requested.is_set():
             write_runtime(self._info)
         self._cond.notify_all()
