@@ -19,6 +19,7 @@ from engine.config import Settings
 from engine.discovery import candidates
 from engine.discovery.bars import bars_before, bars_csv
 from engine.discovery.contracts import BacktestOutcome, BacktestRequest, CandidateSpec
+from engine.discovery.scorecard_cache import ScorecardCache
 from engine.discovery.scorecards import outcome_from_result
 
 log = logging.getLogger("harness.discovery")
@@ -29,8 +30,11 @@ MIN_BARS = 60
 
 
 class DiscoveryActivities:
-    def __init__(self, settings: Settings, run_sandbox=None) -> None:
+    def __init__(self, settings: Settings, run_sandbox=None,
+                 scorecards: ScorecardCache | None = None) -> None:
         self._settings = settings
+        # Scorecards already computed on these bars (engine/discovery/scorecard_cache.py).
+        self._scorecards = scorecards
         # engine.sandbox.run_in_sandbox unless a test hands another runner in.
         self._run_sandbox = run_sandbox
         # N candidates of one discovery read the same bars: one fetch, shared (bars of
@@ -55,13 +59,20 @@ class DiscoveryActivities:
         if len(bars) < MIN_BARS:
             return _failed(spec, "error", f"only {len(bars)} bars of {request.symbol} before "
                            f"{request.start_date}: at least {MIN_BARS} are needed")
+        csv = bars_csv(bars)
+        key = self._scorecards.key(request, csv) if self._scorecards else ""
+        if self._scorecards and (known := self._scorecards.get(key, request)) is not None:
+            return known
         job_dir = Path(tempfile.mkdtemp(prefix="harness-job-"))
         try:
-            _write_job(job_dir, request, bars_csv(bars))
+            _write_job(job_dir, request, csv)
             result = await self._sandboxed(job_dir, request)
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
-        return outcome_from_result(spec, result)
+        outcome = outcome_from_result(spec, result)
+        if self._scorecards:
+            self._scorecards.put(key, outcome)
+        return outcome
 
     async def _cached_bars(self, symbol: str, date: str, *, inclusive: bool) -> list[dict]:
         key = (self._settings.market_base, symbol, date, inclusive)
