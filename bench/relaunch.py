@@ -5,7 +5,8 @@ A `harness up` process hosts the runtime (its supervisor, as the window's proces
 an agent runs fast ticks on it. Each kill SIGKILLs that process (its children die with
 it: PR_SET_PDEATHSIG) and at once launches `harness up` again on the same home, as a
 user double-clicking the app again would. Per kill: relaunch to every service ready in
-runtime.json (`healthy_s`), and relaunch to the first `state` answer showing a later tick
+runtime.json (`healthy_s`; `phases`: when runtime.json and each service's readiness were
+first seen), and relaunch to the first `state` answer showing a later tick
 than before the kill (`next_tick_s`). Beside them, `cold_start`: bench/startup.py's cold
 start (fresh home, same worker count), alternating with the kills. Prints JSON.
 
@@ -46,15 +47,22 @@ def launch(home: Path, workers: int) -> subprocess.Popen:
                             stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
 
 
-def healthy(home: Path, supervisor_pid: int) -> bool:
-    info = load_runtime_file(home)
-    return (info is not None and info.supervisor_pid == supervisor_pid
-            and all(s.get("status") == "ready" for s in info.services.values()))
-
-
-def wait_healthy(home: Path, pid: int, timeout: float = 120) -> None:
+def wait_healthy(home: Path, pid: int, started: float, timeout: float = 120
+                 ) -> dict[str, float]:
+    """Until every service of the supervisor `pid` is ready in runtime.json; when each
+    step was first seen, in seconds after `started` (where the time goes)."""
+    seen: dict[str, float] = {}
     deadline = time.monotonic() + timeout
-    while not healthy(home, pid):
+    while True:
+        info = load_runtime_file(home)
+        now = round(time.monotonic() - started, 3)
+        if info is not None and info.supervisor_pid == pid:
+            seen.setdefault("runtime_json", now)
+            for name, record in info.services.items():
+                if record.get("status") == "ready":
+                    seen.setdefault(f"{name}_ready", now)
+            if all(s.get("status") == "ready" for s in info.services.values()):
+                return seen
         if time.monotonic() > deadline:
             raise TimeoutError(f"no healthy runtime in {home} after {timeout} s")
         time.sleep(POLL_S)
@@ -93,11 +101,11 @@ async def relaunch_once(home: Path, app: subprocess.Popen, workers: int, workflo
     started = time.monotonic()
     app = launch(home, workers)
     ticked = asyncio.create_task(next_tick(home, app.pid, workflow_id, tick))
-    await asyncio.to_thread(wait_healthy, home, app.pid)
+    phases = await asyncio.to_thread(wait_healthy, home, app.pid, started)
     healthy_s = time.monotonic() - started
     await asyncio.wait_for(ticked, 120)
     return app, {"tick_at_kill": tick, "healthy_s": round(healthy_s, 3),
-                 "next_tick_s": round(time.monotonic() - started, 3)}
+                 "next_tick_s": round(time.monotonic() - started, 3), "phases": phases}
 
 
 def spread(values: list[float]) -> dict:
@@ -113,7 +121,7 @@ async def bench(kills: int, workers: int) -> dict:
         home = Path(tmp)
         app = launch(home, workers)
         try:
-            await asyncio.to_thread(wait_healthy, home, app.pid)
+            await asyncio.to_thread(wait_healthy, home, app.pid, time.monotonic())
             client = await client_of(home)
             workflow_id = await client.start_agent(AgentConfig(
                 symbols=["AAPL"], start_date="2004-01-02", max_ticks=100_000,

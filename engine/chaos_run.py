@@ -156,6 +156,9 @@ async def run_chaos(
                 observe_kill(observer, workflow_id, died_at, tick_before)))
         if on_kill:
             on_kill(len(killed_at), killed_at[-1])
+        if observed and settle and pause_while_settling:
+            # The pause below would stop the tick the observer waits to see move.
+            await asyncio.wait({observed[-1]})
         if settle and pause_while_settling:
             await _pause_while(harness, workflow_id, settle)
         elif settle:

@@ -28,6 +28,7 @@ from engine.runtime.diagnose import log_leftovers, stale_lock_pid
 from engine.runtime.errors import ServiceStartError, StartAborted, TemporalUnreachable
 from engine.runtime.health import check_runtime
 from engine.runtime.home import resolve_home
+from engine.runtime.inflight import take_leftovers
 from engine.runtime.lock import RuntimeLock
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
@@ -114,15 +115,19 @@ class Supervisor:
                 preflight.check_remote_temporal(self.options.temporal_address)
             self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here
             self._plan = plan_runtime(self.home, self.options, self._journal)
-            if self.options.active_failover and self.options.with_worker:
-                # Its task proxy listens before a worker connects; it also hands over the
-                # work of workers that died with a previous runtime here.
-                from engine.runtime.failover import start_failover
-
-                self.failover = start_failover(self.home, self._plan, self.options.namespace)
+            failover = self.options.active_failover and self.options.with_worker
+            leftovers = take_leftovers(self.home) if failover else {}  # before our workers
             self._thread = threading.Thread(target=self._run, name="harness-supervisor",
                                             daemon=True)
             self._thread.start()
+            if failover:
+                # After the spawns: importing and starting it took 1-2 s that no child
+                # waited for (a worker retries its connect until the task proxy listens).
+                # It hands over the work of workers that died with a previous runtime here.
+                from engine.runtime.failover import start_failover
+
+                self.failover = start_failover(self.home, self._plan, self.options.namespace,
+                                               leftovers)
             if self._plan.remote_temporal:
                 watch_remote(self._plan.temporal_address, self.options.namespace, timeout,
                              self._cond, self._stop_requested, self._remote_ok)
