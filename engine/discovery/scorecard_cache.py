@@ -5,7 +5,7 @@ tick). Bars of the past do not change, so a relaunch, or a second agent on the s
 symbol and date, would compute the very same scorecards again. A scorecard is a function
 of exactly these, and the key is their SHA-256:
 - the candidate's source and parameters (not its name: the outcome is renamed on a hit);
-- the terms: the in-sample split, fees and slippage;
+- the terms: the in-sample split, fees and slippage, and the sandbox asked for;
 - the bars, as the CSV the sandbox reads;
 - the scorer: a hash of every source file that computes or reads a score (the sandbox's
   runner, engine/discovery/scorecards.py), so a changed scorer never reads an old card.
@@ -67,6 +67,9 @@ class ScorecardCache:
         recipe = {
             "format": KEY_FORMAT, "scorer": self.scorer,
             "source": spec.source, "params": spec.params,
+            # The sandbox asked for: the card names the backend that computed it, and a
+            # discovery asked to run in Docker gets a card Docker computed.
+            "sandbox": request.sandbox,
             "split": request.split, "fee_bps": request.fee_bps,
             "slippage_bps": request.slippage_bps,
             "bars": hashlib.sha256(bars_csv.encode()).hexdigest(),

@@ -76,5 +76,7 @@ def test_the_key_names_the_code_the_bars_and_the_scorer(tmp_path):
     other_code = spec.model_copy(update={"source": spec.source + "\n# changed\n"})
     assert key != cache.key(request.model_copy(update={"candidate": other_code}),
                             "date,close\n1,2\n")
+    assert key != cache.key(request.model_copy(update={"sandbox": "docker"}),
+                            "date,close\n1,2\n")  # asked for Docker: computed by Docker
     assert key != ScorecardCache(tmp_path, scorer="another scorer").key(
         request, "date,close\n1,2\n")
