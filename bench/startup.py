@@ -1,7 +1,7 @@
 """Cold-start benchmark of the runtime: how long until each service is ready.
 
 Each run uses a fresh temporary home (a new SQLite store, new logs) and starts the
-children as `harness up` does (--workers 2: worker-1 and a hot standby). Prints JSON: the
+children as `harness up` does (one worker; --workers 2: and a hot standby). Prints JSON: the
 median of N runs with the tuned server flags, the same for the untuned server
 (`baseline`), and a `breakdown` that shows where the time goes.
 
@@ -122,10 +122,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--workers", type=int, default=2, help="as `harness up` (default 2)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: 1, the headline's; 2 with --legs, "
+                             "as `harness up`)")
     parser.add_argument("--legs", action="store_true", help="issue 21's changes, leg by leg")
     parser.add_argument("--old-ref", default=OLD_REF, help="the old worker's git ref (--legs)")
     args = parser.parse_args()
+    args.workers = args.workers or (2 if args.legs else 1)
     if args.legs:
         load = [round(x, 2) for x in os.getloadavg()]
         report = legs(args.runs, args.workers, args.old_ref)
