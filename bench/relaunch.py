@@ -75,15 +75,15 @@ async def client_of(home: Path) -> HarnessClient:
                                                 mockoon_url=info.mockoon_url), timeout=60)
 
 
-async def next_tick(home: Path, pid: int, workflow_id: str, after: int) -> None:
-    """Until a client of the new runtime sees the agent past tick `after`."""
+async def next_tick(home: Path, pid: int, workflow_id: str, after: int) -> float:
+    """Until a client of the new runtime sees the agent past tick `after`; that moment."""
     while (info := load_runtime_file(home)) is None or info.supervisor_pid != pid:
         await asyncio.sleep(POLL_S)
     client = await client_of(home)
     while True:
         try:
             if (await client.state(workflow_id)).tick > after:
-                return
+                return time.monotonic()
         except Exception:  # noqa: BLE001 - no worker answers yet
             pass
         await asyncio.sleep(POLL_S)
@@ -103,9 +103,9 @@ async def relaunch_once(home: Path, app: subprocess.Popen, workers: int, workflo
     ticked = asyncio.create_task(next_tick(home, app.pid, workflow_id, tick))
     phases = await asyncio.to_thread(wait_healthy, home, app.pid, started)
     healthy_s = time.monotonic() - started
-    await asyncio.wait_for(ticked, 120)
+    ticked_at = await asyncio.wait_for(ticked, 120)
     return app, {"tick_at_kill": tick, "healthy_s": round(healthy_s, 3),
-                 "next_tick_s": round(time.monotonic() - started, 3), "phases": phases}
+                 "next_tick_s": round(ticked_at - started, 3), "phases": phases}
 
 
 def spread(values: list[float]) -> dict:
