@@ -5,7 +5,8 @@ Each command is run as a user runs it (`python -m engine.cli --home H ...`, a ne
 each time) from this checkout and from a baseline checkout (default: the commit before
 issue 21, exported with `git archive`), alternating the two, --runs times each. Prints
 JSON: per command, the median, min and max seconds of each side and the ratio of the
-medians, with the load average before and after (the machine is shared).
+medians, the median CPU seconds of each side (less sensitive to a loaded machine than the
+wall time), with the load average before and after (the machine is shared).
 
     python bench/cli_latency.py [--runs 5] [--baseline 71f949f]
 """
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,13 +56,19 @@ def export(ref: str, into: Path) -> Path:
     return into
 
 
-def timed(cwd: Path, home: Path, argv: list[str]) -> float:
+def timed(cwd: Path, home: Path, argv: list[str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of one command; its CPU seconds (user + system) appended to `cpu`:
+    on a shared machine the wall time is mostly waiting for a core, the CPU time is not."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "engine.cli", "--home", str(home), *argv],
                             cwd=cwd, capture_output=True, text=True, timeout=120)
     elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise RuntimeError(f"{argv} in {cwd}: exit {result.returncode}: {result.stderr[-500:]}")
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return elapsed
 
 
@@ -98,15 +106,17 @@ def main() -> None:
             for name, argv in commands.items():
                 argv = [a.format(id=workflow_id) for a in argv]
                 sides: dict[str, list[float]] = {"old": [], "new": []}
+                cpu: dict[str, list[float]] = {"old": [], "new": []}
                 timed(REPO, home, argv)  # warm the page cache and .pyc files of both
                 timed(old, home, argv)
                 for _ in range(args.runs):
-                    sides["old"].append(timed(old, home, argv))
-                    sides["new"].append(timed(REPO, home, argv))
+                    sides["old"].append(timed(old, home, argv, cpu["old"]))
+                    sides["new"].append(timed(REPO, home, argv, cpu["new"]))
                 new, before = summary(sides["new"]), summary(sides["old"])
                 report["commands"][name] = {
                     "new": new, "old": before,
                     "ratio_new_to_old": round(new["median_s"] / before["median_s"], 3),
+                    "cpu_s": {side: round(statistics.median(v), 3) for side, v in cpu.items()},
                     "target_s": TARGETS.get(name, 0.5),
                     "new_runs_s": [round(t, 3) for t in sides["new"]],
                 }
