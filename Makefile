@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYSTAMP := $(VENV)/.installed
 NODESTAMP := mockoon/node_modules/.installed
 
-.PHONY: setup sandbox-setup run test lint bench clean-venv package package-test install-desktop
+.PHONY: setup sandbox-setup run test lint bench docs clean-venv package package-test install-desktop
 
 setup: $(PYSTAMP) $(NODESTAMP) sandbox-setup
 
@@ -36,6 +36,10 @@ lint: setup
 
 bench: setup
 	$(PY) bench/startup.py
+
+# docs/benchmarks.md from the benches' saved figures (each bench: --save); make test checks it.
+docs: $(PYSTAMP)
+	$(PY) bench/render_docs.py
 
 # The double-click bundle (packaging/README.md): dist/harness/, one folder. CPU-heavy: niced.
 # `make package ONEFILE=1` builds the one-file variant dist/onefile/harness instead.

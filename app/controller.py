@@ -249,6 +249,20 @@ class Controller(ControllerSignals):
             return
         self.review_answered.emit(trade_id, describe_review(result))
 
+    def review_strategy(self, symbol: str, approve: bool, reason: str = "") -> None:
+        """A model-written strategy's approval; answers come back keyed strategy:SYMBOL."""
+        self._spawn(self._review_strategy(symbol, approve, reason), "review")
+
+    async def _review_strategy(self, symbol, approve, reason) -> None:
+        key = f"strategy:{symbol}"
+        try:
+            pick = await self.client.review_strategy(self.workflow_id, symbol, approve=approve,
+                                                     reason=reason)
+        except self._rejected as exc:
+            self.review_refused.emit(key, str(exc))
+            return
+        self.review_answered.emit(key, pick.approval_note)
+
     def pause(self) -> None:
         self._call("pause", lambda: self.client.pause(self.workflow_id), "agent paused")
 

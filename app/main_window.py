@@ -8,6 +8,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from app.dialogs.approval_desk import ApprovalDesk
+from app.dialogs.strategy_desk import StrategyDesk
 from app.menus import build_menus
 from app.models.decisions_model import DecisionsModel
 from app.widgets.banner import Banner
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.status = HarnessStatusBar()
         self.setStatusBar(self.status)
         self.desk = ApprovalDesk(controller, self, self.decisions.decision, tray)
+        self.strategy_desk = StrategyDesk(controller, self)  # model-written strategies
         self.actions = build_menus(self, controller)
         self._wire()
         self._restore()

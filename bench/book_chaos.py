@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import tempfile
@@ -23,6 +22,10 @@ from pathlib import Path
 
 import httpx
 
+if __package__ in (None, ""):  # run as `python bench/book_chaos.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import add_save_flag, emit
 from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import AgentConfig, Phase
@@ -84,7 +87,9 @@ async def run(ticks: int, kills: int, seed: int) -> dict:
             broker_cash = float(http.get(f"{account}/account").json()["cash"])
             broker_positions = {p["symbol"]: int(p["qty"])
                                 for p in http.get(f"{account}/positions").json()}
-            orders = http.get(f"{account}/orders").json()
+            # The whole state: the order list, like Alpaca's, shows at most 500.
+            orders = [o for o in http.get("/__harness/state").json()["orders"]
+                      if o["account_id"] == account_key(workflow_id)]
         restarts = {n: s["restarts"] for n, s in supervisor.info.services.items()}
     book_positions = {h.symbol: h.quantity for h in state.holdings}
     twice = [c for c, n in Counter(o["client_order_id"] for o in orders).items() if n > 1]
@@ -117,9 +122,10 @@ def main() -> int:
     parser.add_argument("--ticks", type=int, default=300)
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--seed", type=int, default=10)
+    add_save_flag(parser)
     args = parser.parse_args()
     report = asyncio.run(run(args.ticks, args.kills, args.seed))
-    print(json.dumps(report, indent=2))
+    emit(report, args)
     ok = report["book_equals_broker_to_the_cent"] and not report["client_order_ids_twice"]
     return 0 if ok and report["phase"] == "finished" else 1
 

@@ -11,7 +11,6 @@ what `make run` starts. Prints JSON: per program the median of each figure, and 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -25,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packaging"))
 import smoke_test  # noqa: E402 - the smoke test's environment and process helpers
+
+sys.path.insert(0, str(ROOT))
+from bench.results import add_save_flag, emit  # noqa: E402
 
 
 def launch_once(program: Path, bare: bool) -> dict[str, float]:
@@ -65,6 +67,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "harness" / "harness")
+    add_save_flag(parser)
     args = parser.parse_args()
     programs = {"source_make_run": (ROOT / ".venv" / "bin" / "harness", False),
                 "bundle": (args.bundle.resolve(), True)}
@@ -74,8 +77,7 @@ def main() -> int:
             rounds[name].append(launch_once(program, bare))
     medians = {name: {key: round(statistics.median(r[key] for r in runs), 3)
                       for key in runs[0]} for name, runs in rounds.items()}
-    print(json.dumps({"median": medians, "rounds": rounds,
-                      "load_avg": os.getloadavg()[0]}, indent=2))
+    emit({"median": medians, "rounds": rounds, "load_avg": os.getloadavg()[0]}, args)
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
 import statistics
@@ -29,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as `python bench/cli_latency.py`
     sys.path.insert(0, str(REPO))
 
+from bench.results import add_save_flag, emit  # noqa: E402
 from engine.cli.settings import settings_for  # noqa: E402
 from engine.client import HarnessClient  # noqa: E402
 from engine.contracts import AgentConfig, ApprovalPolicy  # noqa: E402
@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", default=BASELINE, help="git ref of the old code")
     parser.add_argument("--only", default="", help="comma-separated commands")
+    add_save_flag(parser)
     args = parser.parse_args()
     commands = {k: v for k, v in COMMANDS.items() if not args.only or k in args.only.split(",")}
     with tempfile.TemporaryDirectory(prefix="harness-cli-bench-") as tmp:
@@ -124,7 +125,7 @@ def main() -> None:
             report["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
         finally:
             supervisor.stop()
-    print(json.dumps(report, indent=2))
+    emit(report, args)
 
 
 if __name__ == "__main__":

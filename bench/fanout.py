@@ -12,6 +12,9 @@ Docker <= 3, bubblewrap <= 2). Also, side by side in the same run:
 - `runner_cpu_s`: CPU of one backtest process (the runner on the bench's bars, host
   python3), numpy only as shipped, and with pandas (the same family handed a DataFrame,
   what every backtest paid before the runner dropped pandas).
+- `scorer_cpu_s`: CPU of the worker's trusted scorer for one candidate (reading and
+  checking the exposure series the runner printed, simulating and scoring it): the cost
+  of scoring outside the strategy's process, beside `runner_cpu_numpy_s`.
 - `start_overhead_s`: `python3 -c pass` in the sandbox minus the same on the host.
 
     .venv/bin/python bench/fanout.py [--candidates 8] [--rounds 3] [--backends docker,bwrap]
@@ -32,6 +35,10 @@ import time
 import uuid
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as `python bench/fanout.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import add_save_flag, emit
 from engine.agent.providers import HarnessModelProvider
 from engine.client import HarnessClient
 from engine.config import Settings
@@ -48,17 +55,12 @@ from engine.worker import build_sandbox_worker, build_worker
 TARGETS = {"docker": 3.0, "bwrap": 2.0}
 START_DATE = "2008-01-02"
 HOST_PYTHON = "/usr/bin/python3"
-CANNED = json.dumps({"params": {}, "first_date": "2000-03-01", "last_date": "2007-12-31",
-                     "split_date": "2005-08-01", "signal_now": 0.0, "equity": [],
-                     "walk_forward": [], **{part: dict.fromkeys(
-                         ("bars", "total_return", "cagr", "sharpe", "sortino",
-                          "max_drawdown", "win_rate", "trades", "exposure"), 1)
-                         for part in ("full", "in_sample", "out_of_sample")}})
-
-
 async def noop_sandbox(job_dir, *, backend, limits, label, **_) -> SandboxResult:
-    """Test double for the sandbox (named so): the orchestration alone, no process."""
-    return SandboxResult(backend="noop", exit_code=0, stdout=CANNED, stderr="", reason="ok",
+    """Test double for the sandbox (named so): the orchestration alone, no process. Its
+    canned exposure series (flat, one value per bar) is still scored by the worker."""
+    bars = (Path(job_dir) / "bars.csv").read_text().count("\n") - 1
+    stdout = json.dumps({"signal": [0.0] * bars})
+    return SandboxResult(backend="noop", exit_code=0, stdout=stdout, stderr="", reason="ok",
                          duration_s=0.0)
 
 
@@ -125,7 +127,34 @@ def runner_cpu(bars: str, runs: int = 5) -> dict:
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpu[name].append(after.ru_utime + after.ru_stime
                                  - before.ru_utime - before.ru_stime)
-    return {f"runner_cpu_{name}_s": round(statistics.median(v), 3) for name, v in cpu.items()}
+        printed = subprocess.run([HOST_PYTHON, str(runner_dir() / "run_job.py"),
+                                  str(Path(root) / "numpy" / "job.json")], check=True,
+                                 capture_output=True, text=True).stdout
+    out = {f"runner_cpu_{name}_s": round(statistics.median(v), 3) for name, v in cpu.items()}
+    out["scorer_cpu_s"] = scorer_cpu(bars, printed, runs)
+    return out
+
+
+def scorer_cpu(bars: str, printed: str, runs: int) -> float:
+    """CPU seconds of the worker-side scoring of one candidate (median of `runs`)."""
+    from engine.discovery.contracts import BacktestRequest, CandidateSpec
+    from engine.discovery.scorecards import outcome_from_result
+
+    rows = [line.split(",") for line in bars.strip().splitlines()[1:]]
+    as_bars = [{"t": row[0], "c": float(row[4])} for row in rows]
+    request = BacktestRequest(symbol="AAPL", start_date=START_DATE, sandbox="bwrap", split=0.7,
+                              fee_bps=1.0, slippage_bps=5.0, timeout_s=60, label="bench",
+                              candidate=CandidateSpec(name="bench", family="sma_cross",
+                                                      source="x"))
+    result = SandboxResult(backend="bench", exit_code=0, stdout=printed, stderr="",
+                           reason="ok", duration_s=0.0)
+    cpu = []
+    for _ in range(runs):
+        t0 = time.process_time()
+        outcome = outcome_from_result(request, result, as_bars)
+        cpu.append(time.process_time() - t0)
+        assert outcome.ok, outcome.error
+    return round(statistics.median(cpu), 4)
 
 
 async def one_discovery(harness: HarnessClient, backend: str, candidates: int
@@ -216,8 +245,9 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default="docker,bwrap")
+    add_save_flag(parser)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(bench(args)), indent=2))
+    emit(asyncio.run(bench(args)), args)
     sys.stdout.flush()
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -31,6 +30,7 @@ sys.path.insert(0, str(REPO))
 import temporalio.bridge.worker as bridge_worker  # noqa: E402
 from temporalio.converter._extstore import StorageOperationMetrics  # noqa: E402
 
+from bench.results import add_save_flag, emit  # noqa: E402
 from engine.replay import load_history_file, verify  # noqa: E402
 
 SDK = (bridge_worker.decode_activation, bridge_worker.encode_completion)
@@ -80,8 +80,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--version", default="v5")
+    add_save_flag(parser)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(bench(args.rounds, args.version)), indent=2))
+    emit(asyncio.run(bench(args.rounds, args.version)), args)
 
 
 if __name__ == "__main__":

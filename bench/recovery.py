@@ -6,7 +6,7 @@ SIGKILLed --kills times at seeded random moments; progress is the first event a 
 worker writes into the history after the kill. Beside it, per kill, what a user sees: a
 second client polling `state` every 50 ms from the kill to its first answer
 (`first_query_*`) and to the first answer showing a later tick (`tick_seen_moving_*`).
-Prints one JSON object (the load average before and after too):
+Prints one JSON object (bench/results.py adds the load average before and after):
 
     python bench/recovery.py [--kills 20] [--ticks 200] [--seed 1] [--server]
 
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +34,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python bench/recovery.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.results import add_save_flag, emit
 from engine.cli.chaos import chaos_on_new_runtime
 from engine.contracts import AgentConfig
 from engine.models import RiskLimits
@@ -67,8 +66,7 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
         runs["server"] = {"workers": 2, "failover": True, "target": "server"}
     if only:
         runs = {name: runs[name] for name in only.split(",")}
-    report: dict = {"load_avg_before": [round(x, 2) for x in os.getloadavg()],
-                    "ticks": ticks, "kills_per_configuration": kills, "seed": seed,
+    report: dict = {"ticks": ticks, "kills_per_configuration": kills, "seed": seed,
                     "symbols": symbols, "continue_as_new_every": config.continue_as_new_every}
     for name, options in runs.items():
         with tempfile.TemporaryDirectory(prefix=f"harness-recovery-{name}-") as home:
@@ -79,7 +77,6 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
                 hedge=options.get("hedge", True),
             )
         report[name] = {k: result[k] for k in KEYS}
-    report["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
 
@@ -92,10 +89,11 @@ def main() -> None:
                         help="the agent's run length in ticks (default: the agent's default)")
     parser.add_argument("--server", action="store_true", help="also kill the dev server")
     parser.add_argument("--only", default="", help="comma-separated configurations to run")
+    add_save_flag(parser)
     args = parser.parse_args()
     report = asyncio.run(bench(args.ticks, args.kills, args.seed, args.server,
                                args.continue_as_new_every, args.only))
-    print(json.dumps(report, indent=2))
+    emit(report, args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import statistics
@@ -32,6 +31,7 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]  # run as `python bench/relaunch
 
 from startup import cold_start  # noqa: E402
 
+from bench.results import add_save_flag, emit  # noqa: E402
 from engine.client import HarnessClient  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.contracts import AgentConfig, ApprovalPolicy  # noqa: E402
@@ -155,8 +155,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    add_save_flag(parser)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(bench(args.kills, args.workers)), indent=2))
+    emit(asyncio.run(bench(args.kills, args.workers)), args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ own changes each saved is the difference of two legs).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -26,6 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as `python bench/startup.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import add_save_flag, emit
 from engine.runtime.plan import RuntimeOptions, plan_runtime
 from engine.runtime.state import RuntimeInfo
 from engine.runtime.supervisor import Supervisor
@@ -127,14 +130,12 @@ def main() -> None:
                              "as `harness up`)")
     parser.add_argument("--legs", action="store_true", help="issue 21's changes, leg by leg")
     parser.add_argument("--old-ref", default=OLD_REF, help="the old worker's git ref (--legs)")
+    add_save_flag(parser)
     args = parser.parse_args()
     args.workers = args.workers or (2 if args.legs else 1)
     if args.legs:
-        load = [round(x, 2) for x in os.getloadavg()]
         report = legs(args.runs, args.workers, args.old_ref)
-        print(json.dumps({"runs": args.runs, "workers": args.workers, "load_avg_before": load,
-                          "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-                          **report}, indent=2))
+        emit({"runs": args.runs, "workers": args.workers, **report}, args)
         return
 
     tuned_runs = [cold_start(tuned=True, worker_count=args.workers) for _ in range(args.runs)]
@@ -144,7 +145,7 @@ def main() -> None:
                                       for _ in range(args.runs)])
     report["breakdown"] = breakdown()
     report["per_run"] = [{k: round(v, 3) for k, v in run.items()} for run in tuned_runs]
-    print(json.dumps(report, indent=2))
+    emit(report, args)
 
 
 if __name__ == "__main__":

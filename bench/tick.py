@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -54,6 +53,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from bench.history_stats import history_figures
 from bench.plain_loop import PlainAgentLoop
 from bench.process_cpu import CpuMeter, cpu_meter, cpu_per_tick
+from bench.results import add_save_flag, emit
 from bench.round_trip_floor import floor_figures, summarize_floors
 from engine.client import HarnessClient
 from engine.config import WORKFLOW_SANDBOX_ENV, Settings, load_settings
@@ -388,12 +388,13 @@ def main() -> None:
     parser.add_argument("--sandboxed", action="store_true",
                         help="run the worker's workflows in the SDK sandbox (the old runner), "
                              "to measure it side by side; not with --attach")
+    add_save_flag(parser)
     args = parser.parse_args()
     if args.sandboxed:
         if args.attach:
             parser.error("--sandboxed starts its own worker: not with --attach")
         os.environ[WORKFLOW_SANDBOX_ENV] = "1"  # the worker the Supervisor starts inherits it
-    print(json.dumps(asyncio.run(amain(args)), indent=2))
+    emit(asyncio.run(amain(args)), args)
 
 
 if __name__ == "__main__":

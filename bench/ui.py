@@ -33,6 +33,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.results import add_save_flag, emit  # noqa: E402
+
 GOLDEN = REPO / "tests" / "histories" / "v2" / "tick_loop.run0.json"
 
 
@@ -165,6 +167,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-stream", action="store_true")
+    add_save_flag(parser)
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
@@ -185,7 +188,7 @@ def main() -> None:
     result["load_20k_events_s"] = round(statistics.median(w for w, _ in loads), 3)
     result["load_20k_events_cpu_s"] = round(statistics.median(c for _, c in loads), 3)
     result["load_avg_end"] = round(os.getloadavg()[0], 2)
-    print(json.dumps(result), flush=True)
+    emit(result, args, indent=None)
     os._exit(0)  # the SDK's native threads can abort a normal interpreter exit
 
 

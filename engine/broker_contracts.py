@@ -23,6 +23,14 @@ class OrderRequest(Payload):
     fill_deadline_s: float = Field(
         default=5.0, gt=0, description="An order not (fully) filled by then is cancelled"
     )
+    bar_index: int | None = Field(
+        default=None, description="The market clock's bar 'now': sent as ?index= (a harness "
+        "extension) so the embedded broker fills only at that bar's market")
+
+
+# Alpaca's statuses of an order that may still fill.
+OPEN_STATUSES = ("new", "accepted", "pending_new", "partially_filled", "accepted_for_bidding",
+                 "held")
 
 
 class OrderStatus(str, Enum):
@@ -72,6 +80,13 @@ class BrokerAccount(Payload):
 class SnapshotRequest(Payload):
     account_id: str = ""
     client_order_id_prefix: str
+    client_order_ids: list[str] | None = Field(
+        default=None, description="Look these orders up one by one (the book's unsettled "
+        "ones) instead of listing the account's orders: the snapshot's size then does not "
+        "grow with every order ever placed (book-survives-weeks)")
+    fees_after: str | None = Field(
+        default=None, description="Read the FEE activities after this id ('' = all); None = "
+        "do not read fees (before book-survives-weeks)")
 
 
 class BrokerOrder(Payload):
@@ -91,3 +106,6 @@ class BrokerSnapshot(Payload):
     cash: float
     positions: dict[str, int] = Field(default_factory=dict)
     orders: list[BrokerOrder] = Field(default_factory=list)
+    fees: float = Field(default=0.0, description="Fees charged since `fees_after`, in dollars")
+    fee_count: int = 0
+    last_fee_id: str = Field(default="", description="The newest fee read ('' = none new)")

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import httpx
 from temporalio.api.enums.v1 import EventType
 
-from engine.activities.broker_http import account_prefix
 from engine.client import HarnessClient
 from engine.contracts import AgentConfig, AgentSummary, Decision, Phase
 from engine.replay import verify
@@ -298,12 +297,12 @@ def _diff_summary(ours: AgentSummary, theirs: AgentSummary) -> list[str]:
 
 
 async def _duplicates(harness: HarnessClient, workflow_id: str) -> int:
-    """Orders the broker holds more than once for one client_order_id of this agent."""
+    """Orders the broker holds more than once for one client_order_id of this agent. The
+    embedded broker's whole state (its test control), not its order list: that one, like
+    Alpaca's, shows at most 500 orders."""
     base = harness.settings.broker_base
-    account = account_prefix((await harness.state(workflow_id)).account_id)  # its own account
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-        orders = (await http.get(f"{account}/orders",
-                                 params={"status": "all", "limit": 500})).json()
+        orders = (await http.get("/__harness/state")).json()["orders"]
     ids = Counter(o["client_order_id"] for o in orders
                   if str(o.get("client_order_id", "")).startswith(workflow_id + "-"))
     return sum(n - 1 for n in ids.values())

@@ -42,6 +42,8 @@ from engine.discovery.contracts import (
     DiscoveryProgress,
     DiscoveryRequest,
     DiscoveryResult,
+    StrategyPick,
+    StrategyReview,
     discovery_id,
 )
 from engine.hedged import HEDGE_AFTER_S, hedged
@@ -261,6 +263,12 @@ class HarnessClient:
             quantity=quantity,
         )
         return await self._update(workflow_id, "review_trade", request, ReviewResult)
+
+    async def review_strategy(self, workflow_id: str, symbol: str, *, approve: bool,
+                              reviewer: str = "human", reason: str = "") -> StrategyPick:
+        """Answer a model-written strategy's approval (engine/workflows/strategy_approval)."""
+        review = StrategyReview(symbol=symbol, approve=approve, reviewer=reviewer, reason=reason)
+        return await self._update(workflow_id, "review_strategy", review, StrategyPick)
 
     async def pause(self, workflow_id: str) -> Phase:
         return await self._update(workflow_id, "pause", result_type=Phase)

@@ -194,6 +194,15 @@ class UnsettledOrder(Payload):
     quantity: int
     filled_quantity: int = Field(description="What the book has booked for it so far")
     checks: int = 0
+    filled_price: float = Field(default=0.0, description="The average price booked so far")
+    limit_price: float = Field(default=0.0, description="Its limit: what an open buy may cost")
+    open: bool = Field(default=False, description="The broker last showed it open: it may "
+                       "still fill, so the guardrail counts its rest (book-survives-weeks)")
+
+    @property
+    def rest(self) -> int:
+        """Shares that may still fill while the order is open."""
+        return max(0, self.quantity - self.filled_quantity) if self.open else 0
 
 
 class ReconcileNote(Payload):
@@ -235,6 +244,12 @@ class AgentCarry(Payload):
         "reconciled-book patch trade in the shared account and are not",
     )
     pause_reason: str = ""
+    fee_cursor: str = Field(
+        default="", description="The broker's newest FEE activity the book has booked"
+    )
+    account_owed: bool = Field(
+        default=False, description="Its account could not be opened yet: no order until it is"
+    )
     unsettled: list[UnsettledOrder] = Field(default_factory=list)
     reconciliations: list[ReconcileNote] = Field(default_factory=list)
     reconciled_tick: int = 0

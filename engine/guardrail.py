@@ -105,10 +105,15 @@ def evaluate(
     headlines: dict[str, list[Headline]],
     limits: RiskLimits,
     day: DayStats,
+    committed: Portfolio | None = None,
 ) -> GuardrailResult:
-    """The verdict on one intent, priced at the current quote `prices[intent.symbol]`."""
+    """The verdict on one intent, priced at the current quote `prices[intent.symbol]`.
+
+    `committed`: the book with the agent's open orders counted (portfolio.committed); cash,
+    shares to sell and position size are checked against it, the day's loss against the
+    book itself."""
     try:
-        return _evaluate(intent, portfolio, prices, headlines, limits, day)
+        return _evaluate(intent, portfolio, prices, headlines, limits, day, committed)
     except Exception as exc:  # last line of defence: a raise here would fail the workflow task
         return GuardrailResult(
             verdict=Verdict.BLOCK,
@@ -123,6 +128,7 @@ def _evaluate(
     headlines: dict[str, list[Headline]],
     limits: RiskLimits,
     day: DayStats,
+    committed: Portfolio | None = None,
 ) -> GuardrailResult:
     side = _side(getattr(intent, "side", None))
     if side == Side.HOLD:
@@ -140,11 +146,14 @@ def _evaluate(
         _check_news(side, symbol, headlines, limits, found)
     if side == Side.BUY:
         _check_daily_loss(portfolio, prices, day, limits, found)
+    free = committed if committed is not None else portfolio
     if side == Side.SELL and symbol is not None and quantity is not None:
-        held = portfolio.quantity(symbol)
+        held = free.quantity(symbol)
         if quantity > held:  # no short selling
+            offered = portfolio.quantity(symbol) - held
             found.block.append(
                 f"sell quantity {_show(quantity)} exceeds the {held:,} {symbol} shares held"
+                + (f" and not in an open sell ({offered:,} are)" if offered else "")
             )
 
     notional = 0.0
@@ -156,7 +165,7 @@ def _evaluate(
         else:
             notional = fill_notional(quantity, price)
             order = _Order(side, symbol, quantity, price, last, notional)
-            _check_money(order, portfolio, prices, limits, day, found)
+            _check_money(order, free, prices, limits, day, found)
 
     verdict = (
         Verdict.BLOCK if found.block else Verdict.NEEDS_APPROVAL if found.review else Verdict.ALLOW

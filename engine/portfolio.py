@@ -132,6 +132,36 @@ def apply_fill(
     )
 
 
+def charge(portfolio: Portfolio, amount: float) -> Portfolio:
+    """The book after the broker charged `amount` dollars of fees: less cash, and a cost
+    that is realised (it is no position's)."""
+    return portfolio.model_copy(update={
+        "cash": (to_cents(portfolio.cash) - to_cents(amount)) / 100,
+        "realized_pnl": (to_cents(portfolio.realized_pnl) - to_cents(amount)) / 100,
+    })
+
+
+def committed(portfolio: Portfolio, open_orders: list[tuple[str, Side, int, float]]) -> Portfolio:
+    """The book as the guardrail must see it while orders of ours may still fill: each open
+    buy's rest as if filled at its price (cash spent, shares held), each open sell's rest as
+    shares no longer free to sell (and its proceeds not yet spendable)."""
+    result = portfolio.model_copy(deep=True)
+    for symbol, side, rest, price in open_orders:
+        if side == Side.BUY:
+            result = apply_fill(result, symbol, Side.BUY, rest, price)
+            continue
+        held = result.positions.get(symbol)
+        if held is None:
+            continue
+        left = held.quantity - rest
+        if left > 0:
+            result.positions[symbol] = Position(symbol=symbol, quantity=left,
+                                                avg_cost=held.avg_cost)
+        else:
+            del result.positions[symbol]
+    return result
+
+
 def _mark(position: Position, prices: dict[str, float], symbol: str) -> float:
     """A position's price now: the current price, or its average cost when there is none."""
     price = usable_price(prices.get(symbol)) if isinstance(prices, dict) else None

@@ -66,6 +66,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             market.read_tools,
             broker.place_order,
             broker.lookup_order,
+            broker.cancel_order,
             broker.open_account,
             broker.broker_snapshot,
         ],

@@ -24,22 +24,19 @@ from engine.activities.broker_accounts import BrokerAccounts
 from engine.activities.broker_http import SERVICE, account_prefix, heartbeat, message
 from engine.activities.broker_journaled import order_fields, wait_journaled
 from engine.activities.http import check, server_error
-from engine.broker_contracts import OrderLookup, OrderRequest, OrderResult, OrderStatus
+from engine.broker_contracts import (
+    OPEN_STATUSES,
+    OrderLookup,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
+)
 
 POLL_S = 0.25
-OPEN = ("new", "accepted", "pending_new", "partially_filled", "accepted_for_bidding", "held")
+OPEN = OPEN_STATUSES
 
 
 class BrokerActivities(BrokerAccounts):
-    async def find_order(self, client_order_id: str, account_id: str = "") -> dict | None:
-        response = await self._call(
-            "GET", f"{account_prefix(account_id)}/orders:by_client_order_id",
-            params={"client_order_id": client_order_id},
-        )
-        if response.status_code == 404:
-            return None
-        return check(SERVICE, response).json()
-
     @activity.defn(name="place_order")
     async def place_order(self, request: OrderRequest) -> OrderResult:
         account = request.account_id
@@ -49,6 +46,10 @@ class BrokerActivities(BrokerAccounts):
         response = await self._call(
             "POST",
             f"{account_prefix(account)}/orders",
+            # The bar, for the embedded broker's market (a harness extension): a broker of
+            # its own (broker_url, a real Alpaca) has a market and is not sent it.
+            params={} if request.bar_index is None or self._settings.broker_url
+            else {"index": request.bar_index},
             json={
                 "symbol": request.symbol,
                 "qty": str(request.quantity),
@@ -86,6 +87,26 @@ class BrokerActivities(BrokerAccounts):
         await wait_journaled(self._settings.broker_journal, "orders",
                              lookup.client_order_id, order_fields(order))
         return result_from(order, reused=True, requested=lookup.requested_quantity)
+
+    @activity.defn(name="cancel_order")
+    async def cancel_order(self, lookup: OrderLookup) -> OrderResult:
+        """Cancel the order if it is still open; the order as it ends up (a fill may win).
+        The workflow's answer to a last lookup that found an order it was about to book
+        dead."""
+        order = await self.find_order(lookup.client_order_id, lookup.account_id)
+        if order is None:
+            return OrderResult(client_order_id=lookup.client_order_id, status=OrderStatus.FAILED,
+                               reason="the broker has no such order",
+                               requested_quantity=lookup.requested_quantity)
+        if order.get("status") in OPEN:
+            path = f"{account_prefix(lookup.account_id)}/orders/{order['id']}"
+            order = await self._cancel(path, order)
+        await wait_journaled(self._settings.broker_journal, "orders",
+                             lookup.client_order_id, order_fields(order))
+        result = result_from(order, reused=True, requested=lookup.requested_quantity)
+        if result.broker_status == "canceled" and not result.filled_quantity:
+            result = result.model_copy(update={"reason": "still open at the broker; cancelled"})
+        return result
 
     async def _settle(self, request: OrderRequest, order: dict, *, reused: bool) -> OrderResult:
         """Wait (heartbeating) for a complete fill until the deadline, then cancel the rest."""

@@ -3,9 +3,11 @@ proof of their isolation.
 
 For each backend: available or why not; if available, the hostile probes run in it (no
 network, no write outside /tmp, no docker socket/home/host environment, a memory hog, a
-fork bomb and an infinite loop stopped by their limits). Exit 0 when at least one backend
-works and every available one passes every probe; 1 when a probe fails (a sandbox that
-does not isolate); 3 when no backend (or the one named) is available.
+fork bomb and an infinite loop stopped by their limits) and the hostile ones (privileged
+system calls, a daemon that would outlive its sandbox, host paths in sight); then the
+backend's weaknesses: what it does not promise, and any probe that failed. Exit 0 when at
+least one backend works and every available one passes every probe; 1 when a probe fails
+(a sandbox that does not isolate); 3 when no backend (or the one named) is available.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def register(subparsers) -> None:
 
 async def _check_backend(name: str) -> dict:
     from engine.sandbox import SandboxUnavailable, check_backend
-    from engine.sandbox.probes import probes, run_probe
+    from engine.sandbox.probes import WEAKNESSES, probes, run_probe
 
     try:
         await asyncio.to_thread(check_backend, name)
@@ -49,8 +51,21 @@ async def _check_backend(name: str) -> dict:
 
     # The probes run side by side: the loop probe waits out its clock, the rest are quick.
     results = await asyncio.gather(*(one(p) for p in probes()))
+    failed = [f"FAILED: {r['claim']}: {r['problem']}" for r in results if not r["passed"]]
     return {"backend": name, "available": True, "why_not": None, "probes": list(results),
-            "isolated": all(r["passed"] for r in results)}
+            "isolated": all(r["passed"] for r in results),
+            "weaknesses": failed + WEAKNESSES.get(name, []) + _found_weaknesses(name)}
+
+
+def _found_weaknesses(name: str) -> list[str]:
+    """What this machine's copy of the backend lacks."""
+    if name != "bwrap":
+        return []
+    from engine.sandbox.bwrap import disables_userns
+
+    return [] if disables_userns() else [
+        "this bwrap has no --disable-userns (before 0.8): only the seccomp filter refuses "
+        "new user namespaces"]
 
 
 def _print_text(report: list[dict]) -> None:
@@ -65,6 +80,9 @@ def _print_text(report: list[dict]) -> None:
             detail = f" ({probe['problem']})" if probe["problem"] else ""
             print(f"  {mark} {probe['claim']}: {probe['reason']}, "
                   f"{probe['seconds']} s{detail}")
+        print("  weaknesses:")
+        for weakness in entry["weaknesses"]:
+            print(f"    - {weakness}")
 
 
 async def _check(args: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
 """`harness why WORKFLOW_ID TICK [--json]` (or `--file HISTORY.json ... TICK`): why did the
 agent do what it did at that tick? The audit trail, read from the event history alone
-(every run of the agent, so a tick after continue-as-new is found in its own run)."""
+(every run of the agent, so a tick after continue-as-new is found in its own run).
+`harness why WORKFLOW_ID strategy:SYMBOL`: the strategy it trades that symbol on, with
+its code, scorecard, approval and the diff against the nearest shipped family."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ def register(subparsers) -> None:
         "why", help="a tick's audit trail: brief, model, tools, guardrail, approval, order")
     parser.add_argument("workflow_id", nargs="?",
                         help="the agent's workflow id (`harness agents`); omit it with --file")
-    parser.add_argument("tick", type=_tick, help="the tick to explain (1 = the first)")
+    parser.add_argument("tick", type=_tick, help="the tick to explain (1 = the first), or "
+                        "strategy:SYMBOL for the strategy picked for that symbol")
     parser.add_argument("--file", action="append", default=[], metavar="HISTORY",
                         help="read exported run histories instead of the server (repeat it "
                              "for each run, in order); no runtime needed")
@@ -24,7 +27,9 @@ def register(subparsers) -> None:
     parser.set_defaults(func=lambda args: asyncio.run(_why(args)))
 
 
-def _tick(text: str) -> int:
+def _tick(text: str) -> int | str:
+    if text.startswith("strategy:") and len(text) > len("strategy:"):
+        return text
     try:
         value = int(text)
     except ValueError:
@@ -40,6 +45,8 @@ async def _why(args: argparse.Namespace) -> int:
     from engine.cli.agent_errors import guarded
 
     async def work() -> int:
+        if isinstance(args.tick, str):
+            return await _strategy(args)
         try:
             audit = await _audit(args)
         except TickNotFound as exc:
@@ -77,3 +84,30 @@ async def _audit(args: argparse.Namespace):
 
 class _Refused(ValueError):
     """Arguments or files that cannot be audited (exit EXIT_INVALID_CONFIG)."""
+
+
+async def _strategy(args: argparse.Namespace) -> int:
+    from engine.cli.session import agent_session
+    from engine.discovery.review import review_of
+
+    if args.file or not args.workflow_id:
+        print("harness: strategy:SYMBOL needs the agent's WORKFLOW_ID (not --file)",
+              file=sys.stderr)
+        return EXIT_INVALID_CONFIG
+    symbol = args.tick.split(":", 1)[1]
+    async with agent_session(args.home, start=False) as harness:
+        state = await harness.state(args.workflow_id)
+    pick = state.strategies.get(symbol)
+    if pick is None:
+        print(f"harness: agent {args.workflow_id} has no strategy for {symbol!r} (it has: "
+              f"{', '.join(sorted(state.strategies)) or 'none'})", file=sys.stderr)
+        return EXIT_UNKNOWN_AGENT
+    review = review_of(pick)
+    if args.json:
+        import json
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(review), indent=2))
+    else:
+        print(review.render())
+    return 0

@@ -18,7 +18,9 @@ from temporalio.exceptions import ApplicationError
 from engine.config import Settings
 from engine.discovery import candidates
 from engine.discovery.bars import bars_before, bars_csv
+from engine.discovery.causality import cut_point, first_difference
 from engine.discovery.contracts import BacktestOutcome, BacktestRequest, CandidateSpec
+from engine.discovery.exposure import ExposureError, read_exposure
 from engine.discovery.scorecard_cache import ScorecardCache
 from engine.discovery.scorecards import outcome_from_result
 
@@ -59,20 +61,45 @@ class DiscoveryActivities:
         if len(bars) < MIN_BARS:
             return _failed(spec, "error", f"only {len(bars)} bars of {request.symbol} before "
                            f"{request.start_date}: at least {MIN_BARS} are needed")
-        csv = bars_csv(bars)
-        key = self._scorecards.key(request, csv) if self._scorecards else ""
+        key = self._scorecards.key(request, bars_csv(bars)) if self._scorecards else ""
         if self._scorecards and (known := self._scorecards.get(key, request)) is not None:
-            return known
-        job_dir = Path(tempfile.mkdtemp(prefix="harness-job-"))
-        try:
-            _write_job(job_dir, request, csv)
-            result = await self._sandboxed(job_dir, request)
-        finally:
-            shutil.rmtree(job_dir, ignore_errors=True)
-        outcome = outcome_from_result(spec, result)
+            return known  # computed before, on these very bars (scorecard_cache.py)
+        result = await self._run(request, bars)
+        outcome = outcome_from_result(request, result, bars)
+        if outcome.ok and spec.family == "written" and request.through_date is None:
+            outcome = await self._causal(request, bars, result, outcome)
         if self._scorecards:
             self._scorecards.put(key, outcome)
         return outcome
+
+    async def _run(self, request: BacktestRequest, bars: list[dict]):
+        job_dir = Path(tempfile.mkdtemp(prefix="harness-job-"))
+        try:
+            _write_job(job_dir, request, bars_csv(bars))
+            return await self._sandboxed(job_dir, request)
+        finally:
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+    async def _causal(self, request: BacktestRequest, bars: list[dict], result,
+                      outcome: BacktestOutcome) -> BacktestOutcome:
+        """Model-written code only: the same strategy on the first bars alone must give
+        the same signal there (engine/discovery/causality.py), else it looks ahead."""
+        cut = cut_point(len(bars), request.label)
+        again = await self._run(request.model_copy(update={"label": f"{request.label}-causal"}),
+                                bars[:cut])
+        try:
+            prefix = read_exposure(again.stdout, cut) if again.ok else None
+        except ExposureError as exc:
+            prefix, why = None, str(exc)
+        else:
+            why = again.reason
+        if prefix is None:
+            return _unscored(outcome, f"run again on its first {cut} bars, it failed ({why})")
+        at = first_difference(read_exposure(result.stdout, len(bars)), prefix)
+        if at is None:
+            return outcome
+        return _unscored(outcome, f"looks ahead: its signal at bar {at} ({bars[at]['t'][:10]}) "
+                         f"changes when the bars after {bars[cut - 1]['t'][:10]} are removed")
 
     async def _cached_bars(self, symbol: str, date: str, *, inclusive: bool) -> list[dict]:
         key = (self._settings.market_base, symbol, date, inclusive)
@@ -123,13 +150,17 @@ def _write_job(job_dir: Path, request: BacktestRequest, bars: str) -> None:
     (job_dir / "job.json").write_text(json.dumps({
         "strategy_file": "strategy.py",
         "params": request.candidate.params,
-        "split": request.split,
-        "fee_bps": request.fee_bps,
-        "slippage_bps": request.slippage_bps,
     }))
     job_dir.chmod(0o755)  # the sandbox's user (not ours) must read it
     for f in job_dir.iterdir():
         f.chmod(0o644)
+
+
+def _unscored(outcome: BacktestOutcome, error: str) -> BacktestOutcome:
+    """A scored failure: the figures of a run that cannot be trusted are dropped."""
+    return BacktestOutcome(name=outcome.name, family=outcome.family, params=outcome.params,
+                           ok=False, reason="error", error=error[:300], backend=outcome.backend,
+                           duration_s=outcome.duration_s)
 
 
 def _failed(spec: CandidateSpec, reason: str, error: str) -> BacktestOutcome:

@@ -129,6 +129,33 @@ def discovery_id(agent_id: str, symbol: str) -> str:
     return f"{agent_id}-discovery-{symbol}"
 
 
+class StrategyApprovalPolicy(str, Enum):
+    """Who lets the agent trade on a strategy the model wrote (discovery's winner with
+    family "written"): its own policy, apart from the trades' approval_policy."""
+
+    HUMAN = "human"  # its signal is withheld until a human approves the code
+    AUTO_APPROVE = "auto-approve"  # trusted at once (tests, fully automated runs)
+    AUTO_REJECT = "auto-reject"  # never traded on: the agent goes on without it
+
+
+class StrategyApproval(str, Enum):
+    NOT_NEEDED = ""  # a shipped family's code
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class StrategyReview(Payload):
+    """A human's answer about the model-written strategy picked for `symbol`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str = Field(min_length=1, max_length=10)
+    approve: bool
+    reviewer: str = Field(default="human", max_length=100)
+    reason: str = Field(default="", max_length=500)
+
+
 class DiscoverySettings(Payload):
     """AgentConfig.discovery: discover a strategy per symbol before the first tick."""
 
@@ -140,6 +167,9 @@ class DiscoverySettings(Payload):
     signal_every: int = Field(default=5, ge=1, description="Ticks between sandboxed "
                               "refreshes of the winner's signal (each is a sandbox run)")
     sandbox_queue: str = SANDBOX_TASK_QUEUE
+    strategy_approval: StrategyApprovalPolicy = Field(
+        default=StrategyApprovalPolicy.HUMAN, description="Who approves a model-written "
+        "winner before the agent trades on its signal")
 
 
 class RankedRow(Payload):
@@ -167,6 +197,14 @@ class StrategyPick(Payload):
     signal_date: str = ""
     signal_tick: int = -1
     signal_error: str = ""
+    approval: StrategyApproval = Field(default=StrategyApproval.NOT_NEEDED, description=
+                                       "A model-written winner's approval (its own policy)")
+    approval_note: str = ""
+
+    @property
+    def trusted(self) -> bool:
+        """May the agent trade on this pick's signal?"""
+        return self.approval in (StrategyApproval.NOT_NEEDED, StrategyApproval.APPROVED)
 
 
 def pick_from(result: DiscoveryResult, discovery_id: str) -> StrategyPick:

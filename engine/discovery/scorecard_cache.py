@@ -8,7 +8,7 @@ of exactly these, and the key is their SHA-256:
 - the terms: the in-sample split, fees and slippage, and the sandbox asked for;
 - the bars, as the CSV the sandbox reads;
 - the scorer: a hash of every source file that computes or reads a score (the sandbox's
-  runner, engine/discovery/scorecards.py), so a changed scorer never reads an old card.
+  runner, the worker's scorer modules), so a changed scorer never reads an old card.
   scorer_sources() lists them; whoever moves the scorer (out of the sandbox's process,
   say) lists its new home there.
 Only scorecards are kept, never failures: a timeout or a missing sandbox may not happen
@@ -35,12 +35,18 @@ CACHE_DIR = ("cache", "scorecards")  # under the home
 KEY_FORMAT = "1"  # bump when the key's recipe changes
 
 
+# The worker's own scorer (the sandbox hands back only the strategy's exposure per bar).
+SCORER_MODULES = ("scorecards.py", "scoring.py", "metrics.py", "simulation.py", "exposure.py",
+                  "causality.py")
+
+
 def scorer_sources() -> list[Path]:
-    """Every file whose code computes a scorecard, in a stable order."""
+    """Every file whose code computes a scorecard, in a stable order: the sandbox's runner
+    (it runs the strategy) and the scorer's modules beside this one."""
     from engine.sandbox.paths import runner_dir
 
     runner = sorted(runner_dir().rglob("*.py"))
-    return [*runner, Path(__file__).with_name("scorecards.py")]
+    return [*runner, *(Path(__file__).with_name(name) for name in SCORER_MODULES)]
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """The Docker backend: one airgapped, read-only, unprivileged container per job.
 
 No network, read-only root, a sized tmpfs at /tmp, memory (no swap), CPU and pids limits,
-every capability dropped, no new privileges, uid 65534, job and runner mounted read-only,
+every capability dropped, no new privileges, a seccomp profile without ptrace (engine/
+sandbox/seccomp.py), uid 65534, the job and runner streamed in on stdin (engine/sandbox/
+delivery.py: no bind mount, so the mount table names no host path of the worker),
 no log driver (an endless printer must not fill the daemon's disk). The container is
 labelled with its owner (host, worker pid and that pid's start time, so a reused pid is
 not mistaken for the owner) and removed when the run ends, times out or is cancelled;
@@ -11,6 +13,7 @@ reap_orphans() at worker start removes those a killed worker left behind.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import math
 import os
@@ -18,13 +21,17 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
+from engine.sandbox import delivery
 from engine.sandbox.limits import SandboxLimits, SandboxResult, SandboxUnavailable
-from engine.sandbox.paths import JOB_MOUNT, RUNNER_MOUNT, image_tag
+from engine.sandbox.paths import image_tag
 from engine.sandbox.process import Completed, run_bounded
+from engine.sandbox.seccomp import docker_profile
 from engine.sandbox.staging import Staged
 
 log = logging.getLogger("harness.sandbox")
@@ -95,12 +102,29 @@ def check_available() -> None:
     _ok_until = time.monotonic() + CHECK_HOLDS_S
 
 
+def seccomp_profile_path() -> str:
+    """The profile as a file for the docker CLI (it reads it and sends it to the daemon).
+    Named by its content, so every worker shares one file and a new list gets a new one."""
+    text = docker_profile()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"harness-seccomp-{digest}.json"
+    if not path.exists():
+        scratch = path.with_suffix(f".{os.getpid()}.tmp")
+        scratch.write_text(text)
+        os.replace(scratch, path)  # atomic: a concurrent worker never reads half a file
+    return str(path)
+
+
 def build_argv(staged: Staged, limits: SandboxLimits, command: Sequence[str], name: str,
                label: str) -> list[str]:
+    del staged  # streamed on stdin (delivery.tar_of), never mounted
     mb = 1024 * 1024
     wall = math.ceil(limits.timeout_s)
+    job_tmpfs = [arg for folder in delivery.folders() for arg in (
+        "--tmpfs", f"{folder}:rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,"
+                   "uid=65534,gid=65534,mode=0755")]
     return [
-        _cli(), "run", "--name", name,
+        _cli(), "run", "-i", "--name", name,
         "--label", f"{SANDBOX_LABEL}=1", "--label", f"{OWNER_LABEL}={owner_id()}",
         "--label", f"{JOB_LABEL}={label}",
         # --ipc none: no /dev/shm, a second writable tmpfs the job does not need.
@@ -110,10 +134,10 @@ def build_argv(staged: Staged, limits: SandboxLimits, command: Sequence[str], na
         "--cpus", str(limits.cpus), "--pids-limit", str(limits.pids),
         "--ulimit", f"fsize={limits.file_size_mb * mb}", "--ulimit", f"cpu={wall}",
         "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+        "--security-opt", f"seccomp={seccomp_profile_path()}", *job_tmpfs,
         "--user", "65534:65534", "--log-driver", "none", "--workdir", "/tmp",
-        "-v", f"{staged.job}:{JOB_MOUNT}:ro", "-v", f"{staged.runner}:{RUNNER_MOUNT}:ro",
         image_tag(),
-        "timeout", "-s", "KILL", str(wall + INNER_GRACE_S), *command,
+        "timeout", "-s", "KILL", str(wall + INNER_GRACE_S), *delivery.bootstrap_command(command),
     ]
 
 
@@ -162,7 +186,7 @@ async def run(staged: Staged, limits: SandboxLimits, command: Sequence[str],
     name = f"harness-sbx-{uuid.uuid4().hex[:12]}"
     argv = build_argv(staged, limits, command, name, label)
     try:
-        done = await run_bounded(argv, limits.timeout_s)
+        done = await run_bounded(argv, limits.timeout_s, stdin_data=delivery.tar_of(staged))
         # Only a failure needs the daemon's word on why (OOM): one CLI call less per success.
         oom_killed = False
         if done.returncode not in (0, None):

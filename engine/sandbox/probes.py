@@ -3,7 +3,9 @@
 Each probe is a small Python script run as the sandboxed job (`python3 /job/probe.py`)
 and a verdict on its SandboxResult. A probe passes when the sandbox stopped the attempt:
 no connection, no write outside /tmp, no docker socket or home, limits that end a memory
-hog, a fork bomb and an infinite loop with the right reason.
+hog, a fork bomb and an infinite loop with the right reason; and the hostile ones
+(engine/sandbox/hostile_probes.py): privileged system calls refused, no daemon outliving
+its sandbox, no host path in sight. WEAKNESSES names what each backend does not promise.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.sandbox import hostile_probes as hostile
 from engine.sandbox.limits import SandboxLimits, SandboxResult
 
 # What the probes run under: small, so a hog ends in a second. The wall clock is generous
@@ -92,6 +97,7 @@ class Probe:
     script: str
     verdict: Callable[[SandboxResult], str | None]  # None: passed; else what went wrong
     limits: SandboxLimits = PROBE_LIMITS
+    as_strategy: bool = False  # run by the real runner as a candidate's strategy.py
 
 
 def _json(result: SandboxResult) -> dict:
@@ -154,8 +160,75 @@ def _secret_paths() -> list[str]:
     return sorted(set(p for p in paths if p not in ("/", "/tmp")))
 
 
+def _scored_by_the_worker(result: SandboxResult) -> str | None:
+    """The worker's scorer on what the runner returned: a failure, or the flat signal's
+    true score (no trade, Sharpe 0). Anything else means the strategy chose its score."""
+    from engine.discovery.contracts import BacktestRequest, CandidateSpec
+    from engine.discovery.scorecards import outcome_from_result
+
+    request = BacktestRequest(
+        symbol="PROBE", start_date=None, sandbox="auto", split=0.7, fee_bps=1.0,
+        slippage_bps=5.0, timeout_s=PROBE_LIMITS.timeout_s, label="probe",
+        candidate=CandidateSpec(name="probe", family="written", source="-"))
+    outcome = outcome_from_result(request, result, hostile.synthetic_bars())
+    if result.reason != "ok":
+        return f"the runner failed ({result.reason}): {outcome.error}"
+    figures = (outcome.out_of_sample.get("sharpe"), outcome.full.get("trades"))
+    if outcome.ok and figures != (0.0, 0.0):
+        return f"scored {figures} (Sharpe, trades), not the flat signal's (0, 0)"
+    return None
+
+
+def _syscalls(result: SandboxResult) -> str | None:
+    seen = _json(result)
+    if result.reason != "ok" or not seen:
+        return f"probe did not report ({result.reason}): {result.stderr.strip()[-200:]}"
+    allowed = hostile.allowed_calls(seen)
+    return f"allowed: {allowed}" if allowed else None
+
+
+def _host_paths(result: SandboxResult) -> str | None:
+    seen = _json(result)
+    if result.reason != "ok" or not seen:
+        return f"probe did not report ({result.reason}): {result.stderr.strip()[-200:]}"
+    leaked = hostile.leaked_paths(seen)
+    return f"visible: {leaked}" if leaked else None
+
+
+def _daemon(marker: str) -> Callable[[SandboxResult], str | None]:
+    def verdict(result: SandboxResult) -> str | None:
+        if result.reason != "ok":
+            return f"ended with {result.reason!r}: {result.stderr.strip()[-200:]}"
+        deadline = time.monotonic() + 1.0  # the promise: gone within a second
+        while (alive := hostile.processes_with(marker)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return f"pids {alive} outlived the sandbox" if alive else None
+    return verdict
+
+
+# What each backend does not promise, said by `harness sandbox check` beside its probes.
+WEAKNESSES = {
+    "bwrap": [
+        "memory is an address-space limit (prlimit --as), not a cgroup: a job is stopped by "
+        "failed allocations, and what it maps counts even unused",
+        "CPU is limited in CPU-seconds per process, not shared by a cgroup quota: a job may "
+        "use a whole core until its limit",
+        "the seccomp filter is a deny list (the calls Docker's default refuses, plus ptrace "
+        "and its relatives)",
+        "pid 1's command line shows the worker's pid and the job's label",
+    ],
+    "docker": [
+        "the seccomp profile is a deny list replacing Docker's default allow list (with every "
+        "capability dropped)",
+        "the mount table shows Docker's own storage paths (/var/lib/docker/...)",
+        "a container ends when the daemon removes it: limits hold only while dockerd answers",
+    ],
+}
+
+
 def probes() -> list[Probe]:
     secrets = SECRETS % {"paths": _secret_paths(), "env": _sensitive_env()}
+    marker = f"harness-daemon-{uuid.uuid4().hex}"
     return [
         Probe("network", "a socket connect fails (no network)", NETWORK, _network),
         Probe("write_outside_tmp", "writes outside /tmp fail, /tmp works", WRITES, _writes),
@@ -167,18 +240,44 @@ def probes() -> list[Probe]:
               _expect("exit", "fork refused")),
         Probe("infinite_loop", "an infinite loop is stopped by the time limit", INFINITE_LOOP,
               _expect("timeout"), LOOP_LIMITS),
+        Probe("faked_score", "a strategy that prints a scorecard and replaces the scorer "
+              "gets the worker's score", hostile.FAKES_ITS_SCORE, _scored_by_the_worker,
+              as_strategy=True),
+        Probe("privileged_syscalls", "ptrace, namespaces, mount, keyctl, bpf and "
+              "perf_event_open are refused", hostile.SYSCALLS, _syscalls),
+        Probe("daemon", "no process outlives its sandbox",
+              f"import sys\nsys.argv[1:] = [{marker!r}]\n" + hostile.LEAVES_A_DAEMON,
+              _daemon(marker)),
+        Probe("host_paths", "pid 1 and the mount table name no host path of the worker",
+              hostile.LOOKS_AROUND, _host_paths),
     ]
 
 
 async def run_probe(probe: Probe, backend: str) -> tuple[SandboxResult, str | None]:
     """Run one probe in `backend`; (its result, None if it passed else what went wrong)."""
     from engine.sandbox.api import run_in_sandbox  # api imports nothing from here
+    from engine.sandbox.paths import RUNNER_COMMAND, runner_dir
+
     with tempfile.TemporaryDirectory(prefix="harness-probe-") as folder:
         job, runner = Path(folder) / "job", Path(folder) / "runner"
         job.mkdir()
         runner.mkdir()  # probes need no runner, but the mount exists in every sandbox
-        (job / "probe.py").write_text(probe.script)
+        command = PROBE_COMMAND
+        if probe.as_strategy:  # the real runner, the script as the candidate's code
+            _write_strategy_job(job, probe.script)
+            runner, command = runner_dir(), RUNNER_COMMAND
+        else:
+            (job / "probe.py").write_text(probe.script)
         result = await run_in_sandbox(job, backend=backend, limits=probe.limits,
-                                      label=f"probe-{probe.name}", command=PROBE_COMMAND,
+                                      label=f"probe-{probe.name}", command=command,
                                       runner=runner)
     return result, probe.verdict(result)
+
+
+def _write_strategy_job(job: Path, source: str) -> None:
+    bars = hostile.synthetic_bars()
+    lines = ["date,open,high,low,close,volume"] + [
+        f"{b['t'][:10]},{b['o']},{b['h']},{b['l']},{b['c']},{b['v']}" for b in bars]
+    (job / "bars.csv").write_text("\n".join(lines) + "\n")
+    (job / "strategy.py").write_text(source)
+    (job / "job.json").write_text(json.dumps({"strategy_file": "strategy.py", "params": {}}))

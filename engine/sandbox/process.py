@@ -10,7 +10,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from engine.runtime.parent_death import die_with_parent_preexec
@@ -47,24 +47,55 @@ def _kill_group(proc: asyncio.subprocess.Process) -> None:
 
 
 async def run_bounded(argv: Sequence[str], timeout_s: float, *, env: dict[str, str] | None = None,
-                      **popen_kwargs) -> Completed:
+                      on_spawn: Callable[[asyncio.subprocess.Process], None] | None = None,
+                      kill_also: Callable[[], None] | None = None,
+                      stdin_data: bytes | None = None, **popen_kwargs) -> Completed:
     """Run argv; on timeout or cancellation SIGKILL its process group and reap it.
-    popen_kwargs pass to the subprocess (user=, group=, extra_groups= drop privileges)."""
+    popen_kwargs pass to the subprocess (user=, group=, extra_groups= drop privileges;
+    pass_fds=, executable=). `on_spawn` sees the process as soon as it exists;
+    `kill_also` ends what the process group does not hold (a bwrap sandbox's pid
+    namespace): called with every kill, and once the process has exited. `stdin_data`
+    is written to the process's stdin, then closed (else stdin is /dev/null)."""
     started = time.monotonic()
     # Our own parent-death signal, besides bwrap's --die-with-parent: that one is set in
     # the sandbox's inner process and ties it to bwrap, not bwrap to us, and an orphaned
     # bwrap (parent pid 1) was seen to outlive its SIGKILLed caller. CPython runs the
     # preexec after dropping privileges, so the setting survives into bwrap.
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        *argv, stdin=asyncio.subprocess.DEVNULL if stdin_data is None else asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, start_new_session=True, env=env,
         preexec_fn=die_with_parent_preexec(), **popen_kwargs)
     assert proc.stdout is not None and proc.stderr is not None
+    if on_spawn is not None:
+        on_spawn(proc)
+
+    def kill() -> None:
+        _kill_group(proc)
+        if kill_also is not None:
+            kill_also()
+
+    async def exited() -> int:
+        code = await proc.wait()
+        if kill_also is not None:  # whatever it left holding our pipes goes with it
+            kill_also()
+        return code
+
+    async def feed() -> None:
+        if stdin_data is None or proc.stdin is None:
+            return
+        try:
+            proc.stdin.write(stdin_data)
+            await proc.stdin.drain()
+            proc.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it stopped reading (it failed, or was killed): its exit says why
 
     async def communicate() -> tuple[bytes, bytes, int]:
-        out, err = await asyncio.gather(_drain(proc.stdout, OUTPUT_CAP),
-                                        _drain(proc.stderr, OUTPUT_CAP))
-        return out, err, await proc.wait()
+        out, err, code, _ = await asyncio.gather(_drain(proc.stdout, OUTPUT_CAP),
+                                                 _drain(proc.stderr, OUTPUT_CAP), exited(),
+                                                 feed())
+        return out, err, code
 
     # The clock covers the exit too, not only the output: a job that closes its stdout
     # and stderr and then sleeps must still meet it.
@@ -75,12 +106,12 @@ async def run_bounded(argv: Sequence[str], timeout_s: float, *, env: dict[str, s
             out, err, returncode = await asyncio.wait_for(asyncio.shield(finishing), timeout_s)
         except TimeoutError:
             timed_out = True
-            _kill_group(proc)
+            kill()
             out, err, returncode = await finishing
     except BaseException:
         # Cancelled (the activity was cancelled or timed out): kill, then reap, so no
         # sandbox outlives the task that awaited it.
-        _kill_group(proc)
+        kill()
         finishing.cancel()
         await asyncio.shield(proc.wait())
         raise

@@ -37,7 +37,7 @@ def _open_up(root: Path) -> None:
             os.chmod(os.path.join(folder, name), 0o644)
 
 
-def _safe(label: str) -> str:
+def safe_label(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", label)[:60]
 
 
@@ -49,7 +49,7 @@ def staged(job_dir: Path, runner: Path, label: str = "") -> Iterator[Staged]:
     if not runner.is_dir():
         raise ValueError(f"sandbox runner directory {runner} does not exist")
     # The owner's pid in the name: reap_stale_stages() knows whose copy it is.
-    root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{_safe(label)}-"))
+    root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{safe_label(label)}-"))
     try:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         # symlinks=True: a link in the job is copied as a link (to nowhere inside the
@@ -74,10 +74,11 @@ def _pid_alive(pid: int) -> bool:
 
 def kill_stray_sandboxes(folder: Path | None = None) -> int:
     """SIGKILL sandbox processes whose caller is dead (their command line names a copy
-    `harness-sbx-<caller pid>-...`). bwrap's --die-with-parent and our own parent-death
-    signal kill them nearly always, but an inner bwrap (the sandbox's pid 1) was seen to
-    outlive a SIGKILLed caller about once in eight: this is the backstop, run at worker
-    start beside the Docker reaping."""
+    `<temp folder>/harness-sbx-<caller pid>-...`, or starts with `harness-sbx-<caller
+    pid>-`: bwrap's argv[0], engine/sandbox/bwrap.py). bwrap's --die-with-parent and our
+    own parent-death signal kill them nearly always, but an inner bwrap (the sandbox's
+    pid 1) was seen to outlive a SIGKILLed caller about once in eight: this is the
+    backstop, run at worker start beside the Docker reaping."""
     marker = f"{Path(folder or tempfile.gettempdir())}/{PREFIX}".encode()
     killed = 0
     for entry in os.listdir("/proc"):
@@ -87,10 +88,13 @@ def kill_stray_sandboxes(folder: Path | None = None) -> int:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        at = cmdline.find(marker)
-        if at < 0:
+        if cmdline.startswith(PREFIX.encode()):
+            rest = cmdline[len(PREFIX):]
+        elif (at := cmdline.find(marker)) >= 0:
+            rest = cmdline[at + len(marker):]
+        else:
             continue
-        owner = cmdline[at + len(marker):].split(b"-", 1)[0]
+        owner = rest.split(b"-", 1)[0]
         if owner.isdigit() and not _pid_alive(int(owner)):
             try:
                 os.kill(int(entry), signal.SIGKILL)

@@ -30,7 +30,12 @@ with workflow.unsafe.imports_passed_through():
     from engine.models import GuardrailResult, TradeIntent, Verdict
     from engine.validation import validate_review
     from engine.workflows import memory as mem
-    from engine.workflows.recheck import approved_notional, new_reasons, shares_within
+    from engine.workflows.recheck import (
+        approved_notional,
+        new_reasons,
+        over_approved,
+        shares_within,
+    )
 
 
 class ApprovalDesk:
@@ -39,6 +44,7 @@ class ApprovalDesk:
     _book_lock: asyncio.Lock
     _expiry_timers: dict[str, asyncio.Task[None]]
     _book_v3: bool  # the RECONCILED_BOOK patch (trading_agent.py)
+    _book_v6: bool  # the BOOK_SURVIVES_WEEKS patch (broker_steps.py)
 
     def _check(self, intent: TradeIntent) -> GuardrailResult:
         raise NotImplementedError
@@ -108,6 +114,14 @@ class ApprovalDesk:
             status = decision.approval if decision else ApprovalStatus.CANCELLED
             return ReviewResult(trade_id=review.trade_id, status=status, note="no longer pending")
         async with self._book_lock:
+            memory = self._memory
+            if self._book_v6 and memory.paused and memory.pause_reason:
+                # A reconciliation that held the lock paused the agent meanwhile.
+                note = f"approved, but not placed: the agent paused itself ({memory.pause_reason})"
+                if decision is not None:
+                    decision.approval_note += f"; {note}"
+                return ReviewResult(trade_id=review.trade_id, status=ApprovalStatus.APPROVED,
+                                    note=note)
             # The price has moved since the agent asked: check again before placing.
             recheck = self._check(intent)
             if self._book_v3:
@@ -135,7 +149,7 @@ class ApprovalDesk:
     ) -> tuple[TradeIntent, GuardrailResult, ReviewResult | None]:
         """Cap the order at the approved notional; a new reason goes back to the human."""
         limit = approved_notional(pending.check, intent)
-        if recheck.verdict != Verdict.BLOCK and recheck.notional > limit:
+        if over_approved(intent, recheck, limit, sells_too=not self._book_v6):
             fit = shares_within(limit, recheck.price, intent.quantity)
             if fit < 1:
                 recheck = recheck.model_copy(update={"verdict": Verdict.BLOCK, "reasons": [
@@ -165,6 +179,11 @@ class ApprovalDesk:
             raise ValueError(mem.why_not_pending(self._memory, review.trade_id))
         if pending.expires_at <= workflow.now().timestamp():
             raise ValueError(f"trade {review.trade_id} has expired")
+        if review.approve and self._memory.paused and self._memory.pause_reason:
+            # The agent paused itself (its book and the broker disagree, its account is not
+            # open): no order may go out until a human has looked and resumed it.
+            raise ValueError(f"the agent paused itself ({self._memory.pause_reason}): "
+                             "resume it before approving; rejecting is still possible")
         proposed = pending.intent.quantity
         if review.approve and review.quantity is not None and not 1 <= review.quantity <= proposed:
             raise ValueError(

@@ -10,6 +10,11 @@ booked FAILED; and the book is reconciled with the broker at start, on
 re-attach and resume, after any order outcome that is not a clean fill, and every
 `reconcile_every` ticks. A difference the book cannot explain pauses the agent with the
 reason ("book and broker disagree: ...").
+
+With BOOK_SURVIVES_WEEKS (`_book_v6`, issue 17) on top: an account that could not be opened
+is owed, retried on resume and re-attach, and no order goes out without it; an order the
+last lookup finds still open is cancelled and looked up again; fills are booked at the
+price of the shares they add.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
 
     from engine import portfolio as book
     from engine.broker_contracts import (
+        OPEN_STATUSES,
         BrokerAccount,
         BrokerSnapshot,
         OpenAccountRequest,
@@ -54,6 +60,10 @@ ORDER_RETRY = RetryPolicy(
 ORDER_HEARTBEAT_V3 = timedelta(seconds=8)
 ORDER_OVERHEAD = timedelta(seconds=30)  # lookups, the post, the cancel, on top of the deadline
 BROKER_READ_TIMEOUT = timedelta(seconds=20)
+# Issue 17, "the book survives weeks": the owed account, open orders cancelled before they
+# are booked dead, late fills at their own price, refused fills reconciled.
+BOOK_SURVIVES_WEEKS = "book-survives-weeks"
+ACCOUNT_UNOPENED = "the broker account could not be opened"
 BROKER_READ_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=250),
     maximum_interval=timedelta(seconds=2),
@@ -68,7 +78,9 @@ class BrokerSteps:
     _book_lock: asyncio.Lock
     _outage: str
     _book_v3: bool
+    _book_v6: bool
     _reconcile_due: str
+    _account_retry: bool
 
     # ------------------------------------------------------------------ account
 
@@ -83,8 +95,10 @@ class BrokerSteps:
                 start_to_close_timeout=BROKER_READ_TIMEOUT, retry_policy=BROKER_READ_RETRY,
             )
         except ActivityError as exc:
-            self._pause(f"the broker account could not be opened: {describe_failure(exc)}")
+            memory.account_owed = self._book_v6  # before the patch: trades in /v2 on resume
+            self._pause(f"{ACCOUNT_UNOPENED}: {describe_failure(exc)}")
             return
+        memory.account_owed = False
         memory.account_id = account.account_id
         memory.reconciles = True
         if book.to_cents(account.cash) != book.to_cents(memory.portfolio.cash):
@@ -94,6 +108,19 @@ class BrokerSteps:
                 tick=memory.tick, date=memory.date, trigger="account opened",
                 adopted=[f"the account holds ${account.cash:,.2f}, not the configured "
                          f"${self._config.starting_cash:,.2f}: the book starts from it"]))
+
+    async def _open_owed_account(self) -> bool:
+        """The account the start could not open, retried (on resume and on re-attach);
+        True once it is open. A pause for want of it ends when it opens."""
+        self._account_retry = False
+        await self._open_account()
+        memory = self._memory
+        if memory.account_owed:
+            return False
+        if memory.pause_reason.startswith(ACCOUNT_UNOPENED):
+            memory.paused, memory.pause_reason = False, ""
+        self._reconcile_due = "account opened"
+        return True
 
     # ------------------------------------------------------------------ reconciliation
 
@@ -113,8 +140,12 @@ class BrokerSteps:
             try:
                 snapshot = await workflow.execute_activity(
                     "broker_snapshot",
-                    SnapshotRequest(account_id=memory.account_id,
-                                    client_order_id_prefix=f"{workflow.info().workflow_id}-"),
+                    SnapshotRequest(
+                        account_id=memory.account_id,
+                        client_order_id_prefix=f"{workflow.info().workflow_id}-",
+                        client_order_ids=[u.client_order_id for u in memory.unsettled]
+                        if self._book_v6 else None,
+                        fees_after=memory.fee_cursor if self._book_v6 else None),
                     result_type=BrokerSnapshot,
                     start_to_close_timeout=BROKER_READ_TIMEOUT,
                     retry_policy=BROKER_READ_RETRY,
@@ -122,7 +153,7 @@ class BrokerSteps:
             except ActivityError as exc:
                 self._outage = f"broker unavailable for reconciliation: {describe_failure(exc)}"
                 return False
-            note = rec.reconcile(memory, snapshot, trigger)
+            note = rec.reconcile(memory, snapshot, trigger, own_price=self._book_v6)
         self._outage = ""
         self._reconcile_due = ""
         if not note.agrees:
@@ -139,10 +170,16 @@ class BrokerSteps:
         self, trade_id: str, intent: TradeIntent, check: GuardrailResult
     ) -> OrderResult:
         memory = self._memory
+        if self._book_v6 and memory.account_owed:  # an approval while the account is owed
+            memory.counters.orders_rejected += 1
+            return OrderResult(client_order_id=f"{workflow.info().workflow_id}-{trade_id}",
+                               status=OrderStatus.REJECTED, requested_quantity=intent.quantity,
+                               reason="not sent: the agent's broker account is not open yet")
         deadline = self._config.fill_deadline_s if self._book_v3 else 5.0
         request = mem.order_request(
             workflow.info().workflow_id, trade_id, intent, check,
             account_id=memory.account_id, fill_deadline_s=deadline,
+            bar_index=memory.clock.bar_index() if self._book_v6 else None,
         )
         try:
             result = await workflow.execute_activity(
@@ -163,11 +200,31 @@ class BrokerSteps:
                                  requested_quantity=intent.quantity)
             if self._book_v3:
                 result = await self._last_word(result)
-        mem.book_order(memory, intent, result)
-        if self._book_v3 and not result.clean_fill:
+        booked = mem.book_order(memory, intent, result, limit_price=check.price,
+                                watch_unbookable=self._book_v6)
+        if self._book_v3 and (not result.clean_fill or booked is not result):
+            result = booked
             self._reconcile_due = f"after {trade_id}: {result.status.value}" + (
                 f" ({result.reason})" if result.reason else "")
         return result
+
+    async def _cancel_open(self, found: OrderResult) -> OrderResult:
+        """Cancel an order of ours the broker still holds open; as it ends up, or as it was
+        if the cancel cannot be made (it stays unsettled, counted by the guardrail)."""
+        try:
+            return await workflow.execute_activity(
+                "cancel_order",
+                OrderLookup(client_order_id=found.client_order_id,
+                            account_id=self._memory.account_id,
+                            requested_quantity=found.requested_quantity),
+                result_type=OrderResult,
+                start_to_close_timeout=BROKER_READ_TIMEOUT,
+                retry_policy=BROKER_READ_RETRY,
+            )
+        except ActivityError as exc:
+            return found.model_copy(update={
+                "reason": f"still open at the broker; the cancel failed: "
+                          f"{describe_failure(exc)}"})
 
     async def _last_word(self, failed: OrderResult) -> OrderResult:
         """Before booking FAILED: the broker may hold the order (the answer was lost)."""
@@ -186,6 +243,10 @@ class BrokerSteps:
                 "reason": f"{failed.reason}; the lookup failed too: {describe_failure(exc)}"})
         if found.status == OrderStatus.FAILED:  # not at the broker: it never arrived
             return failed.model_copy(update={"reason": f"{failed.reason}; {found.reason}"})
+        if self._book_v6 and found.broker_status in OPEN_STATUSES:
+            # Still open: booked as it stands it would fill later, unguarded. Cancel it and
+            # book what it ends up as (a fill may win the race).
+            found = await self._cancel_open(found)
         return found.model_copy(update={
             "reason": "found at the broker after the order call failed"
             + (f"; {found.reason}" if found.reason else "")})

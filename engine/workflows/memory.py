@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine import guardrail
 from engine import portfolio as book
-from engine.broker_contracts import OrderRequest, OrderResult, OrderStatus
+from engine.broker_contracts import OPEN_STATUSES, OrderRequest, OrderResult, OrderStatus
 from engine.contracts import (
     AgentCarry,
     AgentConfig,
@@ -87,8 +87,15 @@ def open_day(date: str, portfolio: Portfolio, prices: dict[str, float]) -> DaySt
     return DayStats(date=date, start_equity=book.equity(portfolio, prices))
 
 
-def check(memory: AgentCarry, intent: TradeIntent) -> GuardrailResult:
-    """The guardrail, priced at the latest quotes the agent itself fetched."""
+def check(memory: AgentCarry, intent: TradeIntent, *, open_orders: bool = False) -> GuardrailResult:
+    """The guardrail, priced at the latest quotes the agent itself fetched. `open_orders`
+    (book-survives-weeks): orders of ours the broker may still fill count against cash and
+    the position."""
+    committed = None
+    if open_orders and any(o.rest for o in memory.unsettled):
+        committed = book.committed(memory.portfolio, [
+            (o.symbol, Side(o.side), o.rest, o.limit_price or memory.prices.get(o.symbol, 0.0))
+            for o in memory.unsettled if o.rest])
     return guardrail.evaluate(
         intent,
         portfolio=memory.portfolio,
@@ -96,12 +103,13 @@ def check(memory: AgentCarry, intent: TradeIntent) -> GuardrailResult:
         headlines=memory.headlines,
         limits=memory.limits,
         day=memory.day,
+        committed=committed,
     )
 
 
 def order_request(
     workflow_id: str, trade_id: str, intent: TradeIntent, verdict: GuardrailResult,
-    account_id: str = "", fill_deadline_s: float = 5.0,
+    account_id: str = "", fill_deadline_s: float = 5.0, bar_index: int | None = None,
 ) -> OrderRequest:
     """A limit order at the guardrail's price; its id is derived, never random, so every
     retry, replay and continued run sends the same one."""
@@ -113,12 +121,33 @@ def order_request(
         limit_price=verdict.price,
         account_id=account_id,
         fill_deadline_s=fill_deadline_s,
+        bar_index=bar_index,
     )
 
 
-def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult) -> None:
-    """Bring the book up to date with what the broker did."""
+def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult,
+               limit_price: float = 0.0, *, watch_unbookable: bool = False) -> OrderResult:
+    """Bring the book up to date with what the broker did; the result as booked.
+
+    `watch_unbookable` (book-survives-weeks): a fill the book refuses (fill_problem: no
+    price, say) is booked as nothing yet and watched like any unsettled order, so the next
+    reconciliation books it from the broker's own order; before, it was counted and lost."""
     counters = memory.counters
+    problem = None
+    if watch_unbookable and result.status == OrderStatus.FILLED:
+        problem = book.fill_problem(memory.portfolio, intent.symbol, intent.side,
+                                    result.filled_quantity, result.filled_price)
+    if problem is not None:
+        counters.orders_filled += 1
+        result = result.model_copy(update={"reason": "; ".join(filter(None, [
+            result.reason, f"the fill cannot be booked as answered ({problem}): "
+            "reconciliation books it from the broker"]))})
+        memory.unsettled.append(UnsettledOrder(
+            client_order_id=result.client_order_id, symbol=intent.symbol,
+            side=intent.side.value, quantity=result.requested_quantity or intent.quantity,
+            filled_quantity=0, limit_price=limit_price,
+            open=result.broker_status in OPEN_STATUSES))
+        return result
     if result.status == OrderStatus.FILLED:
         memory.portfolio = book.apply_fill(
             memory.portfolio, intent.symbol, intent.side, result.filled_quantity,
@@ -141,8 +170,12 @@ def book_order(memory: AgentCarry, intent: TradeIntent, result: OrderResult) -> 
                 quantity=result.requested_quantity or intent.quantity,
                 filled_quantity=result.filled_quantity
                 if result.status == OrderStatus.FILLED else 0,
+                filled_price=result.filled_price if result.status == OrderStatus.FILLED else 0.0,
+                limit_price=limit_price,
+                open=result.broker_status in OPEN_STATUSES,
             )
         )
+    return result
 
 
 def record(memory: AgentCarry, decision: Decision, keep: int) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from engine import portfolio as book
-from engine.models import GuardrailResult, TradeIntent
+from engine.models import GuardrailResult, Side, TradeIntent, Verdict
 
 _FIGURES = re.compile(r"-?\$?-?\d[\d,]*(?:\.\d+)?%?")
 
@@ -38,6 +38,17 @@ def shares_within(notional: float, price: float, wanted: int) -> int:
     while fit > 0 and book.fill_notional(fit, price) > notional:  # cents rounding at the edge
         fit -= 1
     return max(0, min(wanted, fit))
+
+
+def over_approved(intent: TradeIntent, now: GuardrailResult, approved_notional: float,
+                  *, sells_too: bool = True) -> bool:
+    """True when the order now costs more than the human approved, so it must shrink.
+    A sale at a higher price risks nothing more (it brings in more cash): only buys are
+    capped, unless `sells_too` (the behaviour before book-survives-weeks, which sold fewer
+    shares the more the price rose)."""
+    if not sells_too and intent.side != Side.BUY:
+        return False
+    return now.verdict != Verdict.BLOCK and now.notional > approved_notional
 
 
 def approved_notional(approved: GuardrailResult, intent: TradeIntent) -> float:

@@ -26,15 +26,25 @@ FORGET_AFTER_CHECKS = 3
 NOTES_KEPT = 50
 
 
-def reconcile(memory: AgentCarry, snapshot: BrokerSnapshot, trigger: str) -> ReconcileNote:
-    """Adopt late fills of our unsettled orders, then compare cash and positions."""
+def reconcile(memory: AgentCarry, snapshot: BrokerSnapshot, trigger: str,
+              *, own_price: bool = False) -> ReconcileNote:
+    """Adopt late fills of our unsettled orders, then compare cash and positions.
+
+    `own_price` (book-survives-weeks): a late fill is booked at the price of the shares it
+    adds, not at the order's average over all its fills, and counts in the day's notional.
+    """
     note = ReconcileNote(tick=memory.tick, date=memory.date, trigger=trigger)
     by_id = {o.client_order_id: o for o in snapshot.orders}
     still = []
     for order in memory.unsettled:
-        if _settle(memory, order, by_id.get(order.client_order_id), note):
+        if _settle(memory, order, by_id.get(order.client_order_id), note, own_price):
             still.append(order)
     memory.unsettled = still
+    if snapshot.fee_count:
+        memory.portfolio = book.charge(memory.portfolio, snapshot.fees)
+        memory.fee_cursor = snapshot.last_fee_id
+        note.adopted.append(f"fees: the broker charged ${snapshot.fees:,.2f} "
+                            f"({snapshot.fee_count} FEE activities): booked")
     note.findings.extend(differences(memory, snapshot))
     memory.reconciled_tick = memory.tick
     memory.reconciliations.append(note)
@@ -43,7 +53,7 @@ def reconcile(memory: AgentCarry, snapshot: BrokerSnapshot, trigger: str) -> Rec
 
 
 def _settle(memory: AgentCarry, order: UnsettledOrder, seen: BrokerOrder | None,
-            note: ReconcileNote) -> bool:
+            note: ReconcileNote, own_price: bool = False) -> bool:
     """Bring one unsettled order up to the broker's view; True while it needs watching."""
     order.checks += 1
     if seen is None:
@@ -52,17 +62,22 @@ def _settle(memory: AgentCarry, order: UnsettledOrder, seen: BrokerOrder | None,
                                  "filled, the broker has no such order")
             return False
         return order.checks < FORGET_AFTER_CHECKS
+    order.open = seen.status not in TERMINAL
     extra = seen.filled_quantity - order.filled_quantity
     if extra > 0 and book.usable_price(seen.filled_price) is not None:
         side = Side(seen.side)
-        problem = book.fill_problem(memory.portfolio, seen.symbol, side, extra, seen.filled_price)
+        price = extra_price(order, seen) if own_price else seen.filled_price
+        problem = book.fill_problem(memory.portfolio, seen.symbol, side, extra, price)
         if problem is None:
-            memory.portfolio = book.apply_fill(memory.portfolio, seen.symbol, side, extra,
-                                               seen.filled_price)
+            memory.portfolio = book.apply_fill(memory.portfolio, seen.symbol, side, extra, price)
             order.filled_quantity = seen.filled_quantity
+            if own_price:
+                order.filled_price = seen.filled_price
+                if memory.day is not None:
+                    memory.day.notional_traded += book.fill_notional(extra, price)
             memory.counters.late_fills += 1
             note.adopted.append(f"{order.client_order_id}: the broker filled {extra} more "
-                                f"{seen.symbol} at ${seen.filled_price:,.2f} (booked now)")
+                                f"{seen.symbol} at ${price:,.2f} (booked now)")
         else:
             note.findings.append(f"{order.client_order_id}: a late fill cannot be booked: "
                                  f"{problem}")
@@ -70,6 +85,18 @@ def _settle(memory: AgentCarry, order: UnsettledOrder, seen: BrokerOrder | None,
         note.findings.append(f"{order.client_order_id}: booked {order.filled_quantity} filled, "
                              f"the broker says {seen.filled_quantity}")
     return seen.status not in TERMINAL
+
+
+def extra_price(order: UnsettledOrder, seen: BrokerOrder) -> float:
+    """What the shares filled since the book last looked cost each: the broker's average
+    covers all the order's fills, the book has booked `order.filled_quantity` of them at
+    `order.filled_price`. Worked in cents, so the book moves by exactly the broker's amount."""
+    extra = seen.filled_quantity - order.filled_quantity
+    if not order.filled_quantity or book.usable_price(order.filled_price) is None:
+        return seen.filled_price
+    total = book.to_cents(seen.filled_quantity * seen.filled_price)
+    booked = book.to_cents(order.filled_quantity * order.filled_price)
+    return (total - booked) / 100 / extra
 
 
 def differences(memory: AgentCarry, snapshot: BrokerSnapshot) -> list[str]:

@@ -44,6 +44,9 @@ class StrategySteps:
     _config: AgentConfig
     _memory: AgentCarry | None
 
+    def _ask_strategy_approvals(self) -> None:  # StrategyApprovalDesk
+        raise NotImplementedError
+
     async def _discover_strategies(self, start_date: str) -> None:
         """One StrategyDiscoveryWorkflow per symbol, in parallel; a discovery that fails
         leaves that symbol without a strategy (the agent trades on without one)."""
@@ -71,6 +74,7 @@ class StrategySteps:
 
         picks = await asyncio.gather(*(one(s) for s in self._config.symbols))
         self._memory.strategies = {p.symbol: p for p in picks}
+        self._ask_strategy_approvals()  # a model-written winner waits for a human
 
     async def _written_candidates(self, symbol: str, start_date: str) -> list[CandidateSpec]:
         """Strategies a real model writes for this symbol through its tool (the offline
@@ -97,7 +101,7 @@ class StrategySteps:
         is ever mounted, so even model-written code cannot peek ahead."""
         memory, every = self._memory, self._config.discovery.signal_every
         due = [p for s, p in memory.strategies.items()
-               if p.winner is not None and p.source and s in context.quotes
+               if p.winner is not None and p.source and s in context.quotes and p.trusted
                and (p.signal_tick < 0 or memory.tick - p.signal_tick >= every)]
         if not due:
             return
@@ -134,4 +138,4 @@ class StrategySteps:
     def _signals_for_brief(self) -> dict[str, dict]:
         return {s: {"strategy": p.winner.name, "signal": p.signal, "as_of": p.signal_date}
                 for s, p in self._memory.strategies.items()
-                if p.winner is not None and p.signal is not None}
+                if p.winner is not None and p.signal is not None and p.trusted}

@@ -45,9 +45,10 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows import views
     from engine.workflows.agent_step import ask_agent, build_agent
     from engine.workflows.approvals import ApprovalDesk
-    from engine.workflows.broker_steps import ORDER_RETRY, BrokerSteps
+    from engine.workflows.broker_steps import BOOK_SURVIVES_WEEKS, ORDER_RETRY, BrokerSteps
     from engine.workflows.failures import describe_failure, is_non_retryable
     from engine.workflows.reconcile import PREFIX as DISAGREE
+    from engine.workflows.strategy_approval import StrategyApprovalDesk
     from engine.workflows.strategy_steps import STRATEGY_DISCOVERY, StrategySteps
 
 READ_TIMEOUT = timedelta(seconds=10)
@@ -71,7 +72,8 @@ RECONCILED_BOOK = "reconciled-book"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
-class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerSteps._place first
+class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _place first
+                           StrategySteps):
     @workflow.init
     def __init__(self, params: AgentInput) -> None:
         self._config = params.config
@@ -85,13 +87,17 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         self._agent_before_batched_reads = build_agent(params.config)
         self._agent_before_local_reads = build_agent(params.config, local_reads=False)
         self._book_v3 = False  # set by run(): RECONCILED_BOOK
+        self._book_v6 = False  # set by run(): BOOK_SURVIVES_WEEKS
         self._reconcile_due = ""  # why the book must be checked before the next tick
+        self._account_retry = False  # re-attached while the account is owed: try again
+        self._reattached = False  # a reconcile signal, maybe before run() started
 
     # ------------------------------------------------------------------ main loop
 
     @workflow.run
     async def run(self, params: AgentInput) -> AgentSummary:
         self._book_v3 = workflow.patched(RECONCILED_BOOK)
+        self._book_v6 = self._book_v3 and workflow.patched(BOOK_SURVIVES_WEEKS)
         if self._memory is None:
             calendar = await self._load_calendar()
             self._memory = mem.fresh(self._config, calendar)
@@ -106,6 +112,8 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
             # A new run changes nothing at the broker: only a check the last run still
             # owed (an order outcome on its last tick) is due.
             self._reconcile_due = self._memory.reconcile_due
+            if self._book_v6 and self._reattached and not self._reconcile_due:
+                self._reconcile_due = "re-attach"  # signalled in this run's first activation
         memory = self._memory
         for pending in memory.pending:
             self._arm_expiry(pending)
@@ -114,9 +122,15 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
         outages = 0
         while True:
             self._phase = self._idle_phase()
-            await workflow.wait_condition(lambda: self._idle_phase() == Phase.RUNNING or self._stop)
+            await workflow.wait_condition(
+                lambda: self._idle_phase() == Phase.RUNNING or self._stop or (
+                    self._account_retry and memory.account_owed))
             if self._stop or self._reached_max_ticks():
                 break
+            if self._book_v6 and memory.account_owed and (
+                not await self._open_owed_account() or memory.paused
+            ):
+                continue  # no order before the agent has its own account
             if ticks_this_run >= self._config.continue_as_new_every or (
                 workflow.info().is_continue_as_new_suggested()
             ):
@@ -251,7 +265,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
     # ------------------------------------------------------------------ the book
 
     def _check(self, intent: TradeIntent) -> GuardrailResult:
-        return mem.check(self._memory, intent)
+        return mem.check(self._memory, intent, open_orders=self._book_v6)
 
     # ------------------------------------------------------------------ steering
 
@@ -304,8 +318,11 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategySteps):  # BrokerS
     @workflow.signal
     def reconcile(self) -> None:
         """Check the book against the broker before the next tick (sent on re-attach)."""
+        self._reattached = True
         if self._book_v3:
             self._reconcile_due = "re-attach"
+        if self._book_v6 and self._memory is not None and self._memory.account_owed:
+            self._account_retry = True
 
     @workflow.signal
     def steer(self, note: str) -> None:

@@ -13,7 +13,8 @@ def set_faults() -> str:
         "{{setVar 'mode' (concat (bodyRaw 'mode' (bodyRaw 'status' '')))}}",
         "{{setVar 'count' (parseInt (concat (bodyRaw 'count' 1)))}}",
         guard(f"(eq {not_in(FAULT_MODES, '@mode')} false)", INVALID,
-              "'mode must be one of 500, 503, 422, stall, lost (or send status: 500, 503, 422)'"),
+              "'mode must be one of 500, 503, 422, stall, lost, partial, accepted, unpriced "
+              "(or send status: 500, 503, 422)'"),
         guard("(eq @count '')", INVALID, "'count must be a positive integer'"),
         guard("(lt @count 1)", INVALID, "'count must be a positive integer'"),
         respond("{{setData 'set' 'faults' 'mode' @mode}}{{setData 'set' 'faults' 'count' @count}}"

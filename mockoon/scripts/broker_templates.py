@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from broker_market import at_market
 from templates import (
     FORBIDDEN,
     INVALID,
@@ -19,7 +20,7 @@ DUPLICATE = (422, 40010001)  # what Alpaca answers for a reused client_order_id
 CONFLICT = (409, 40910000)  # an account id that is taken (Alpaca: 409 for a taken email)
 RESTORING = (503, 50310001)  # the broker waits for its journal to be replayed
 NOT_CANCELABLE = (422, 42210001)
-FAULT_MODES = "|500|503|422|stall|lost|partial|accepted|"
+FAULT_MODES = "|500|503|422|stall|lost|partial|accepted|unpriced|"
 READ_FAULT_MODES = "|500|503|stall|lost|"  # a 422 is for the order itself, not its lookup
 ORDER_ID_PREFIX = "00000000-0000-4000-8000-"  # UUID-shaped ids from the order sequence number
 # The trading API's one account (what /v2 serves, like a paper account). Sub-accounts opened
@@ -136,19 +137,22 @@ def move_money() -> str:
 
 
 def _fill() -> str:
-    """Store the order and fill it: all at once at its limit price, or, under the `partial`
-    fault, half of it (the rest stays open), or, under `accepted`, nothing yet (an order a
-    real account holds outside market hours)."""
+    """Store the order and fill it: all at once, or, under the `partial` fault, half of it
+    (the rest stays open), or, under `accepted`, nothing yet (an order a real account holds
+    outside market hours). With `?index=N` only if marketable at that bar's close, at the
+    better price (broker_market.py); an order that is not rests, `new`, until cancelled."""
     return compact(
         "{{setVar 'seq' (add (len (dataRaw 'orders')) 1)}}",
         "{{setVar 'fill' (floor @qty)}}{{setVar 'ostatus' 'filled'}}",
         "{{#if (eq @mode 'partial')}}{{setVar 'fill' (floor (divide @qty 2))}}"
         "{{setVar 'ostatus' 'partially_filled'}}{{/if}}",
-        "{{#if (eq @mode 'accepted')}}{{setVar 'fill' 0}}{{/if}}",
-        "{{setVar 'fprice' @price}}",
-        "{{#if (eq @fill 0)}}{{setVar 'ostatus' 'accepted'}}{{setVar 'fprice' null}}{{/if}}",
+        at_market(),
+        "{{#if (eq @fill 0)}}{{setVar 'ostatus' 'new'}}{{setVar 'fprice' null}}{{/if}}",
+        "{{#if (eq @mode 'accepted')}}{{setVar 'fill' 0}}{{setVar 'ostatus' 'accepted'}}"
+        "{{setVar 'fprice' null}}{{/if}}",
         "{{setVar 'filled' (concat @fill)}}",
         "{{setData 'push' 'orders' '' (object " + " ".join(reversed(ORDER_FIELDS)) + ")}}",
+        "{{setVar 'price' @fprice}}",  # the cash moves at the fill's price, not the limit
         move_money(),
         journal("(subtract @seq 1)"),
     )
@@ -156,7 +160,16 @@ def _fill() -> str:
 
 def place_order(scope: str, response_lost: bool = False) -> str:
     """POST orders. `response_lost`: store and fill, then answer 500 (ambiguous failure)."""
-    answer = "{{{data 'orders' (concat (subtract @seq 1))}}}"
+    # `unpriced`: the answer shows the fill without its filled_avg_price (a broker whose
+    # answer is incomplete); the stored order, its lookups and the journal keep the price.
+    answer = compact(
+        "{{setVar 'unpriced' (eq @mode 'unpriced')}}",
+        "{{#if @unpriced}}{{setData 'set' 'orders' (concat (subtract @seq 1) "
+        "'.filled_avg_price') null}}{{/if}}",
+        "{{{data 'orders' (concat (subtract @seq 1))}}}",
+        "{{#if @unpriced}}{{setData 'set' 'orders' (concat (subtract @seq 1) "
+        "'.filled_avg_price') @fprice}}{{/if}}",
+    )
     if response_lost:
         answer = ('{{status 500}}{"code":50010000,'
                   '"message":"injected fault: the order was stored but the answer was lost"}')
@@ -197,7 +210,9 @@ def cancel_order(scope: str) -> str:
 
 
 def fill_rest() -> str:
-    """Test control: an open order of the account fills its remainder now (a late fill)."""
+    """Test control: an open order of the account fills its remainder now (a late fill), at
+    its limit or at the body's `price`; `filled_avg_price` becomes the average of all its
+    fills, as a broker's is (the extra shares' own price is not shown)."""
     return compact(
         scoped(V1), _found("id", "(urlParam 'order_id')"),
         guard(f"(eq {not_in(OPEN_STATUSES, '@found.status')} false)", NOT_CANCELABLE,
@@ -205,13 +220,18 @@ def fill_rest() -> str:
         respond(compact(
             "{{setVar 'i' (concat (subtract @found.seq 1))}}",
             "{{setVar 'sym' @found.symbol}}{{setVar 'side' @found.side}}",
-            "{{setVar 'price' @found.limit_price}}",
+            "{{setVar 'price' (concat (bodyRaw 'price' @found.limit_price))}}",
             "{{setVar 'pos' (concat @acct '.' @sym '.')}}",
             "{{setVar 'held' (dataRaw 'positions' (concat @pos 'qty'))}}",
             "{{setVar 'fill' (subtract @found.qty @found.filled_qty)}}",
+            "{{setVar 'before' 0}}",
+            "{{#if @found.filled_avg_price}}{{setVar 'before'"
+            " (multiply @found.filled_qty @found.filled_avg_price)}}{{/if}}",
+            "{{setVar 'avg' (concat (divide (add @before (multiply @fill @price))"
+            " @found.qty))}}",
             move_money(),
             "{{setData 'set' 'orders' (concat @i '.filled_qty') (concat @found.qty)}}",
-            "{{setData 'set' 'orders' (concat @i '.filled_avg_price') @price}}",
+            "{{setData 'set' 'orders' (concat @i '.filled_avg_price') @avg}}",
             "{{setData 'set' 'orders' (concat @i '.status') 'filled'}}",
             journal("@i"),
             "{{{data 'orders' @i}}}",
@@ -219,21 +239,37 @@ def fill_rest() -> str:
     )
 
 
+MAX_LIST = 500  # Alpaca's maximum `limit` for GET /v2/orders (its default is 50)
+
+
 def list_orders(scope: str) -> str:
-    """The account's orders, oldest first; ?status=open|closed filters (default: all)."""
+    """The account's orders: ?status=open|closed filters (default: all, unlike Alpaca's
+    open), ?limit=1..500 (default 50) and ?direction=asc|desc (default desc, newest first)
+    as Alpaca's. A client that lists 500 ascending sees the oldest 500, as it would there."""
     return compact(
         scoped(scope),
         "{{setVar 'want' (queryParam 'status' 'all')}}",
+        "{{setVar 'limit' (parseInt (queryParam 'limit' '50'))}}",
+        "{{setVar 'dir' (queryParam 'direction' 'desc')}}",
+        guard("(eq @limit '')", INVALID, f"'limit must be an integer in 1..{MAX_LIST}'"),
+        guard("(lt @limit 1)", INVALID, f"'limit must be an integer in 1..{MAX_LIST}'"),
+        guard(f"(gt @limit {MAX_LIST})", INVALID, f"'limit must be an integer in 1..{MAX_LIST}'"),
+        guard(f"(eq {not_in('|asc|desc|', '@dir')} false)", INVALID,
+              "'direction must be asc or desc'"),
         respond(compact(
-            "{{setGlobalVar 'ord_sep' ''}}[",
-            "{{#each (dataRaw 'orders')}}{{#if (eq this.account_id @acct)}}",
+            "{{setGlobalVar 'ord_sep' ''}}{{setGlobalVar 'ord_n' 0}}[",
+            "{{#if (eq @dir 'asc')}}{{setVar 'rows' (dataRaw 'orders')}}"
+            "{{else}}{{setVar 'rows' (reverse (dataRaw 'orders'))}}{{/if}}",
+            "{{#each @rows}}{{#if (lt (getGlobalVar 'ord_n') @limit)}}",
+            "{{#if (eq this.account_id @acct)}}",
             f"{{{{setVar 'open' {not_in(OPEN_STATUSES, 'this.status')}}}}}",
             "{{#if (eq @want 'all')}}{{setVar 'show' true}}"
             "{{else}}{{setVar 'show' (eq @open (eq @want 'open'))}}{{/if}}",
             "{{#if @show}}",
             "{{getGlobalVar 'ord_sep'}}{{setGlobalVar 'ord_sep' ','}}",
-            "{{{data 'orders' (concat @index)}}}",
-            "{{/if}}{{/if}}{{/each}}]",
+            "{{setGlobalVar 'ord_n' (add (getGlobalVar 'ord_n') 1)}}",
+            "{{{data 'orders' (concat (subtract this.seq 1))}}}",
+            "{{/if}}{{/if}}{{/if}}{{/each}}]",
         )),
     )
 

@@ -6,6 +6,7 @@ import json
 import uuid
 
 import broker_controls as controls
+import broker_fees as fees
 import broker_templates as broker
 import templates as market
 from headlines import symbol_news
@@ -104,6 +105,9 @@ def trading_routes(prefix: str, scope: str, stall_ms: int) -> list[dict]:
         route("get", prefix + "account", response(prefix + "account", broker.account(scope))),
         route("get", prefix + "positions",
               response(prefix + "positions", broker.positions(scope))),
+        route("get", prefix + "account/activities/FEE",
+              response(prefix + "account/activities/FEE",
+                       fees.fee_activities(broker.scoped(scope)))),
     ]
 
 
@@ -134,6 +138,9 @@ def routes(stall_ms: int) -> list[dict]:
         route("put", "__harness/state", response("restore", controls.restore())),
         route("post", "__harness/accounts/:account_id/orders/:order_id/fill",
               response("late fill", broker.fill_rest(), journaled=True)),
+        route("post", "__harness/accounts/:account_id/fees",
+              response("charge fee", fees.charge_fee(broker.scoped(broker.V1), broker.journal()),
+                       journaled=True)),
     ]
 
 

@@ -116,7 +116,8 @@ def account_path(workflow_id: str) -> str:
 
 
 def orders_for(broker: httpx.Client, workflow_id: str) -> list[dict]:
-    orders = broker.get(f"{account_path(workflow_id)}/orders").json()
+    orders = broker.get(f"{account_path(workflow_id)}/orders",
+                        params={"status": "all", "limit": 500, "direction": "asc"}).json()
     return [o for o in orders if o["client_order_id"].startswith(workflow_id + "-")]
 
 

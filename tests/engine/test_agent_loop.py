@@ -40,7 +40,9 @@ async def test_a_run_buys_sells_and_holds_with_one_broker_order_per_fill(harness
     filled = [d for d in page.decisions if d.order and d.order.status == OrderStatus.FILLED]
     for decision in filled:
         assert decision.check.verdict in (Verdict.ALLOW, Verdict.NEEDS_APPROVAL)
-        assert decision.order.filled_price == decision.check.price
+        # Filled at the limit or better (the broker fills at the bar's close when better).
+        better = 1 if decision.intent.side == Side.BUY else -1
+        assert better * decision.order.filled_price <= better * decision.check.price
     asked = [d for d in page.decisions if d.check.verdict == Verdict.NEEDS_APPROVAL]
     assert asked and all(d.order is None and d.approval is not None for d in asked)
     holds = [d for d in page.decisions if d.intent.side == Side.HOLD]

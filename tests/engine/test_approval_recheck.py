@@ -7,8 +7,13 @@ import uuid
 
 from engine.broker_contracts import OrderStatus
 from engine.contracts import ApprovalPolicy, ApprovalStatus, Phase
-from engine.models import GuardrailResult, RiskLimits, Verdict
-from engine.workflows.recheck import approved_notional, new_reasons, shares_within
+from engine.models import GuardrailResult, RiskLimits, Side, Verdict
+from engine.workflows.recheck import (
+    approved_notional,
+    new_reasons,
+    over_approved,
+    shares_within,
+)
 from tests.engine.conftest import agent_config, assert_book_is_broker, orders_for, wait_for_state
 from tests.engine.guardrail_cases import intent
 
@@ -59,3 +64,11 @@ def test_the_cap_keeps_the_order_within_the_approved_notional():
     assert shares_within(limit, 10.01, 100) == 99  # 99 x 10.01 = 990.99 <= 1,000
     assert shares_within(limit, 9.0, 100) == 100  # cheaper: never more than approved shares
     assert shares_within(limit, 1_000.01, 100) == 0
+
+
+def test_a_sale_at_a_higher_price_is_not_shrunk_a_buy_is():
+    approved = GuardrailResult(verdict=Verdict.NEEDS_APPROVAL, price=10.0, notional=1_000.0)
+    now = GuardrailResult(verdict=Verdict.NEEDS_APPROVAL, price=10.5, notional=1_050.0)
+    limit = approved_notional(approved, intent(quantity=100))
+    assert not over_approved(intent(side=Side.SELL, quantity=100), now, limit, sells_too=False)
+    assert over_approved(intent(side=Side.BUY, quantity=100), now, limit, sells_too=False)

@@ -75,7 +75,8 @@ def order(side: str = "buy", quantity: int = 10, limit_price: float = 12.34) -> 
 
 
 def stored(http: httpx.Client, request: OrderRequest) -> list[dict]:
-    return [o for o in http.get("/v2/orders").json() if o["client_order_id"] ==
+    listed = http.get("/v2/orders", params={"limit": 500, "direction": "asc"}).json()
+    return [o for o in listed if o["client_order_id"] ==
             request.client_order_id]
 
 

@@ -58,3 +58,15 @@ def test_an_order_the_broker_never_saw_is_forgotten_after_a_few_checks():
     for _ in range(reconcile.FORGET_AFTER_CHECKS):
         assert reconcile.reconcile(memory, empty, "tick").agrees
     assert memory.unsettled == []
+
+
+def test_a_late_fill_is_booked_at_its_own_price_and_counts_in_the_days_notional():
+    memory = booked_partial()  # 5 of 10 booked at $10.00
+    traded = memory.day.notional_traded
+    later = order(10, "filled").model_copy(update={"filled_price": 10.10})  # 5 more at $10.20
+    note = reconcile.reconcile(memory, BrokerSnapshot(cash=1_000 - 101.0, positions={"AAPL": 10},
+                                                      orders=[later]), "tick", own_price=True)
+    assert note.agrees, note.findings
+    assert "5 more AAPL at $10.20" in note.adopted[0]
+    assert memory.portfolio.cash == 899.0
+    assert memory.day.notional_traded == traded + 51.0

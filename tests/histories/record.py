@@ -22,7 +22,7 @@ import httpx
 from engine.agent.providers import HarnessModelProvider
 from engine.client import HarnessClient
 from engine.config import Settings
-from engine.contracts import AgentConfig, ApprovalPolicy
+from engine.contracts import AgentConfig, ApprovalPolicy, Phase
 from engine.discovery.contracts import DiscoverySettings
 from engine.models import RiskLimits
 from engine.plugin import agents_plugin
@@ -35,8 +35,10 @@ HERE = Path(__file__).parent
 # local tool reads and approval policies, v3 with the reconciled book (the agent's own
 # broker account, reconciliation, fill deadlines, the day opening before prices move),
 # v4 with strategy discovery (child workflows, the winner's signal refreshed in a sandbox),
-# v5 with a model turn's tool reads batched into one local activity.
-VERSION = "v5"
+# v5 with a model turn's tool reads batched into one local activity, v6 with the book that
+# survives weeks (book-survives-weeks: the owed account, unsettled orders looked up by id,
+# fees read, the bar sent with each order).
+VERSION = "v6"
 
 SCENARIOS = {
     # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
@@ -82,6 +84,8 @@ async def _human(harness: HarnessClient, workflow_id: str, *, halve: bool = Fals
     """Answer the first approval yes (for half the shares if `halve`), the second no,
     and steer the agent once."""
     answers = [True, False]
+    while (await harness.state(workflow_id)).phase == Phase.STARTING:  # pause needs memory
+        await asyncio.sleep(0.05)
     await harness.pause(workflow_id)
     await harness.set_limits(workflow_id, RiskLimits(approval_notional=1.0, max_quantity=50_000))
     await harness.resume(workflow_id)

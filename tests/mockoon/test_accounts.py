@@ -93,3 +93,34 @@ def test_the_state_round_trips_through_the_restore_route(api):
     assert api.get(f"{AGENT}/account").json()["cash"] == "4980.00"
     nxt = api.post(f"{AGENT}/orders", json=order("r2", qty=1, limit_price=10)).json()
     assert nxt["id"].endswith("000000000002"), "ids continue after a restore"
+
+
+def test_a_late_fill_at_another_price_moves_the_average_and_the_cash_by_its_own_price(api):
+    open_account(api, "agent-a", 5000)
+    api.put("/__harness/faults", json={"mode": "partial"}).raise_for_status()
+    placed = api.post(f"{AGENT}/orders", json=order("p2", qty=100, limit_price=10)).json()
+    assert (placed["filled_qty"], placed["filled_avg_price"]) == ("50", "10")
+    late = api.post(f"/__harness/accounts/agent-a/orders/{placed['id']}/fill",
+                    json={"price": 10.2})
+    assert late.status_code == 200, late.text
+    assert (late.json()["filled_qty"], float(late.json()["filled_avg_price"])) == ("100", 10.1)
+    assert api.get(f"{AGENT}/account").json()["cash"] == "3990.00"  # 500 + 510 spent
+
+
+def test_fees_lower_the_cash_and_are_read_as_fee_activities_after_a_page_token(api):
+    open_account(api, "agent-a", 5000)
+    assert api.get(f"{AGENT}/account/activities/FEE").json() == []
+    for amount in (0.37, 1.25):
+        charged = api.post("/__harness/accounts/agent-a/fees", json={"amount": amount})
+        assert charged.status_code == 200, charged.text
+    assert api.get(f"{AGENT}/account").json()["cash"] == "4998.38"
+    fees = api.get(f"{AGENT}/account/activities/FEE").json()
+    assert [(f["id"], f["activity_type"], f["net_amount"]) for f in fees] == [
+        ("00000001", "FEE", "-0.37"), ("00000002", "FEE", "-1.25")]
+    later = api.get(f"{AGENT}/account/activities/FEE", params={"page_token": "00000001"})
+    assert [f["id"] for f in later.json()] == ["00000002"]
+    assert api.get("/v2/account/activities/FEE").json() == [], "fees are per account"
+    bad = api.post("/__harness/accounts/agent-a/fees", json={"amount": 0})
+    assert bad.status_code == 422
+    state = api.get("/__harness/state").json()
+    assert len(state["accounts"]["agent-a"]["fees"]) == 2, "the journal carries them"

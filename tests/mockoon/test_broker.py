@@ -71,3 +71,40 @@ def test_reset_forgets_everything(api):
     assert api.post("/__harness/reset", json={"cash": 5000}).json()["cash"] == "5000.00"
     assert api.get("/v2/orders").json() == [] and api.get("/v2/positions").json() == []
     assert api.get("/v2/account").json()["cash"] == "5000.00"
+
+
+def test_the_order_list_honours_limit_and_direction_as_alpaca_does(api):
+    for n in range(1, 56):
+        api.post("/v2/orders", json=order(f"l{n}", qty=1)).raise_for_status()
+    ids = [o["client_order_id"] for o in api.get("/v2/orders").json()]
+    assert ids == [f"l{n}" for n in range(55, 5, -1)], "default: the newest 50, newest first"
+    oldest = api.get("/v2/orders", params={"limit": 3, "direction": "asc"}).json()
+    assert [o["client_order_id"] for o in oldest] == ["l1", "l2", "l3"]
+    newest = api.get("/v2/orders", params={"limit": 2, "status": "closed"}).json()
+    assert [o["client_order_id"] for o in newest] == ["l55", "l54"]
+    for bad in ({"limit": 0}, {"limit": 501}, {"direction": "up"}):
+        answer = api.get("/v2/orders", params=bad)
+        assert answer.status_code == 422, (bad, answer.text)
+
+
+def test_at_a_bar_a_limit_order_fills_only_when_marketable_and_at_the_better_price(api):
+    # AAPL closes at 4.1867 on bar 0: a buy pays 4.19 (the close on a cent, up), a sale
+    # gets 4.18; a buy under the close or a sale over it rests, nothing filled.
+    at_bar = {"index": 0}
+    buy = api.post("/v2/orders", params=at_bar, json=order("m1", limit_price=4.30)).json()
+    assert (buy["status"], buy["filled_qty"], buy["filled_avg_price"]) == ("filled", "10", "4.19")
+    assert buy["limit_price"] == "4.3"
+    assert api.get("/v2/account").json()["cash"] == "99958.10"
+    sell = api.post("/v2/orders", params=at_bar,
+                    json=order("m2", side="sell", qty=4, limit_price=4.00)).json()
+    assert (sell["status"], sell["filled_avg_price"]) == ("filled", "4.18")
+    low = api.post("/v2/orders", params=at_bar, json=order("m3", limit_price=4.10)).json()
+    assert (low["status"], low["filled_qty"], low["filled_avg_price"]) == ("new", "0", None)
+    high = api.post("/v2/orders", params=at_bar,
+                    json=order("m4", side="sell", qty=2, limit_price=4.25)).json()
+    assert (high["status"], high["filled_qty"]) == ("new", "0")
+    assert api.get("/v2/account").json()["cash"] == "99974.82"  # 41.90 out, 16.72 in
+    assert api.delete(f"/v2/orders/{low['id']}").status_code == 204
+    # Without a bar, the old rule: the limit order fills at its limit.
+    plain = api.post("/v2/orders", json=order("m5", limit_price=4.10)).json()
+    assert (plain["status"], plain["filled_avg_price"]) == ("filled", "4.1")

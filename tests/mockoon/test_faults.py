@@ -72,3 +72,13 @@ def test_a_422_fault_refuses_the_order_but_not_its_lookup(api):
     assert api.get("/v2/orders").json() == []
     assert api.get("/__harness/faults").json() == {"count": 0, "mode": "422"}
     assert api.post("/v2/orders", json=order("u1")).status_code == 200
+
+
+def test_an_unpriced_answer_shows_the_fill_without_its_price_the_order_keeps_it(api):
+    api.put("/__harness/faults", json={"mode": "unpriced"}).raise_for_status()
+    answer = api.post("/v2/orders", json=order("np1", qty=4, limit_price=10)).json()
+    assert (answer["status"], answer["filled_qty"], answer["filled_avg_price"]) == (
+        "filled", "4", None)
+    stored = api.get("/v2/orders:by_client_order_id", params={"client_order_id": "np1"}).json()
+    assert stored["filled_avg_price"] == "10"
+    assert api.get("/v2/account").json()["cash"] == "99960.00"

@@ -1,11 +1,14 @@
-"""The vectorized engine and its scorecard against a case computed by hand."""
+"""The trusted simulation and scorecard against cases computed by hand, and the runner's
+cleaning of a strategy's raw output (the one piece of the backtest left in the sandbox)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from backtest.engine import Costs, clean_signal, simulate  # noqa: E402
-from backtest.metrics import scorecard  # noqa: E402
+from backtest.engine import clean_signal  # noqa: E402
+
+from engine.discovery.metrics import scorecard
+from engine.discovery.simulation import Costs, simulate
 
 
 def test_hand_computed_case():

@@ -20,6 +20,10 @@ def test_check_bwrap_proves_isolation_as_json(capsys):
     assert all(p["passed"] for p in bwrap["probes"]), bwrap["probes"]
     by_name = {p["name"]: p["reason"] for p in bwrap["probes"]}
     assert (by_name["memory_hog"], by_name["infinite_loop"]) == ("memory", "timeout")
+    # The hostile self-test is part of it, and what bwrap does not promise is named.
+    assert {"faked_score", "privileged_syscalls", "daemon", "host_paths"} <= set(by_name)
+    assert any("address-space limit" in w for w in bwrap["weaknesses"])
+    assert not any(w.startswith("FAILED") for w in bwrap["weaknesses"])
 
 
 def test_check_names_an_unavailable_backend_and_exits_3(capsys, monkeypatch):

@@ -82,12 +82,17 @@ def test_reaping_kills_a_sandbox_whose_caller_is_dead_and_spares_a_live_ones(mon
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     orphan = subprocess.Popen([*sleeper, f"{private_tmp}/harness-sbx-{dead.pid}-x-1/job"])
     kept = subprocess.Popen([*sleeper, f"{private_tmp}/harness-sbx-{os.getpid()}-x-2/job"])
+    # bwrap itself names its copy in argv[0] only, without the folder (no host path for
+    # the job to read in its pid 1's command line).
+    named = subprocess.Popen([f"harness-sbx-{dead.pid}-x-3-", "-c", "import time; "
+                              "time.sleep(60)"], executable=sys.executable)
     try:
-        assert kill_stray_sandboxes() == 1
+        assert kill_stray_sandboxes() == 2
         assert orphan.wait(timeout=10) == -signal.SIGKILL
+        assert named.wait(timeout=10) == -signal.SIGKILL
         assert kept.poll() is None
     finally:
-        for proc in (orphan, kept):
+        for proc in (orphan, kept, named):
             proc.kill()
             proc.wait()
         private_tmp.rmdir()

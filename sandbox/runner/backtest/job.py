@@ -1,10 +1,12 @@
-"""Read a job directory (job.json, bars.csv, the strategy file) and score it.
+"""Read a job directory (job.json, bars.csv, the strategy file) and compute its signal.
 
 A job is everything one candidate needs, mounted read-only at /job:
-  job.json   {"strategy_file": "strategy.py", "params": {...}, "split": 0.7,
-              "fee_bps": 1.0, "slippage_bps": 5.0, "equity_points": 120}
+  job.json   {"strategy_file": "strategy.py", "params": {...}}
   bars.csv   date,open,high,low,close,volume: only bars before the agent's start date
   strategy.py  defines signal(bars, **params) -> exposure per bar in [0, 1]
+
+Only the exposure series leaves the sandbox: the worker scores it (engine.discovery.
+scoring), because nothing that runs beside the strategy's code can be trusted to.
 
 `bars` is a pandas DataFrame, unless the strategy declares BARS = "numpy": then it is a
 Bars of numpy columns (bars["close"] alike), and pandas is never imported (it costs more
@@ -15,14 +17,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from backtest.bars import Bars, BarsError, load_bars
-from backtest.engine import Costs, clean_signal, simulate
-from backtest.metrics import scorecard
+from backtest.engine import clean_signal
 
 NUMPY_BARS = "numpy"
 
@@ -40,9 +40,6 @@ def load_job(path: Path) -> dict:
         raise JobError("job.json needs a 'strategy_file' (the strategy's file name)")
     if not isinstance(job.get("params", {}), dict):
         raise JobError("job.json 'params' must be an object")
-    split = job.get("split", 0.7)
-    if not isinstance(split, (int, float)) or not 0.1 <= split <= 0.9:
-        raise JobError(f"job.json 'split' must be between 0.1 and 0.9, not {split!r}")
     return job
 
 
@@ -63,6 +60,7 @@ def load_strategy(path: Path):
 
 
 def run(job_dir: Path) -> dict:
+    """{"signal": [exposure per bar, oldest first]}: all the worker needs to score it."""
     job = load_job(job_dir / "job.json")
     try:
         bars = load_bars(job_dir / job.get("bars_file", "bars.csv"))
@@ -75,48 +73,8 @@ def run(job_dir: Path) -> dict:
         raw = strategy(_copy(bars) if numpy_bars else bars.to_pandas(), **params)
     except TypeError as exc:
         raise JobError(f"signal() rejected the parameters {params}: {exc}") from exc
-    signal = clean_signal(raw, bars["close"])
-    costs = Costs(float(job.get("fee_bps", 1.0)), float(job.get("slippage_bps", 5.0)))
-    sim = simulate(bars["close"], signal, costs)
-    cut = int(len(bars) * float(job.get("split", 0.7)))
-    dates = bars["date"]
-    return {
-        "params": params,
-        "first_date": str(dates[0]),
-        "last_date": str(dates[-1]),
-        "split_date": str(dates[cut]),
-        "full": scorecard(sim.net, signal),
-        "in_sample": scorecard(sim.net[:cut], signal[:cut]),
-        "out_of_sample": scorecard(sim.net[cut:], signal[cut:]),
-        "walk_forward": walk_forward(sim.net[cut:], signal[cut:]),
-        "signal_now": round(float(signal[-1]), 6),
-        "equity": sample_curve(dates, sim.equity, int(job.get("equity_points", 120))),
-    }
+    return {"signal": clean_signal(raw, bars["close"]).tolist()}
 
 
 def _copy(bars: Bars) -> Bars:
     return Bars({name: np.array(bars[name]) for name in bars})
-
-
-def walk_forward(net: np.ndarray, signal: np.ndarray, folds: int = 3) -> list[dict]:
-    """The out-of-sample stretch cut into consecutive folds: is the edge stable over time,
-    or one lucky spell? (Parameters are fixed per candidate, so no refit per fold.)"""
-    size = len(net) // folds
-    if size < 20:
-        return []
-    return [
-        {k: v for k, v in scorecard(net[i * size:(i + 1) * size],
-                                    signal[i * size:(i + 1) * size]).items()
-         if k in ("bars", "total_return", "sharpe", "max_drawdown")}
-        for i in range(folds)
-    ]
-
-
-def sample_curve(dates: np.ndarray, equity: np.ndarray, points: int) -> list[list]:
-    """At most `points` [date, equity] pairs, always including the last bar."""
-    n = len(equity)
-    step = max(1, math.ceil(n / max(2, points)))
-    picks = list(range(0, n, step))
-    if picks[-1] != n - 1:
-        picks.append(n - 1)
-    return [[str(dates[i]), round(float(equity[i]), 6)] for i in picks]

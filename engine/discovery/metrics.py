@@ -1,4 +1,5 @@
-"""The scorecard of one stretch of a simulation (the whole run, in-sample, out-of-sample)."""
+"""The scorecard of one stretch of a simulation (the whole run, in-sample, out-of-sample).
+Trusted code: the worker runs it on a checked exposure series, never the sandbox."""
 
 from __future__ import annotations
 
