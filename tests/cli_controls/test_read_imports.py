@@ -27,7 +27,9 @@ import json, sys
 from engine.cli import main
 code = main({argv!r})
 heavy = [p for p in {heavy!r} if any(m == p or m.startswith(p + '.') for m in sys.modules)]
-print(json.dumps({{'code': code, 'heavy': heavy}}), file=sys.stderr)
+print(json.dumps({{'code': code, 'heavy': heavy}}), file=sys.stderr, flush=True)
+import os
+os._exit(0)  # as `harness` itself ends: the SDK's threads can abort finalization
 """
 
 
@@ -35,7 +37,8 @@ def _run(runtime, *argv: str, heavy: tuple[str, ...] = HEAVY) -> tuple[dict, str
     probe = PROBE.format(argv=["--home", str(runtime.home), *argv], heavy=heavy)
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=REPO, timeout=120)
-    report = json.loads(result.stderr.strip().splitlines()[-1])
+    report = json.loads(next(line for line in reversed(result.stderr.splitlines())
+                             if line.startswith('{"code"')))
     return report, result.stdout
 
 
