@@ -59,6 +59,10 @@ if TYPE_CHECKING:
 WORKFLOW_TYPE = "TradingAgentWorkflow"
 CONTINUED_AS_NEW = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 WORKFLOW_TASK_TIMEOUT = timedelta(seconds=2)
+# A query answered late is buffered behind a workflow task, and the server keeps one such
+# query per workflow: a second ask meanwhile is refused (ResourceExhausted) and retried by
+# the SDK with back-off. Bounded, those retries cannot crowd out the next queries.
+HEDGE_RPC_TIMEOUT = timedelta(seconds=2)
 
 
 class RequestRejected(ValueError):
@@ -294,9 +298,13 @@ class HarnessClient:
         """Asked again if it has not answered in a moment (engine/hedged.py): right after
         the agent's worker died, the first ask may sit on the dead worker's sticky queue."""
         handle = self._handle(workflow_id)
+        asks = iter((None, HEDGE_RPC_TIMEOUT))  # the second ask gives up (and its retries)
+
+        def ask():
+            return handle.query("state", result_type=AgentStateView, rpc_timeout=next(asks))
+
         with _not_found_as(workflow_id):
-            return await hedged(lambda: handle.query("state", result_type=AgentStateView),
-                                self.hedge_after_s)
+            return await hedged(ask, self.hedge_after_s)
 
     async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
         request = DecisionPageRequest(offset=offset, limit=limit)
