@@ -3,7 +3,10 @@
 Each configuration gets its own runtime and the same experiment (engine/chaos_run.py):
 the agent runs --ticks fast ticks once undisturbed and once while the target is
 SIGKILLed --kills times at seeded random moments; progress is the first event a live
-worker writes into the history after the kill. Prints one JSON object:
+worker writes into the history after the kill. Beside it, per kill, what a user sees: a
+second client polling `state` every 50 ms from the kill to its first answer
+(`first_query_*`) and to the first answer showing a later tick (`tick_seen_moving_*`).
+Prints one JSON object (bench/results.py adds the load average before and after):
 
     python bench/recovery.py [--kills 20] [--ticks 200] [--seed 1] [--server]
 
@@ -41,9 +44,14 @@ CONFIGURATIONS = {
     "tuned": {"workers": 1, "failover": False},
     "standby": {"workers": 2, "failover": False},
     "standby_failover": {"workers": 2, "failover": True},
+    # The same, the observing client asking each query once (engine/hedged.py off).
+    "standby_failover_unhedged": {"workers": 2, "failover": True, "hedge": False},
 }
-KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms", "duplicate_orders", "lost_ticks",
-        "final_state_equal", "replay_ms_per_tick")
+KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms",
+        # What the user sees (engine/chaos_observe.py), per kill, beside the history's figure.
+        "first_query_median_ms", "first_query_p95_ms", "first_query_ms",
+        "tick_seen_moving_median_ms", "tick_seen_moving_p95_ms", "tick_seen_moving_ms",
+        "duplicate_orders", "lost_ticks", "final_state_equal", "replay_ms_per_tick")
 
 
 async def bench(ticks: int, kills: int, seed: int, server: bool,
@@ -66,6 +74,7 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
                 Path(home), config, kills=kills, seed=seed,
                 target=options.get("target", "worker"), workers=options["workers"],
                 failover=options["failover"], timeouts=options.get("timeouts", "tuned"),
+                hedge=options.get("hedge", True),
             )
         report[name] = {k: result[k] for k in KEYS}
     return report

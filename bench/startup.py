@@ -1,16 +1,23 @@
 """Cold-start benchmark of the runtime: how long until each service is ready.
 
-Each run uses a fresh temporary home (a new SQLite store, new logs) and starts the three
-children in parallel, exactly as `harness up` does. Prints JSON: the median of N runs with
-the tuned server flags, the same for the untuned server (`baseline`), and a `breakdown`
-that shows where the time goes.
+Each run uses a fresh temporary home (a new SQLite store, new logs) and starts the
+children as `harness up` does (one worker; --workers 2: and a hot standby). Prints JSON: the
+median of N runs with the tuned server flags, the same for the untuned server
+(`baseline`), and a `breakdown` that shows where the time goes.
 
-    python bench/startup.py [--runs 5] [--no-baseline]
+With --legs, three legs alternate run by run, each change of issue 21 measured alone:
+`new` (this code), `simultaneous_standby` (this code, both workers spawned at once:
+RuntimeOptions.stagger_standby off) and `old_worker` (the same, the workers importing the
+engine of --old-ref, exported with `git archive`; what the standby change and the worker's
+own changes each saved is the difference of two legs).
+
+    python bench/startup.py [--runs 5] [--no-baseline] [--workers 2] [--legs]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -27,7 +34,8 @@ from engine.runtime.state import RuntimeInfo
 from engine.runtime.supervisor import Supervisor
 
 FIGURES = {"temporal": "server_ready_s", "mockoon": "mockoon_ready_s",
-           "worker-1": "worker_ready_s"}
+           "worker-1": "worker_ready_s", "worker-2": "standby_ready_s"}
+OLD_REF = "71f949f"  # main before issue 21
 
 
 def cold_start(**options: object) -> dict[str, float]:
@@ -83,17 +91,58 @@ def breakdown() -> dict[str, object]:
     }
 
 
+def old_engine(ref: str, into: Path) -> Path:
+    """The engine/ of `ref` in a directory of its own, for PYTHONPATH (before this
+    checkout's editable install on the workers' sys.path)."""
+    archive = subprocess.run(["git", "-C", str(Path(__file__).resolve().parents[1]),
+                              "archive", ref, "engine"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
+def legs(runs: int, workers: int, old_ref: str) -> dict[str, object]:
+    """The three legs of --legs, alternating run by run (the load drifts meanwhile)."""
+    results: dict[str, list[dict[str, float]]] = {
+        "new": [], "simultaneous_standby": [], "old_worker": []}
+    with tempfile.TemporaryDirectory(prefix="harness-bench-old-") as old:
+        old_engine(old_ref, Path(old))
+        for _ in range(runs):
+            results["new"].append(cold_start(worker_count=workers))
+            results["simultaneous_standby"].append(
+                cold_start(worker_count=workers, stagger_standby=False))
+            os.environ["PYTHONPATH"] = old  # the workers inherit it; this process is imported
+            try:
+                results["old_worker"].append(
+                    cold_start(worker_count=workers, stagger_standby=False))
+            finally:
+                del os.environ["PYTHONPATH"]
+    return {name: {**medians(rows), "per_run": [{k: round(v, 3) for k, v in r.items()}
+                                                 for r in rows]}
+            for name, rows in results.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: 1, the headline's; 2 with --legs, "
+                             "as `harness up`)")
+    parser.add_argument("--legs", action="store_true", help="issue 21's changes, leg by leg")
+    parser.add_argument("--old-ref", default=OLD_REF, help="the old worker's git ref (--legs)")
     add_save_flag(parser)
     args = parser.parse_args()
+    args.workers = args.workers or (2 if args.legs else 1)
+    if args.legs:
+        report = legs(args.runs, args.workers, args.old_ref)
+        emit({"runs": args.runs, "workers": args.workers, **report}, args)
+        return
 
-    tuned_runs = [cold_start(tuned=True) for _ in range(args.runs)]
+    tuned_runs = [cold_start(tuned=True, worker_count=args.workers) for _ in range(args.runs)]
     report: dict[str, object] = {**medians(tuned_runs), "runs": args.runs}
     if not args.no_baseline:
-        report["baseline"] = medians([cold_start(tuned=False) for _ in range(args.runs)])
+        report["baseline"] = medians([cold_start(tuned=False, worker_count=args.workers)
+                                      for _ in range(args.runs)])
     report["breakdown"] = breakdown()
     report["per_run"] = [{k: round(v, 3) for k, v in run.items()} for run in tuned_runs]
     emit(report, args)

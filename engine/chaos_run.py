@@ -57,20 +57,43 @@ class ChaosReport:
     diff: list[str] = field(default_factory=list)
     # What a worker taking the agent over pays per tick of the run it replays.
     replay_ms_per_tick: float | None = None
+    # What a user sees, per kill, from a client that polls as the window does: the kill to
+    # the first `state` answered, and to the first answer showing a later tick (None: the
+    # tick did not move within OBSERVE_S; the agent may have finished).
+    first_query_ms: list[float] = field(default_factory=list)
+    tick_seen_moving_ms: list[float | None] = field(default_factory=list)
 
     def to_json(self) -> dict:
         ms = sorted(self.recoveries_ms)
         return {
             "kills": self.kills,
             "recoveries_ms": [round(r, 1) for r in self.recoveries_ms],
-            "median_ms": round(statistics.median(ms), 1) if ms else None,
-            "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
+            "median_ms": _median(ms),
+            "p95_ms": _p95(ms),
+            "first_query_ms": [round(r, 1) for r in self.first_query_ms],
+            "first_query_median_ms": _median(self.first_query_ms),
+            "first_query_p95_ms": _p95(self.first_query_ms),
+            "tick_seen_moving_ms": [r if r is None else round(r, 1)
+                                    for r in self.tick_seen_moving_ms],
+            "tick_seen_moving_median_ms": _median(
+                [r for r in self.tick_seen_moving_ms if r is not None]),
+            "tick_seen_moving_p95_ms": _p95(
+                [r for r in self.tick_seen_moving_ms if r is not None]),
             "duplicate_orders": self.duplicate_orders,
             "lost_ticks": self.lost_ticks,
             "final_state_equal": self.final_state_equal,
             "diff": self.diff[:10],
             "replay_ms_per_tick": self.replay_ms_per_tick,
         }
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _p95(values: list[float]) -> float | None:
+    ms = sorted(values)
+    return round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None
 
 
 MAX_KILL_DELAY_S = 0.5  # a fast tick takes 50-100 ms: any moment of a few ticks
@@ -95,12 +118,16 @@ async def run_chaos(
     on_kill: Callable[[int, float], None] | None = None,  # (kill number, when)
     settle: Callable[[], object] | None = None,
     pause_while_settling: bool = True,
+    observer: HarnessClient | None = None,
 ) -> ChaosReport:
     """`kill()` kills the target once and returns the moment it died (epoch seconds), or
     None when it could not;
     `settle()` blocks until the runtime is whole again (the killed process replaced; a
     coroutine function is awaited). Without `pause_while_settling` the agent is not
-    paused meanwhile (the app target: nothing can run until the next app is up)."""
+    paused meanwhile (the app target: nothing can run until the next app is up).
+    `observer`: a client of its own that polls `state` around each kill, as the window
+    does, for what a user sees (engine/chaos_observe.py)."""
+    from engine.chaos_observe import observe_kill
     ticks = config.max_ticks or 0
     if reset_broker:
         reset_broker()
@@ -111,23 +138,32 @@ async def run_chaos(
         reset_broker()
     workflow_id = await harness.start_agent(config, f"chaos-run-{uuid.uuid4().hex[:8]}")
     killed_at: list[float] = []
+    observed: list[asyncio.Task] = []
     await _watched(harness, workflow_id, "the run before its first kill",
                    _wait_for_tick(harness, workflow_id, FIRST_KILL_TICK))
     for delay in kill_delays(kills, seed):
         await asyncio.sleep(delay)
         if not await harness.is_running(workflow_id):
             break  # finished first: a kill now would measure nothing
+        tick_before = (await observer.state(workflow_id)).tick if observer else 0
         died_at = kill()
         if died_at is None:
             continue
         killed_at.append(died_at)
+        if observer is not None:
+            observed.append(asyncio.create_task(
+                observe_kill(observer, workflow_id, died_at, tick_before)))
         if on_kill:
             on_kill(len(killed_at), killed_at[-1])
+        if observed and settle and pause_while_settling:
+            # The pause below would stop the tick the observer waits to see move.
+            await asyncio.wait({observed[-1]})
         if settle and pause_while_settling:
             await _pause_while(harness, workflow_id, settle)
         elif settle:
             await _settled(settle)
     summary = await _result(harness, workflow_id, f"the run after {len(killed_at)} kills")
+    seen = await asyncio.gather(*observed)
 
     recoveries = await _recoveries(harness, workflow_id, killed_at)
     replay_ms = await _replay_ms(harness, reference_id, ticks)
@@ -141,6 +177,8 @@ async def run_chaos(
         final_state_equal=not diff,
         diff=diff,
         replay_ms_per_tick=replay_ms,
+        first_query_ms=[s.first_query_ms for s in seen],
+        tick_seen_moving_ms=[s.tick_moving_ms for s in seen],
     )
 
 

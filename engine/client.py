@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from google.protobuf import json_format
 from temporalio.api.enums.v1 import EventType, PendingActivityState
@@ -25,7 +26,6 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine.audit import TickAudit, audit_tick
 from engine.config import Settings
 from engine.contracts import (
     AgentConfig,
@@ -46,18 +46,23 @@ from engine.discovery.contracts import (
     StrategyReview,
     discovery_id,
 )
+from engine.hedged import HEDGE_AFTER_S, hedged
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
-from engine.plugin import agents_plugin
-from engine.replay import ReplayOutcome, verify
 from engine.temporal_connect import connect
 from engine.validation import validate_agent_config, validate_steer_note
-from engine.workflows.discovery import StrategyDiscoveryWorkflow
-from engine.workflows.trading_agent import TradingAgentWorkflow
+
+if TYPE_CHECKING:
+    from engine.audit import TickAudit
+    from engine.replay import ReplayOutcome
 
 WORKFLOW_TYPE = "TradingAgentWorkflow"
 CONTINUED_AS_NEW = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 WORKFLOW_TASK_TIMEOUT = timedelta(seconds=2)
+# A query answered late is buffered behind a workflow task, and the server keeps one such
+# query per workflow: a second ask meanwhile is refused (ResourceExhausted) and retried by
+# the SDK with back-off. Bounded, those retries cannot crowd out the next queries.
+HEDGE_RPC_TIMEOUT = timedelta(seconds=2)
 
 
 class RequestRejected(ValueError):
@@ -81,13 +86,35 @@ def new_agent_id(config: AgentConfig, now: datetime | None = None) -> str:
 
 
 class HarnessClient:
-    def __init__(self, client: Client, settings: Settings) -> None:
+    """The workflow code, the Agents SDK and its plugin are imported by the methods that
+    use them, not here: a command that only reads (`harness state`, `agents`, `runs`,
+    `history`) connects with `read_only=True` and never loads them (1.5 s of imports)."""
+
+    def __init__(self, client: Client, settings: Settings, read_only: bool = False) -> None:
         self.temporal = client
         self.settings = settings
+        self.read_only = read_only
+        self.hedge_after_s: float | None = HEDGE_AFTER_S  # None: never ask twice (a baseline)
 
     @classmethod
-    async def connect(cls, settings: Settings, timeout: float = 10.0) -> HarnessClient:
+    async def connect(cls, settings: Settings, timeout: float = 10.0, *,
+                      read_only: bool = False) -> HarnessClient:
+        """`read_only`: queries, histories and listings only, with the plugin's data
+        converter but not the plugin (engine/read_converter.py); a write raises."""
+        if read_only:
+            from engine.read_converter import read_data_converter
+
+            return cls(await connect(settings, data_converter=read_data_converter(),
+                                     timeout=timeout), settings, read_only=True)
+        from engine.plugin import agents_plugin
+
         return cls(await connect(settings, plugins=[agents_plugin()], timeout=timeout), settings)
+
+    def _writing(self) -> None:
+        # Starting or steering an agent goes through the plugin (its interceptor carries
+        # the trace context into the workflow): never from a read-only client.
+        if self.read_only:
+            raise RuntimeError("this HarnessClient was connected read_only: it cannot write")
 
     def _handle(self, workflow_id: str, run_id: str | None = None) -> WorkflowHandle:
         return self.temporal.get_workflow_handle(workflow_id, run_id=run_id)
@@ -97,6 +124,9 @@ class HarnessClient:
     async def start_agent(self, config: AgentConfig, workflow_id: str | None = None) -> str:
         """Start an agent, or attach to it if one with this id is already running.
         Raises InvalidInput (engine/validation.py) for a config no agent could run."""
+        from engine.workflows.trading_agent import TradingAgentWorkflow
+
+        self._writing()
         validate_agent_config(config)
         workflow_id = workflow_id or new_agent_id(config)
         if config.discovery is not None:  # its backtests go where these settings' sandboxes poll
@@ -170,6 +200,9 @@ class HarnessClient:
     async def start_discovery(self, request: DiscoveryRequest, workflow_id: str) -> str:
         """Start a discovery (or attach to the running one with this id). Its backtests
         go to the sandbox queue of these settings."""
+        from engine.workflows.discovery import StrategyDiscoveryWorkflow
+
+        self._writing()
         request = request.model_copy(update={"sandbox_queue": self.settings.sandbox_task_queue})
         await self.temporal.start_workflow(
             StrategyDiscoveryWorkflow.run, request, id=workflow_id,
@@ -209,6 +242,7 @@ class HarnessClient:
     # ------------------------------------------------------------ human in the loop
 
     async def _update(self, workflow_id: str, name: str, arg=None, result_type=None):
+        self._writing()
         args = [] if arg is None else [arg]
         try:
             return await self._handle(workflow_id).execute_update(
@@ -254,14 +288,23 @@ class HarnessClient:
 
     async def steer(self, workflow_id: str, note: str) -> None:
         # A signal has no validator: whatever is sent is written. So check it here.
+        self._writing()
         validate_steer_note(note)
         await self._handle(workflow_id).signal("steer", note)
 
     # ------------------------------------------------------------ reading
 
     async def state(self, workflow_id: str) -> AgentStateView:
+        """Asked again if it has not answered in a moment (engine/hedged.py): right after
+        the agent's worker died, the first ask may sit on the dead worker's sticky queue."""
+        handle = self._handle(workflow_id)
+        asks = iter((None, HEDGE_RPC_TIMEOUT))  # the second ask gives up (and its retries)
+
+        def ask():
+            return handle.query("state", result_type=AgentStateView, rpc_timeout=next(asks))
+
         with _not_found_as(workflow_id):
-            return await self._handle(workflow_id).query("state", result_type=AgentStateView)
+            return await hedged(ask, self.hedge_after_s)
 
     async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
         request = DecisionPageRequest(offset=offset, limit=limit)
@@ -317,10 +360,13 @@ class HarnessClient:
     async def audit_tick(self, workflow_id: str, tick: int) -> TickAudit:
         """Why the agent did what it did at `tick`, from its event histories alone (see
         engine/audit): AgentNotFound, or TickNotFound for a tick it has not played."""
+        from engine.audit import audit_tick  # replays: the workflow code and the plugin
         return await audit_tick(await self.run_histories(workflow_id), tick)
 
     async def verify_replay(self, workflow_id: str) -> list[ReplayOutcome]:
         """Replay every run of the agent against today's code (see engine.replay)."""
+        from engine.replay import verify
+
         return await verify(await self.run_histories(workflow_id))
 
     async def current_run_id(self, workflow_id: str) -> str:
@@ -359,6 +405,8 @@ class HarnessClient:
     @staticmethod
     async def replay_check(histories: list[WorkflowHistory]) -> list[str]:
         """Replay histories against today's workflow code; return the failures (empty = OK)."""
+        from engine.replay import verify
+
         return [
             f"{o.workflow_id}: first nondeterminism at event {o.event_id} ({o.event_type}): "
             f"{o.error}"

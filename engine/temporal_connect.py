@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 
 from temporalio.client import Client, Plugin
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, TLSConfig
 
 from engine.config import Settings
@@ -29,9 +30,11 @@ async def connect(
     settings: Settings, *, plugins: Sequence[Plugin] = (), timeout: float = 10.0,
     identity: str | None = None,
     tls: bool | TLSConfig | None = None, api_key: str | None = None,
+    data_converter: DataConverter | None = None,
 ) -> Client:
     """`tls` and `api_key` override the settings (`harness worker --tls-cert/--api-key`: a
-    client certificate, a key read from a file)."""
+    client certificate, a key read from a file). `data_converter`: for a client without
+    the plugin, which otherwise installs its own (engine/read_converter.py)."""
     if api_key is None:
         api_key = os.environ.get(settings.temporal_api_key_env) or None
     if tls is None:
@@ -47,6 +50,7 @@ async def connect(
                 tls=tls,
                 api_key=api_key,
                 **({"identity": identity} if identity else {}),
+                **({"data_converter": data_converter} if data_converter else {}),
             )
         except (RuntimeError, RPCError, OSError) as exc:
             last_error = exc

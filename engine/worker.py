@@ -28,6 +28,7 @@ from engine.agent.providers import HarnessModelProvider
 from engine.chaos_hook import worker_interceptors
 from engine.config import Settings, load_settings
 from engine.discovery.activities import DiscoveryActivities
+from engine.discovery.scorecard_cache import ScorecardCache
 from engine.inflight_recorder import inflight_interceptors
 from engine.plugin import agents_plugin
 from engine.runtime.worker_process import worker_identity
@@ -82,10 +83,12 @@ def _interceptors() -> list:
 
 
 def build_sandbox_worker(client: Client, settings: Settings, run_sandbox=None,
-                         interceptors: list | None = None) -> Worker:
+                         interceptors: list | None = None,
+                         scorecards: ScorecardCache | None = None) -> Worker:
     """The backtest activity on its own queue: a machine with Docker or bubblewrap can
-    serve it alone. At most one sandbox per core runs at once: more only thrash."""
-    discovery = DiscoveryActivities(settings, run_sandbox=run_sandbox)
+    serve it alone. At most one sandbox per core runs at once: more only thrash.
+    `scorecards`: kept across discoveries (default: none; serve() keeps the home's)."""
+    discovery = DiscoveryActivities(settings, run_sandbox=run_sandbox, scorecards=scorecards)
     return Worker(
         client,
         task_queue=settings.sandbox_task_queue,
@@ -110,8 +113,9 @@ async def serve(settings: Settings, ready_file: Path | None, connect_timeout: fl
     # One recorder for both workers: they share the worker's inflight file.
     interceptors = _interceptors()
     worker = build_worker(client, settings, interceptors=interceptors)
-    sandbox_worker = build_sandbox_worker(client, settings, interceptors=interceptors)
-    _reap_sandboxes()
+    sandbox_worker = build_sandbox_worker(
+        client, settings, interceptors=interceptors,
+        scorecards=ScorecardCache.for_home(os.environ.get("HARNESS_HOME")))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -119,10 +123,15 @@ async def serve(settings: Settings, ready_file: Path | None, connect_timeout: fl
     async with worker, sandbox_worker:
         if ready_file is not None:
             _write_ready(ready_file, settings)
+        # After "ready", in a thread: `docker ps` took 20-110 ms of the start-up's critical
+        # path, and what it removes belongs to dead workers, never to the backtests this
+        # worker starts meanwhile.
+        reaping = asyncio.create_task(asyncio.to_thread(_reap_sandboxes))
         worker_id = os.environ.get("HARNESS_WORKER_ID", "?")
         log.info("worker %s polling %s", worker_id, settings.task_queue)
         await stop.wait()
         log.info("worker shutting down")
+        reaping.cancel()
     # Leaving the `async with` shut the worker down before the interpreter exits.
 
 

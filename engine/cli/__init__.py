@@ -43,9 +43,37 @@ COMMANDS = (
     "engine.cli.worker",
     "engine.cli.discover",
 )
+# The subcommands each module registers: a command line that names one builds only that
+# module's parser (importing all fourteen cost `harness status` a third of its time).
+# tests/cli/test_refusals.py checks this table against what the modules register.
+COMMAND_NAMES = {
+    "up": "engine.cli.up", "status": "engine.cli.status", "run": "engine.cli.run",
+    "approve": "engine.cli.review", "reject": "engine.cli.review",
+    "state": "engine.cli.inspect", "history": "engine.cli.inspect",
+    "verify-replay": "engine.cli.verify_replay", "chaos": "engine.cli.chaos",
+    "sandbox": "engine.cli.sandbox", "agents": "engine.cli.agents", "runs": "engine.cli.runs",
+    **dict.fromkeys(("pause", "resume", "stop", "limits", "steer"), "engine.cli.control"),
+    "why": "engine.cli.why", "worker": "engine.cli.worker", "discover": "engine.cli.discover",
+}
+GLOBAL_FLAGS = ("-v", "--verbose")
 
 
-def build_parser() -> HarnessParser:
+def command_module(argv: Sequence[str]) -> str | None:
+    """The module of the command `argv` names, or None (no command, --help, a typo, an
+    option we do not know: the full parser then answers as it always did)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--home":
+            next(args, None)
+        elif arg.startswith("--home=") or arg in GLOBAL_FLAGS:
+            continue
+        else:
+            return COMMAND_NAMES.get(arg)
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> HarnessParser:
+    """Every command's parser; with `argv` that names a command, only that command's."""
     parser = HarnessParser(
         prog="harness",
         description="Durable Agentic Harness: supervised, crash-safe AI agents on Temporal. "
@@ -59,7 +87,8 @@ def build_parser() -> HarnessParser:
     # Every subcommand's parser is a HarnessParser too (argparse makes subparsers of the
     # parent's class): its options show their defaults and its usage errors exit 64.
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_name in COMMANDS:
+    only = command_module(argv) if argv is not None else None
+    for module_name in (only,) if only else COMMANDS:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
@@ -103,7 +132,8 @@ def _run_command(argv: Sequence[str] | None) -> int:
 
 
 def _parse_and_dispatch(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -131,12 +161,12 @@ def check_home(home: str | None) -> None:
         return
     from pathlib import Path
 
-    from engine.validation import InvalidInput
-
     path = Path(home).expanduser()
     while not path.exists() and path != path.parent:
         path = path.parent
     if not path.is_dir():
+        from engine.validation import InvalidInput  # pydantic and the contracts: only now
+
         raise InvalidInput("--home", home, f"must be a directory ({path} is a file)")
 
 

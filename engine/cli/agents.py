@@ -34,7 +34,7 @@ async def _agents(args: argparse.Namespace) -> int:
     from engine.cli.session import agent_session
 
     async def work() -> int:
-        async with agent_session(args.home, start=False) as harness:
+        async with agent_session(args.home, start=False, read_only=True) as harness:
             rows = await harness.list_agents(args.limit)
         if args.json:
             print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))

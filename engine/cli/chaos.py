@@ -77,7 +77,7 @@ def _chaos(args: argparse.Namespace) -> int:
 
 async def chaos_on_new_runtime(
     home: Path, config, *, kills: int, seed: int, target: str, workers: int = 2,
-    failover: bool = True, log=None, timeouts: str = "tuned",
+    failover: bool = True, log=None, timeouts: str = "tuned", hedge: bool = True,
 ) -> dict:
     """Start a runtime in `home`, run the experiment, stop the runtime; the report's JSON.
     `timeouts="sdk-default"` (engine/config.py) only for bench/recovery.py's baseline: it
@@ -141,8 +141,13 @@ async def chaos_on_new_runtime(
             if log:
                 log(f"kill {number}: the {target}")
 
+        # A second client of its own, polling `state` as the window does (what a user sees).
+        observer = await HarnessClient.connect(harness.settings, read_only=True)
+        if not hedge:
+            observer.hedge_after_s = None  # the query path before issue 21, for comparison
         report = await run_chaos(harness, config, kills=kills, seed=seed, kill=kill,
-                                 reset_broker=reset_broker, on_kill=on_kill, settle=settle)
+                                 reset_broker=reset_broker, on_kill=on_kill, settle=settle,
+                                 observer=observer)
         return {"target": target, "workers": workers, "active_failover": failover,
                 "timeouts": timeouts,
                 "ticks": config.max_ticks, "seed": seed, **report.to_json()}

@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 async def _state(args) -> int:
     from engine.cli.session import agent_session
 
-    async with agent_session(args.home, start=False) as harness:
+    async with agent_session(args.home, start=False, read_only=True) as harness:
         view = await harness.state(args.workflow_id)
     if args.json:
         print(view.model_dump_json(indent=2))
@@ -55,7 +55,7 @@ async def _history(args) -> int:
     from engine.cli.session import agent_session
     from engine.history import describe_event
 
-    async with agent_session(args.home, start=False) as harness:
+    async with agent_session(args.home, start=False, read_only=True) as harness:
         if args.json:
             print(await harness.export_history(args.workflow_id, args.run_id))
             return 0

@@ -17,19 +17,21 @@ import asyncio
 import json
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from engine.cli.exit_codes import EXIT_INTERRUPTED
-from engine.contracts import AgentConfig, AgentSummary, ApprovalPolicy, PendingApproval
-from engine.validation import InvalidInput
+
+if TYPE_CHECKING:  # imported where used: every command builds this parser
+    from engine.contracts import AgentConfig, AgentSummary, PendingApproval
 
 # The client (temporalio, the Agents SDK) is imported where it is used, so that
 # `harness --help` and `harness status` stay quick.
 
 POLL_S = 0.2
-POLICIES = {
-    "auto": ApprovalPolicy.AUTO_APPROVE,
-    "reject": ApprovalPolicy.AUTO_REJECT,
-    "ask": ApprovalPolicy.WAIT,
+POLICIES = {  # --approve -> ApprovalPolicy's value
+    "auto": "auto-approve",
+    "reject": "auto-reject",
+    "ask": "wait",
 }
 # The defaults live here, not in argparse: an option left out stays None, so `--attach`
 # can tell the options a user typed from the ones they did not.
@@ -69,6 +71,7 @@ def register(subparsers) -> None:
 
 def agent_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
     """The validated config and the options given explicitly; raises InvalidInput."""
+    from engine.contracts import AgentConfig, ApprovalPolicy
     from engine.validation import build, check_at_least
 
     explicit = {name for name in DEFAULTS if getattr(args, name) is not None}
@@ -80,7 +83,7 @@ def agent_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
         "symbols": symbols, "max_ticks": value["ticks"], "seed": value["seed"],
         "model": value["model"], "start_date": value["start_date"],
         "starting_cash": value["cash"], "tick_interval_s": value["interval"],
-        "approval_policy": POLICIES[value["approve"]],
+        "approval_policy": ApprovalPolicy(POLICIES[value["approve"]]),
     })
     return config, explicit
 
@@ -92,6 +95,8 @@ OPTION_OF = {"symbols": "--symbols", "max_ticks": "--ticks", "seed": "--seed", "
 
 
 def checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
+    from engine.validation import InvalidInput
+
     try:
         return _checked_config(args)
     except InvalidInput as exc:
@@ -107,7 +112,7 @@ def _checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
     from engine.config import load_settings
     from engine.runtime.home import resolve_home
     from engine.tape import shipped_tape
-    from engine.validation import validate_agent_config
+    from engine.validation import InvalidInput, validate_agent_config
 
     if args.attach and not args.workflow_id:
         raise InvalidInput("--attach", True, "name the running agent to follow with --id")
@@ -167,6 +172,7 @@ async def _run(args: argparse.Namespace) -> int:
 async def _start_or_attach(harness, config: AgentConfig, explicit: set[str],
                            args: argparse.Namespace) -> str:
     from engine.cli.run_attach import refuse_differences, running_config
+    from engine.validation import InvalidInput
 
     if args.workflow_id:
         running = await running_config(harness, args.workflow_id)

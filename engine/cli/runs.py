@@ -25,7 +25,7 @@ async def _runs(args: argparse.Namespace) -> int:
     from engine.cli.session import agent_session
 
     async def work() -> int:
-        async with agent_session(args.home, start=False) as harness:
+        async with agent_session(args.home, start=False, read_only=True) as harness:
             rows = await harness.runs(args.workflow_id)
         if args.json:
             print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))

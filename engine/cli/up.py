@@ -15,19 +15,13 @@ import os
 import select
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from engine.cli.exit_codes import EXIT_OK, EXIT_UNHEALTHY
-from engine.cli.feed import AgentFeed
-from engine.cli.settings import settings_for
-from engine.cli.table import render_runtime
-from engine.config import load_settings
-from engine.runtime.errors import StartAborted
-from engine.runtime.health import check_runtime
-from engine.runtime.home import resolve_home
-from engine.runtime.lock import RuntimeAlreadyRunning
-from engine.runtime.services import ServiceStartError
-from engine.runtime.supervisor import Supervisor
-from engine.validation import InvalidInput, check_at_least, check_positive
+
+if TYPE_CHECKING:  # imported by run(): every other command builds this parser too
+    from engine.runtime.lock import RuntimeAlreadyRunning
+    from engine.runtime.supervisor import Supervisor
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -55,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def check_args(args: argparse.Namespace) -> None:
     """Refuse bad values before anything starts (InvalidInput: exit 4)."""
+    from engine.validation import InvalidInput, check_at_least, check_positive
+
     check_at_least("--workers", args.workers, 1)
     check_positive("--timeout", args.timeout)
     if not args.namespace.strip():
@@ -97,6 +93,15 @@ class _StopPipe:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.cli.settings import settings_for
+    from engine.cli.table import render_runtime
+    from engine.config import load_settings
+    from engine.runtime.errors import StartAborted
+    from engine.runtime.home import resolve_home
+    from engine.runtime.lock import RuntimeAlreadyRunning
+    from engine.runtime.services import ServiceStartError
+    from engine.runtime.supervisor import Supervisor
+
     check_args(args)
     home = resolve_home(args.home)
     load_settings(home)  # settings.json and HARNESS_* are checked before any child starts
@@ -127,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
         print(render_runtime(info), flush=True)
         print("\nSupervising. Ctrl-C stops every service.", flush=True)
         if args.agent and not stop.signum:
+            from engine.cli.feed import AgentFeed
+
             feed = AgentFeed(settings_for(info, home), say=lambda line: print(line, flush=True))
             feed.start()
         # Woken once a second to notice a runtime that stopped by itself (a full disk).
@@ -152,6 +159,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show_existing(exc: RuntimeAlreadyRunning) -> int:
+    from engine.cli.table import render_runtime
+    from engine.runtime.health import check_runtime
+
     print(f"harness: {exc}; not starting another. Showing it:", flush=True)
     if exc.info is not None:
         print(render_runtime(exc.info, check_runtime(exc.info)), flush=True)

@@ -76,7 +76,9 @@ async def _audit(args: argparse.Namespace):
         raise _Refused("name the agent (WORKFLOW_ID) or give --file")
     from engine.cli.session import agent_session
 
-    async with agent_session(args.home, start=False) as harness:
+    # Reading the histories needs no plugin; the replay that rebuilds the agent's journal
+    # (engine/audit/memory.py) loads the workflow code and the plugin itself.
+    async with agent_session(args.home, start=False, read_only=True) as harness:
         return await harness.audit_tick(args.workflow_id, args.tick)  # AgentNotFound: exit 5
 
 

@@ -21,6 +21,7 @@ from engine.discovery.bars import bars_before, bars_csv
 from engine.discovery.causality import cut_point, first_difference
 from engine.discovery.contracts import BacktestOutcome, BacktestRequest, CandidateSpec
 from engine.discovery.exposure import ExposureError, read_exposure
+from engine.discovery.scorecard_cache import ScorecardCache
 from engine.discovery.scorecards import outcome_from_result
 
 log = logging.getLogger("harness.discovery")
@@ -31,8 +32,11 @@ MIN_BARS = 60
 
 
 class DiscoveryActivities:
-    def __init__(self, settings: Settings, run_sandbox=None) -> None:
+    def __init__(self, settings: Settings, run_sandbox=None,
+                 scorecards: ScorecardCache | None = None) -> None:
         self._settings = settings
+        # Scorecards already computed on these bars (engine/discovery/scorecard_cache.py).
+        self._scorecards = scorecards
         # engine.sandbox.run_in_sandbox unless a test hands another runner in.
         self._run_sandbox = run_sandbox
         # N candidates of one discovery read the same bars: one fetch, shared (bars of
@@ -57,10 +61,15 @@ class DiscoveryActivities:
         if len(bars) < MIN_BARS:
             return _failed(spec, "error", f"only {len(bars)} bars of {request.symbol} before "
                            f"{request.start_date}: at least {MIN_BARS} are needed")
+        key = self._scorecards.key(request, bars_csv(bars)) if self._scorecards else ""
+        if self._scorecards and (known := self._scorecards.get(key, request)) is not None:
+            return known  # computed before, on these very bars (scorecard_cache.py)
         result = await self._run(request, bars)
         outcome = outcome_from_result(request, result, bars)
         if outcome.ok and spec.family == "written" and request.through_date is None:
             outcome = await self._causal(request, bars, result, outcome)
+        if self._scorecards:
+            self._scorecards.put(key, outcome)
         return outcome
 
     async def _run(self, request: BacktestRequest, bars: list[dict]):

@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from engine.runtime.home import run_dir
-from engine.runtime.inflight import Inflight, inflight_path, read_inflight
+from engine.runtime.inflight import Inflight, inflight_path, read_inflight, take_leftovers
 from engine.runtime.plan import RuntimePlan
 from engine.runtime.task_proxy import TaskProxy
 from engine.runtime.worker_process import worker_identity
@@ -110,6 +109,10 @@ class Failover:
         """Hand the dead worker's work over (asynchronously); the future holds a Handover."""
         state = read_inflight(inflight_path(self.home, worker))
         inflight_path(self.home, worker).unlink(missing_ok=True)
+        return self.hand_over(worker, state, pid)
+
+    def hand_over(self, worker: str, state: Inflight, pid: int | None = None) -> Future:
+        """worker_died, with its in-flight record already read."""
         tasks: dict[bytes, str] = {}
         identity = worker_identity(worker, pid) if pid is not None else ""
         if self._proxy is not None and identity:
@@ -226,13 +229,15 @@ class Failover:
         return handover
 
 
-def start_failover(home: Path, plan: RuntimePlan, namespace: str) -> Failover:
+def start_failover(home: Path, plan: RuntimePlan, namespace: str,
+                   leftovers: dict[str, Inflight] | None = None) -> Failover:
     """The failover thread, its client connecting ahead of time and its task proxy
-    listening (see failover.py). Workers that died with a previous runtime here (its app
-    was killed) left in-flight records behind: their activities are failed over at once,
-    as for any dead worker, before our own workers write files of the same names."""
+    listening (see failover.py). `leftovers`: the in-flight records workers that died with
+    a previous runtime here (its app was killed) left behind, taken before our own workers
+    started (engine/runtime/inflight.py take_leftovers): their activities are failed over
+    at once, as for any dead worker. Without them, the records are taken here."""
     failover = Failover(home, plan.temporal_address, namespace, proxy_port=plan.proxy_port)
     failover.start()
-    for path in sorted(run_dir(home).glob("worker-*.inflight")):
-        failover.worker_died(path.stem)
+    for worker, state in (take_leftovers(home) if leftovers is None else leftovers).items():
+        failover.hand_over(worker, state)
     return failover

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.runtime.grpc_probe import frontend_answers
 from engine.runtime.pids import pid_alive
 from engine.runtime.temporal_server import temporal_answers
 from engine.runtime.worker_process import worker_is_ready
@@ -65,7 +66,10 @@ def _record(info: RuntimeInfo, name: str) -> dict[str, Any]:
 
 def _check_temporal(info: RuntimeInfo, timeout: float) -> ServiceHealth:
     rec = _record(info, "temporal")
-    ok = temporal_answers(info.temporal_address, info.namespace, timeout)
+    if info.remote_temporal:
+        ok = temporal_answers(info.temporal_address, info.namespace, timeout)
+    else:  # our dev server: one gRPC call, without importing Temporal's client
+        ok = frontend_answers(info.temporal_address, timeout)
     where = "remote cluster" if info.remote_temporal else "dev server"
     detail = f"{where} answers" if ok else f"{where} does not answer a client connect"
     status = rec.get("status", "remote" if info.remote_temporal else "unknown")

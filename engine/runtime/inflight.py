@@ -67,3 +67,15 @@ def read_inflight(path: Path) -> Inflight:
         return Inflight.from_bytes(path.read_bytes())
     except (OSError, ValueError):
         return Inflight()
+
+
+def take_leftovers(home: Path) -> dict[str, Inflight]:
+    """The records of workers that died with a previous runtime in this home (its app was
+    killed), read and removed: taken before this runtime's workers start, so they never
+    read as our own workers' files of the same names. The failover, started once the
+    children are spawning, hands them over (engine/runtime/failover.py)."""
+    leftovers = {}
+    for path in sorted(run_dir(home).glob("worker-*.inflight")):
+        leftovers[path.stem] = read_inflight(path)
+        path.unlink(missing_ok=True)
+    return leftovers

@@ -47,6 +47,7 @@ MOCKOON_DATA_ENV = "HARNESS_MOCKOON_DATA"
 class RuntimeOptions:
     with_worker: bool = True
     worker_count: int = 1  # 2 = a hot standby polling the same queues
+    stagger_standby: bool = True  # standbys start once worker-1 polls (supervisor.py)
     active_failover: bool = True  # hand a dead worker's work over at once (failover.py)
     mockoon_seed: int = 42
     mockoon_port: int | None = None  # a fixed port (tools outside point at it); default: free

@@ -28,11 +28,13 @@ from engine.runtime.diagnose import log_leftovers, stale_lock_pid
 from engine.runtime.errors import ServiceStartError, StartAborted, TemporalUnreachable
 from engine.runtime.health import supervisor_health
 from engine.runtime.home import resolve_home
+from engine.runtime.inflight import take_leftovers
 from engine.runtime.lock import RuntimeLock
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
 from engine.runtime.readiness import watch_ready, watch_remote
 from engine.runtime.services import RestartPolicy, Service
+from engine.runtime.standby import due_standbys, waits_for_first_worker
 from engine.runtime.state import (
     RuntimeInfo,
     clear_last_stop,
@@ -113,15 +115,19 @@ class Supervisor:
                 preflight.check_remote_temporal(self.options.temporal_address)
             self._journal = JournalSink(self.home).start()  # before Mockoon: it posts here
             self._plan = plan_runtime(self.home, self.options, self._journal)
-            if self.options.active_failover and self.options.with_worker:
-                # Its task proxy listens before a worker connects; it also hands over the
-                # work of workers that died with a previous runtime here.
-                from engine.runtime.failover import start_failover
-
-                self.failover = start_failover(self.home, self._plan, self.options.namespace)
+            failover = self.options.active_failover and self.options.with_worker
+            leftovers = take_leftovers(self.home) if failover else {}  # before our workers
             self._thread = threading.Thread(target=self._run, name="harness-supervisor",
                                             daemon=True)
             self._thread.start()
+            if failover:
+                # After the spawns: importing and starting it took 1-2 s that no child
+                # waited for (a worker retries its connect until the task proxy listens).
+                # It hands over the work of workers that died with a previous runtime here.
+                from engine.runtime.failover import start_failover
+
+                self.failover = start_failover(self.home, self._plan, self.options.namespace,
+                                               leftovers)
             if self._plan.remote_temporal:
                 watch_remote(self._plan.temporal_address, self.options.namespace, timeout,
                              self._cond, self._stop_requested, self._remote_ok)
@@ -242,8 +248,10 @@ class Supervisor:
                     for port in service.bind_ports:
                         preflight.check_port_free(service.name, port)
                 for service in self._services().values():
-                    service.spawn()
-                    self._watch_ready(service)
+                    if not waits_for_first_worker(service, self._services(),
+                                                  self.options.stagger_standby):
+                        service.spawn()
+                        self._watch_ready(service)
                 self._publish()
             disk = preflight.DiskWatch(self.home)
             while not self._stop_requested.is_set():
@@ -316,6 +324,11 @@ class Supervisor:
                         continue
                     log.warning("%s restarted (pid %s)", service.name, pid)
                     self._watch_ready(service)
+            # Standbys start once worker-1 polls (engine/runtime/standby.py).
+            for service in due_standbys(self._services(), self.options.stagger_standby):
+                changed = True
+                service.spawn()
+                self._watch_ready(service)
             if changed:
                 self._publish()
 
@@ -390,6 +403,8 @@ class Supervisor:
         if plan is None:
             return
         self._info = plan.describe(self.home, self.options.namespace, self._started_at)
+        if any(s.status == "planned" for s in plan.services.values()):
+            self._wake()  # a standby may be due (_spawn_standbys, on the monitor thread)
         if self._lock_file.held and not self._stop_requested.is_set():
             write_runtime(self._info)
         self._cond.notify_all()

@@ -12,7 +12,6 @@ import socket
 import sys
 from pathlib import Path
 
-from engine.runtime.broker_journal import WORKER_JOURNAL_URL_ENV
 from engine.runtime.home import run_dir
 
 WORKER_MODULE = "engine.worker"
@@ -52,6 +51,10 @@ def worker_env(
 ) -> dict[str, str]:
     # The broker's journal (engine/runtime/broker_journal.py): a broker change counts as
     # done only once it holds it. Empty: no journal (a broker this runtime does not own).
+    # Imported here: `harness status` reads ready files through this module, and the
+    # journal's module brings httpx.
+    from engine.runtime.broker_journal import WORKER_JOURNAL_URL_ENV
+
     return {
         WORKER_JOURNAL_URL_ENV: broker_journal_url,
         "HARNESS_HOME": str(home),

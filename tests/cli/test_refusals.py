@@ -151,3 +151,24 @@ def test_a_refusal_loads_neither_temporal_nor_the_agents_sdk(tmp_path):
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=REPO, timeout=60)
     assert result.stdout.strip() == f"{EXIT_INVALID_CONFIG} []", result.stdout + result.stderr
+
+
+def test_each_command_name_leads_to_the_module_that_registers_it():
+    """A command line builds only its command's parser (engine/cli COMMAND_NAMES): the
+    table must name every subcommand each module registers, and nothing else."""
+    import argparse
+    import importlib
+
+    from engine.cli import COMMAND_NAMES, COMMANDS, HarnessParser, command_module
+
+    registered = {}
+    for module_name in COMMANDS:
+        subparsers = HarnessParser(prog="harness").add_subparsers()
+        importlib.import_module(module_name).register(subparsers)
+        assert isinstance(subparsers, argparse._SubParsersAction)
+        registered |= dict.fromkeys(subparsers.choices, module_name)
+    assert COMMAND_NAMES == registered
+    assert command_module(["--home", "x", "-v", "state", "id"]) == "engine.cli.inspect"
+    assert command_module(["--home=x", "pause", "id"]) == "engine.cli.control"
+    assert [command_module(a) for a in (["--help"], [], ["nosuch"], ["--bogus", "up"])] == [
+        None] * 4

@@ -33,3 +33,16 @@ def test_a_missing_or_torn_record_reads_as_nothing_in_flight(tmp_path):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b'{"activities": {"x": "')
     assert read_inflight(path).activities == {} and read_inflight(path).workflows == []
+
+
+def test_a_dead_runtimes_records_are_taken_before_new_workers_start(tmp_path):
+    """The supervisor takes them (read and removed) before it spawns its own workers, and
+    hands them over once its failover runs (after the spawns, off the start-up's path)."""
+    from engine.runtime.inflight import take_leftovers
+
+    InflightRecorder(inflight_path(tmp_path, "worker-2")).begin(
+        "place_order:wf-a/7", b"token", "wf-a", "run-1")
+    leftovers = take_leftovers(tmp_path)
+    assert list(leftovers) == ["worker-2"]
+    assert leftovers["worker-2"].activities == {"place_order:wf-a/7": b"token"}
+    assert not inflight_path(tmp_path, "worker-2").exists() and take_leftovers(tmp_path) == {}

@@ -1,0 +1,35 @@
+"""When a standby worker starts: once worker-1 polls, not beside it.
+
+On 2 cores, two workers importing the Agents SDK at the same moment, next to the dev
+server and Mockoon starting, each took about twice as long: the runtime was usable only
+when the slower of the two was. Started after worker-1 is ready, the standby finds the
+modules in the page cache and the cores free (bench/startup.py measures both ways:
+RuntimeOptions.stagger_standby). The supervisor spawns every service on its own thread
+(PR_SET_PDEATHSIG is bound to it): these only say which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine.runtime.services import Service
+
+FIRST_WORKER = "worker-1"
+
+
+def is_standby(name: str) -> bool:
+    return name.startswith("worker-") and name != FIRST_WORKER
+
+
+def waits_for_first_worker(service: Service, services: Mapping[str, Service],
+                           stagger: bool) -> bool:
+    """True while this standby, never spawned yet, should let worker-1 start alone."""
+    first = services.get(FIRST_WORKER)
+    return (stagger and service.status == "planned" and is_standby(service.name)
+            and first is not None and first.status not in ("ready", "restarting"))
+
+
+def due_standbys(services: Mapping[str, Service], stagger: bool) -> list[Service]:
+    """The standbys never spawned whose wait is over."""
+    return [s for s in services.values() if s.status == "planned" and is_standby(s.name)
+            and not waits_for_first_worker(s, services, stagger)]
