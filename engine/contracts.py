@@ -104,6 +104,12 @@ class ApprovalPolicy(str, Enum):
     WAIT = "wait"  # the market clock stops until a human decides (or the approval expires)
 
 
+# The most a run carries into the next, whatever a config asks (engine/workflows/
+# carry_bounds.py); here, beside the config, so validation needs no workflow code.
+JOURNAL_KEEP_MAX = 2_000  # decisions
+EQUITY_KEEP_MAX = 5_000  # equity points
+
+
 class AgentConfig(Payload):
     model_config = ConfigDict(extra="forbid")
 

@@ -19,9 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.contracts import AgentConfig, ReviewRequest
+from engine.contracts import EQUITY_KEEP_MAX, JOURNAL_KEEP_MAX, AgentConfig, ReviewRequest
 from engine.models import RiskLimits
-from engine.workflows.carry_bounds import EQUITY_KEEP_MAX, JOURNAL_KEEP_MAX
 
 OFFLINE_MODEL = "offline-analyst"
 MODEL_PROVIDERS = ("openai", "compatible")

@@ -4,7 +4,7 @@ The carry is one payload: past Temporal's 2 MiB limit every continue-as-new fail
 good. A count bound alone does not hold it (a verbose model's rationale has no length),
 so the carry is bounded twice:
 - per entry, when it is recorded: the free text of a decision is clipped, so a count
-  bound is also a byte bound (JOURNAL_KEEP_MAX x the largest entry);
+  bound is also a byte bound (the config bound JOURNAL_KEEP_MAX x the largest entry);
 - as a whole, at continue-as-new: the carry is measured and the oldest of what it keeps
   in bulk (decisions, equity points, reconciliation notes) goes until it fits CARRY_BUDGET.
 Pure and deterministic: workflow code.
@@ -15,8 +15,6 @@ from __future__ import annotations
 from engine.contracts import AgentCarry, Decision
 
 CARRY_BUDGET = 192 * 1024  # bytes of JSON: the bench's target is 256 KiB with the config
-JOURNAL_KEEP_MAX = 2_000  # decisions carried, whatever the config asks
-EQUITY_KEEP_MAX = 5_000  # equity points carried, whatever the config asks
 TEXT_MAX = 600  # characters of one free-text field (a rationale, a model error, a note)
 NEWS_MAX = 8  # headlines kept with one decision
 HEADLINE_MAX = 200

@@ -25,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.exceptions import TimeoutError as ActivityTimeout
 
     from engine.contracts import (
+        EQUITY_KEEP_MAX,
+        JOURNAL_KEEP_MAX,
         AgentCarry,
         AgentInput,
         AgentStateView,
@@ -253,8 +255,8 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
             journal_keep, equity_keep = self._config.journal_keep, self._config.equity_keep
             if self._bounded_carry:
                 carry_bounds.clip_decision(decision)
-                journal_keep = min(journal_keep, carry_bounds.JOURNAL_KEEP_MAX)
-                equity_keep = min(equity_keep, carry_bounds.EQUITY_KEEP_MAX)
+                journal_keep = min(journal_keep, JOURNAL_KEEP_MAX)
+                equity_keep = min(equity_keep, EQUITY_KEEP_MAX)
             mem.record(memory, decision, journal_keep)
             if intent.side != Side.HOLD:
                 self._supersede(intent.symbol, decision.trade_id)

@@ -10,10 +10,10 @@ import uuid
 
 import pytest
 
-from engine.contracts import AgentInput
+from engine.contracts import JOURNAL_KEEP_MAX, AgentInput
 from engine.models import RiskLimits
 from engine.validation import InvalidInput
-from engine.workflows.carry_bounds import CARRY_BUDGET, JOURNAL_KEEP_MAX
+from engine.workflows.carry_bounds import CARRY_BUDGET
 from tests.engine.conftest import DOUBLE_MODEL, agent_config
 from tests.support.chat_completions_server import DEFAULT_INTENT
 
