@@ -116,7 +116,27 @@ def _checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
     # A market served elsewhere has a tape we cannot read here: its own checks apply.
     validate_agent_config(config, None if settings.market_url else shipped_tape())
     check_model_reachable(config.model, base_url=settings.openai_base_url)
+    check_model_endpoint(config.model, settings.openai_base_url)
     return config, explicit
+
+
+def check_model_endpoint(model: str, base_url: str | None) -> None:
+    """A compatible model's endpoint answers GET /models and lists the model, or this raises
+    MissingDependencyError (exit 3, one line) before anything starts."""
+    import os
+
+    from engine.runtime.errors import MissingDependencyError
+
+    provider, _, name = model.partition(":")
+    if provider != "compatible":
+        return
+    from engine.agent.endpoint import check_endpoint
+
+    url = base_url or os.environ.get("HARNESS_OPENAI_BASE_URL", "").strip()
+    key = os.environ.get("HARNESS_OPENAI_API_KEY", "").strip() or None
+    problem = check_endpoint(url, name, key)
+    if problem:
+        raise MissingDependencyError(problem)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -260,4 +280,6 @@ def final_report(summary: AgentSummary) -> dict:
         "model_errors": summary.counters.model_errors,
         "runs": summary.counters.runs,
         "book_vs_broker": summary.book_vs_broker,
+        "model_usage": summary.usage.line(),
+        "last_model_error": summary.last_model_error,
     }
