@@ -29,14 +29,16 @@ from engine.plugin import agents_plugin
 from engine.runtime.supervisor import Supervisor
 from engine.temporal_connect import connect
 from engine.worker import build_sandbox_worker, build_worker
+from tests.support.chat_completions_server import ChatCompletionsDouble
 
 HERE = Path(__file__).parent
 # The workflow version the recorded histories come from: v1 before any patch, v2 with
 # local tool reads and approval policies, v3 with the reconciled book (the agent's own
 # broker account, reconciliation, fill deadlines, the day opening before prices move),
 # v4 with strategy discovery (child workflows, the winner's signal refreshed in a sandbox),
-# v5 with a model turn's tool reads batched into one local activity.
-VERSION = "v5"
+# v5 with a model turn's tool reads batched into one local activity, v6 with a real model's
+# tool turns and final turn, its usage and daily budget, and the history byte budget.
+VERSION = "v6"
 
 SCENARIOS = {
     # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
@@ -75,6 +77,14 @@ SCENARIOS = {
         continue_as_new_every=6, approval_policy=ApprovalPolicy.AUTO_APPROVE,
         discovery=DiscoverySettings(candidates=3, sandbox="bwrap", signal_every=4),
     ),
+    # A real model (the chat-completions TEST DOUBLE): tool turns, then the final turn; its
+    # daily token budget spent at tick 5 (a HOLD, then a timer to 00:00 UTC, stopped), and
+    # a continue-as-new on the history byte budget.
+    "real_model": AgentConfig(
+        symbols=["AAPL"], start_date="2004-01-02", max_ticks=8, model="compatible:test-double",
+        max_model_tokens_per_day=24, continue_as_new_bytes=64 * 1024,
+        approval_policy=ApprovalPolicy.AUTO_APPROVE,
+    ),
 }
 
 
@@ -111,7 +121,9 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
             sandbox_task_queue=f"golden-sandbox-{uuid.uuid4().hex[:6]}",
         )
         httpx.post(f"{info.mockoon_url}/__harness/reset", json={"cash": 1e12}).raise_for_status()
-        client = await connect(settings, plugins=[agents_plugin(HarnessModelProvider())])
+        double = ChatCompletionsDouble().start()
+        client = await connect(settings, plugins=[agents_plugin(
+            HarnessModelProvider(base_url=double.base_url))])
         harness = HarnessClient(client, settings)
         async with build_worker(client, settings), build_sandbox_worker(client, settings):
             for name, config in SCENARIOS.items():
@@ -126,6 +138,10 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
                     await _human(harness, workflow_id, halve=True)
                 elif name == "unsettled_orders":
                     await _arm_after_first_order(harness, workflow_id, info.mockoon_url)
+                elif name == "real_model":  # the budget's HOLD, then the sleep is stopped
+                    while (await harness.state(workflow_id)).decisions_total < 5:
+                        await asyncio.sleep(0.1)
+                    await harness.stop(workflow_id)
                 await harness.result(workflow_id)
                 httpx.delete(f"{info.mockoon_url}/__harness/faults").raise_for_status()
                 run_id = await harness.first_run_id(workflow_id)
