@@ -61,8 +61,10 @@ async def test_the_tool_turn_reaches_the_server_with_tools_and_the_final_turn_ge
     decision = (await real_harness.decisions(workflow_id)).decisions[0]
     final = [b for b in calls if not b.get("tools")]
     if final:  # the model did not already answer the intent in a tool turn
-        assert final[0]["response_format"]["type"] in ("json_schema", "json_object")
-        assert final[0]["response_format"]["json_schema"]["schema"]["title"] == "TradeIntent"
+        fmt = final[0]["response_format"]  # by the probe: llama-server takes a schema
+        assert fmt["type"] == "json_schema", fmt
+        assert fmt["json_schema"]["schema"]["title"] == "TradeIntent"
+        assert "tools" not in final[0] and "get_quote(" in final[0]["messages"][-1]["content"]
     # The final turn's answer is the intent, or a HOLD that names what was wrong with it.
     assert decision.model_error == "" or decision.model_error.startswith(
         "model output rejected: "), decision.model_error
