@@ -64,7 +64,7 @@ async def test_the_tool_turn_reaches_the_server_with_tools_and_the_final_turn_ge
         fmt = final[0]["response_format"]  # by the probe: llama-server takes a schema
         assert fmt["type"] == "json_schema", fmt
         assert fmt["json_schema"]["schema"]["title"] == "TradeIntent"
-        assert "tools" not in final[0] and "get_quote(" in final[0]["messages"][-1]["content"]
+        assert "tools" not in final[0] and "Tool results:" in final[0]["messages"][-1]["content"]
     # The final turn's answer is the intent, or a HOLD that names what was wrong with it.
     assert decision.model_error == "" or decision.model_error.startswith(
         "model output rejected: "), decision.model_error
