@@ -74,7 +74,10 @@ class LlamaServer:
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self._args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port",
                       str(self.port), "--alias", ALIAS, "--jinja", "-c", str(ctx), "-np", "1",
-                      "-t", "2", "--no-webui"]
+                      "-t", "2", "--no-webui",
+                      # No repacked weights (extra buffer types): a -march=native build's AMX
+                      # kernels die with SIGILL where the kernel grants no AMX state.
+                      "--no-repack"]
         self.start()
 
     def start(self) -> None:
@@ -113,8 +116,14 @@ class LlamaServer:
         self._log.close()
 
 
+BINARY_ENV = "HARNESS_LLAMA_SERVER"  # a llama-server of your own, instead of the cached build
+
+
 def server_binary(build_if_missing: bool) -> Path | None:
-    """The cached binary; built first (about 13 min on 2 cores) if asked and missing."""
+    """$HARNESS_LLAMA_SERVER, else the cached binary; built first (about 13 min on 2 cores)
+    if asked and missing."""
+    if os.environ.get(BINARY_ENV):
+        return Path(os.environ[BINARY_ENV])
     found = cached_binary()
     if found or not build_if_missing:
         return found
