@@ -15,10 +15,13 @@ from engine.models import Side
 from tests.models.conftest import DUMMY_KEY
 from tests.support.llama_server import MODEL
 
+MAX_TOKENS = 128
+
 
 def _config(**overrides) -> AgentConfig:
+    # 128 tokens a call: a TradeIntent needs ~80; a CPU-only CI machine generates slowly.
     values = {"symbols": ["AAPL"], "max_ticks": 3, "start_date": "2004-01-02", "model": MODEL,
-              "approval_policy": "auto-approve"}
+              "approval_policy": "auto-approve", "model_max_tokens": MAX_TOKENS}
     values.update(overrides)
     return AgentConfig(**values)
 
@@ -57,7 +60,7 @@ async def test_the_tool_turn_reaches_the_server_with_tools_and_the_final_turn_ge
     assert {t["function"]["name"] for t in tool_turns[0]["tools"]} == {
         "get_quote", "get_news", "get_portfolio"}
     assert all("response_format" not in b for b in tool_turns)  # tools can be called
-    assert all(b["max_tokens"] == 512 and b["temperature"] == 0.2 for b in calls)
+    assert all(b["max_tokens"] == MAX_TOKENS and b["temperature"] == 0.2 for b in calls)
     decision = (await real_harness.decisions(workflow_id)).decisions[0]
     final = [b for b in calls if not b.get("tools")]
     if final:  # the model did not already answer the intent in a tool turn
