@@ -43,6 +43,7 @@ from engine.worker import build_worker
 from tests.support.llama_server import MODEL, LlamaServer, model_path, server_binary
 
 TIMEOUT_S = 180.0
+MAX_TOKENS = 128  # as tests/models: a TradeIntent needs ~80
 
 
 async def run_agent(harness: HarnessClient, config: AgentConfig) -> tuple[str, float]:
@@ -90,7 +91,8 @@ async def bench(ticks: int, symbols: list[str]) -> dict[str, Any]:
                 "approval_policy": "auto-approve"}
         async with build_worker(client, settings):
             offline_id, offline_s = await run_agent(harness, AgentConfig(**base))
-            real_id, real_s = await run_agent(harness, AgentConfig(**base, model=MODEL))
+            real_id, real_s = await run_agent(harness, AgentConfig(
+                **base, model=MODEL, model_max_tokens=MAX_TOKENS))
             real = await figures(harness, real_id, ticks)
             offline = await figures(harness, offline_id, ticks)
         return {
