@@ -119,3 +119,54 @@ def workflow_task_latency(events: list[HistoryEvent]) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------ same decisions?
+
+
+# ------------------------------------------------------------------ real models (issue 19)
+
+MODEL_ACTIVITY = "invoke_model_activity"
+
+
+def model_call_seconds(events: list[HistoryEvent]) -> list[float]:
+    """Each model call's start-to-close (the last attempt's), in seconds."""
+    scheduled: set[int] = set()
+    started: dict[int, float] = {}
+    spans = []
+    for e in events:
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            if e.activity_task_scheduled_event_attributes.activity_type.name == MODEL_ACTIVITY:
+                scheduled.add(e.event_id)
+        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            sid = e.activity_task_started_event_attributes.scheduled_event_id
+            if sid in scheduled:
+                started[sid] = _seconds(e)
+        elif e.event_type in (EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                              EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED):
+            attrs = (e.activity_task_completed_event_attributes
+                     if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+                     else e.activity_task_failed_event_attributes)
+            if attrs.scheduled_event_id in started:
+                spans.append(_seconds(e) - started[attrs.scheduled_event_id])
+    return spans
+
+
+def real_model_figures(runs: list[list[HistoryEvent]], ticks: int) -> dict[str, Any]:
+    """Seconds per model call, history bytes per tick and per run, and the share of a tick
+    that is not the model call (an upper bound of the durable overhead: it also holds the
+    market reads and the broker's HTTP)."""
+    events = [e for run in runs for e in run]
+    calls = model_call_seconds(events)
+    run_bytes = [sum(e.ByteSize() for e in run) for run in runs]
+    ticks_at = [_seconds(e) for e in events
+                if _name(e) == "MARKER_RECORDED" and _marker_type(e) == FETCH]
+    span = (ticks_at[-1] - ticks_at[0]) if len(ticks_at) > 1 else 0.0
+    model_in_span = sum(calls) * (len(ticks_at) - 1) / max(1, len(ticks_at))
+    return {
+        "model_calls": len(calls),
+        "model_call_s_median": round(statistics.median(calls), 2) if calls else None,
+        "model_call_s_max": round(max(calls), 2) if calls else None,
+        "model_calls_per_tick": round(len(calls) / ticks, 2),
+        "ticks_per_minute": round(60 * (len(ticks_at) - 1) / span, 2) if span else None,
+        "history_bytes_per_tick": round(sum(run_bytes) / ticks),
+        "history_bytes_per_run": run_bytes,
+        "not_model_share_of_tick": round(1 - model_in_span / span, 4) if span else None,
+    }

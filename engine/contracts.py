@@ -23,6 +23,7 @@ from engine.models import (
     RiskLimits,
     TradeIntent,
 )
+from engine.usage import ModelPrice, ModelUsage, UsageBook
 
 # ---------------------------------------------------------------- market clock
 
@@ -138,6 +139,19 @@ class AgentConfig(Payload):
         default=None, description="Discover a strategy per symbol before the first tick "
         "(sandboxed backtests); None = no discovery"
     )
+    # Real models (openai:/compatible:; engine/workflows/model_turns.py): every call bounded.
+    model_max_tokens: int = Field(default=512, ge=16, le=32_768,
+                                  description="max_tokens of each model call")
+    model_temperature: float = Field(default=0.2, ge=0, le=2)
+    model_price: ModelPrice | None = Field(
+        default=None, description="USD per 1M tokens (from settings' price table); None: "
+        "tokens are counted, cost is not")
+    max_model_tokens_per_day: int | None = Field(
+        default=None, ge=1, description="Reached: the agent HOLDs until the next UTC day")
+    max_model_cost_per_day: float | None = Field(default=None, gt=0, description="USD")
+    continue_as_new_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=64 * 1024,
+        description="A run whose history passes this continues as new")
 
 
 class ApprovalStatus(str, Enum):
@@ -173,6 +187,7 @@ class Decision(Payload):
     approval: ApprovalStatus | None = None
     approval_note: str = ""
     order: OrderResult | None = None
+    usage: ModelUsage | None = Field(default=None, description="This tick's model calls")
 
 
 class Counters(Payload):
@@ -265,6 +280,8 @@ class AgentCarry(Payload):
     strategies: dict[str, StrategyPick] = Field(
         default_factory=dict, description="Discovery's pick per symbol (strategy-discovery)"
     )
+    usage: UsageBook = Field(default_factory=UsageBook)
+    last_model_error: str = Field(default="", description="'tick N: reason' of the latest")
 
 
 class AgentInput(Payload):
@@ -346,6 +363,8 @@ class AgentStateView(Payload):
     starting_cash: float = Field(default=0.0, description="For returns in percent; 0 = unknown")
     approval_policy: str = Field(default="", description="Who decides approvals (the config's)")
     strategies: dict[str, StrategyPick] = Field(default_factory=dict)
+    usage: UsageBook = Field(default_factory=UsageBook)
+    last_model_error: str = ""
 
 
 class DecisionPageRequest(Payload):
@@ -378,3 +397,5 @@ class AgentSummary(Payload):
     book_vs_broker: str = Field(
         default="", description="The last reconciliation: 'agrees', or what disagreed"
     )
+    usage: ModelUsage = Field(default_factory=ModelUsage)
+    last_model_error: str = ""

@@ -25,17 +25,19 @@ MODEL_RETRY = RetryPolicy(
 )
 
 
-def model_parameters(heartbeat: bool = True) -> ModelActivityParameters:
+def model_parameters(heartbeat: bool = True,
+                     timeout: timedelta = MODEL_TIMEOUT) -> ModelActivityParameters:
     return ModelActivityParameters(
-        start_to_close_timeout=MODEL_TIMEOUT,
+        start_to_close_timeout=timeout,
         heartbeat_timeout=MODEL_HEARTBEAT if heartbeat else None,
         retry_policy=MODEL_RETRY,
     )
 
 
-def agents_plugin(model_provider: ModelProvider | None = None,
-                  heartbeat: bool = True) -> OpenAIAgentsPlugin:
+def agents_plugin(model_provider: ModelProvider | None = None, heartbeat: bool = True,
+                  timeout: timedelta = MODEL_TIMEOUT) -> OpenAIAgentsPlugin:
     """The plugin; a worker passes its model provider, clients and replayers pass none.
-    `heartbeat=False` only for the SDK-defaults baseline (engine/config.py `timeouts`)."""
-    return OpenAIAgentsPlugin(model_params=model_parameters(heartbeat),
+    `heartbeat=False` only for the SDK-defaults baseline (engine/config.py `timeouts`).
+    `timeout`: a model call's start-to-close (Settings.model_timeout_s on a worker)."""
+    return OpenAIAgentsPlugin(model_params=model_parameters(heartbeat, timeout),
                               model_provider=model_provider)

@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 
 from engine.activities.broker import BrokerActivities
 from engine.activities.market import MarketActivities
+from engine.agent.call_progress import CallProgressInterceptor
 from engine.agent.providers import HarnessModelProvider
 from engine.chaos_hook import worker_interceptors
 from engine.config import Settings, load_settings
@@ -79,7 +80,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
 
 
 def _interceptors() -> list:
-    return [*inflight_interceptors(), *worker_interceptors()]
+    return [*inflight_interceptors(), *worker_interceptors(), CallProgressInterceptor()]
 
 
 def build_sandbox_worker(client: Client, settings: Settings, run_sandbox=None,
@@ -100,8 +101,10 @@ def build_sandbox_worker(client: Client, settings: Settings, run_sandbox=None,
 
 
 def worker_plugin(settings: Settings):
-    return agents_plugin(HarnessModelProvider(base_url=settings.openai_base_url),
-                         heartbeat=settings.timeouts == "tuned")
+    provider = HarnessModelProvider(base_url=settings.openai_base_url,
+                                    timeout_s=settings.model_timeout_s)
+    return agents_plugin(provider, heartbeat=settings.timeouts == "tuned",
+                         timeout=timedelta(seconds=settings.model_timeout_s))
 
 
 async def serve(settings: Settings, ready_file: Path | None, connect_timeout: float) -> None:

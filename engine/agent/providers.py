@@ -18,20 +18,27 @@ and never appear in an error message, a log line or ``describe_model``.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from collections.abc import Callable
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
 
 from agents import Model, ModelProvider, OpenAIChatCompletionsModel, OpenAIResponsesModel
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ConfigDict
 from temporalio.exceptions import ApplicationError
 
+from engine.agent import endpoint
+from engine.agent.endpoint import Capabilities
 from engine.agent.offline_analyst import OFFLINE_MODEL_LABEL, OFFLINE_MODEL_NAME, OfflineAnalyst
 from engine.agent.secrets import ENV_VARS, get_api_key
+from engine.agent.structured_model import BoundedModel
+from engine.agent.urls import display_url as _display_url
 
 BASE_URL_ENV = "HARNESS_OPENAI_BASE_URL"
+DEFAULT_TIMEOUT_S = 90.0
+log = logging.getLogger("harness.model")
 ProviderKind = Literal["offline", "openai", "compatible"]
 
 
@@ -80,13 +87,6 @@ def model_name(provider: ProviderKind, model: str = "") -> str:
     return ModelChoice(provider=provider, model=model).name
 
 
-def _display_url(url: str) -> str:
-    # A URL may carry credentials (http://user:secret@host): never show them.
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def describe_model(name: str | None, base_url: str | None = None) -> str:
@@ -118,11 +118,14 @@ class HarnessModelProvider(ModelProvider):
         *,
         base_url: str | None = None,
         key_lookup: Callable[[str], str | None] = get_api_key,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self._base_url = base_url  # None: read HARNESS_OPENAI_BASE_URL at first use
         self._key_lookup = key_lookup
+        self._timeout_s = timeout_s
         self._clients: dict[str, AsyncOpenAI] = {}
         self._models: dict[str, Model] = {}
+        self._probes: dict[str, asyncio.Future] = {}
 
     def get_model(self, model_name: str | None) -> Model:
         try:
@@ -139,8 +142,29 @@ class HarnessModelProvider(ModelProvider):
             return OfflineAnalyst()
         client = self._client(choice.provider)
         if choice.provider == "openai":
-            return OpenAIResponsesModel(model=choice.model, openai_client=client)
-        return OpenAIChatCompletionsModel(model=choice.model, openai_client=client)
+            return BoundedModel(OpenAIResponsesModel(model=choice.model, openai_client=client),
+                                timeout_s=self._timeout_s, responses_api=True)
+        return BoundedModel(OpenAIChatCompletionsModel(model=choice.model, openai_client=client),
+                            timeout_s=self._timeout_s,
+                            capabilities=lambda: self.capabilities(choice.model))
+
+    async def capabilities(self, model: str) -> Capabilities | None:
+        """What the compatible endpoint supports for `model`: probed once per worker (the
+        first call waits for it), kept, and written to the home for `harness status`."""
+        if model not in self._probes:
+            self._probes[model] = asyncio.ensure_future(self._probe(model))
+        return await asyncio.shield(self._probes[model])
+
+    async def _probe(self, model: str) -> Capabilities | None:
+        base_url = self._base_url or os.environ.get(BASE_URL_ENV, "").strip()
+        try:
+            caps = await endpoint.probe(base_url, model, self._key_lookup("compatible"))
+            endpoint.save(caps)
+        except Exception as exc:  # noqa: BLE001 - a failed probe means "assume the schema"
+            log.warning("could not probe %s: %s", _display_url(base_url), type(exc).__name__)
+            return None
+        log.info("model endpoint %s", caps.line())
+        return caps
 
     def _client(self, provider: str) -> AsyncOpenAI:
         if provider in self._clients:

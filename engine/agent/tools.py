@@ -52,6 +52,7 @@ class ToolContext:
     clock: MarketClock
     portfolio: PortfolioReport
     reads: ReadBatch | None = None  # this model turn's batched reads (read_batch.py)
+    tool_rounds: int = 0  # rounds of tool calls so far (engine/workflows/model_turns.py)
 
 
 def clocked(tool: FunctionTool) -> FunctionTool:

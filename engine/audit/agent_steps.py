@@ -26,6 +26,7 @@ class _Activity:
         self.name = attrs(scheduled).get("activityType", {}).get("name", "")
         self.input = attrs(scheduled).get("input")
         self.attempts = 1
+        self.retried: list[str] = []  # 'attempt N: reason' of attempts that failed
         self.events = [scheduled]
         self.closed: dict | None = None
 
@@ -58,6 +59,11 @@ def activities(events: list[dict]) -> list[_Activity]:
         activity.events.append(event)
         if k == "ACTIVITY_TASK_STARTED":
             activity.attempts = int(attrs(event).get("attempt", 1))
+            # The started event of attempt N holds attempt N-1's failure (the ones before
+            # it are not in the history: Temporal keeps the last failure only).
+            last = attrs(event).get("lastFailure")
+            if activity.attempts > 1 and isinstance(last, dict):
+                activity.retried.append(f"attempt {activity.attempts - 1}: {_reason(last)}")
         elif k in CLOSED:
             activity.closed = event
     return list(found.values())
@@ -78,9 +84,11 @@ def model_calls(run_id: str, span: list[dict]) -> tuple[str, list[ModelCall], li
         if not brief:
             brief = _user_text(request.get("input"))
         asked, answer = _output(call.result)
+        result = call.result if isinstance(call.result, dict) else {}
         out.append(ModelCall(
             model=str(request.get("model_name", "")), attempts=call.attempts, tool_calls=asked,
-            answer=answer, failure=call.failure, where=ref(run_id, call.events)))
+            answer=answer, failure=call.failure, where=ref(run_id, call.events),
+            earlier_failures=call.retried, usage=_usage(result.get("usage"))))
     return brief, out, calls
 
 
@@ -131,6 +139,24 @@ def _tool_runners(span: list[dict]) -> dict[str, list[tuple[str, list[dict], Any
             runners.setdefault(activity.name, []).append(
                 ("activity", activity.events, activity.result, activity.failure))
     return runners
+
+
+def _reason(failure: dict) -> str:
+    message = failure.get("message", "") or "failed"
+    timeout = failure.get("timeoutFailureInfo")
+    if isinstance(timeout, dict):
+        kind = str(timeout.get("timeoutType", "")).removeprefix("TIMEOUT_TYPE_").lower()
+        return f"timed out ({kind.replace('_', '-') or 'timeout'}): {message}"
+    return message
+
+
+def _usage(usage: Any) -> dict:
+    if not isinstance(usage, dict):
+        return {}
+    details = usage.get("input_tokens_details") or {}
+    return {"input_tokens": int(usage.get("input_tokens", 0) or 0),
+            "output_tokens": int(usage.get("output_tokens", 0) or 0),
+            "cached_tokens": int((details or {}).get("cached_tokens", 0) or 0)}
 
 
 def _items(result: Any) -> list[dict]:

@@ -49,6 +49,7 @@ def build_trail(runs: list[RunView], tick: int, decision: Decision | None,
         return audit
     audit.intent = decision.intent.model_dump(mode="json")
     audit.model_error = decision.model_error
+    audit.usage = decision.usage.model_dump() if decision.usage else {}
     audit.guardrail = outcome.guardrail(decision, decided_at)
     later = runs[index:]
     audit.approval = outcome.approval(decision, later, _policy(run), decided_at)

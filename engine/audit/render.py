@@ -22,12 +22,17 @@ def render(audit: TickAudit) -> str:
     ]
     for n, call in enumerate(audit.model_calls, 1):
         head = f"model call {n} ({call.model}{_attempts(call.attempts)}) {_at(call.where)}"
+        if call.usage:
+            head += (f" [{call.usage['input_tokens']:,} in + {call.usage['output_tokens']:,} "
+                     "out tokens]")
         if call.failure:
             lines.append(f"{head}: FAILED: {call.failure}")
         elif call.tool_calls:
             lines.append(f"{head}: asked for {', '.join(call.tool_calls)}")
         else:
             lines.append(f"{head}: answered {_cut(call.answer)}")
+        # "attempt 1: reason" -> "  attempt 1 failed: reason"
+        lines += [f"  {failed.replace(':', ' failed:', 1)}" for failed in call.earlier_failures]
     for tool in audit.tool_calls:
         where = _at(tool.where) if tool.where else "(reads the agent's memory: no event)"
         outcome = f"FAILED: {tool.failure}" if tool.failure else _cut(_text(tool.result))
@@ -39,8 +44,15 @@ def render(audit: TickAudit) -> str:
             f"intent: {intent.get('side')} {intent.get('quantity')} {intent.get('symbol')}"
             + (f" limit {price}" if price is not None else "")
             + f" (confidence {intent.get('confidence')}): {intent.get('rationale', '')}")
-    if audit.model_error:
-        lines.append(f"model error: {audit.model_error}")
+    if audit.model_error:  # recorded as "model error: ..." or "model output rejected: ..."
+        lines.append(audit.model_error if audit.model_error.startswith("model ")
+                     else f"model error: {audit.model_error}")
+    if audit.usage:
+        usage = audit.usage
+        cost = f", ${usage.get('cost_usd', 0):.4f}" if usage.get("cost_usd") else ""
+        lines.append(f"model usage this tick: {usage.get('calls', 0)} calls, "
+                     f"{usage.get('input_tokens', 0):,} in ({usage.get('cached_tokens', 0):,} "
+                     f"cached) + {usage.get('output_tokens', 0):,} out tokens{cost}")
     if audit.guardrail:
         g = audit.guardrail
         reasons = "; ".join(g.reasons) or "no rule objected"

@@ -30,6 +30,9 @@ class ModelCall(Payload):
     answer: str = ""
     failure: str = ""
     where: EventRef
+    earlier_failures: list[str] = Field(
+        default_factory=list, description="'attempt N: reason' of each failed attempt recorded")
+    usage: dict = Field(default_factory=dict, description="The response's token usage")
 
 
 class ToolCall(Payload):
@@ -90,6 +93,7 @@ class TickAudit(Payload):
     tool_calls: list[ToolCall] = Field(default_factory=list)
     intent: dict = Field(default_factory=dict)
     model_error: str = ""
+    usage: dict = Field(default_factory=dict, description="The tick's model usage (state)")
     guardrail: GuardrailStep | None = None
     approval: ApprovalStep | None = None
     order: OrderStep | None = None

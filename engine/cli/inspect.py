@@ -36,6 +36,11 @@ async def _state(args) -> int:
         print(f"paused: {view.pause_reason}")
     if view.outage:
         print(f"waiting: {view.outage}")
+    if view.usage.total.calls:
+        print(f"model usage: {view.usage.total.line()} in all; today ({view.usage.day}) "
+              f"{view.usage.today.line()}")
+    if view.last_model_error:
+        print(f"last model error: {view.last_model_error}")
     if view.reconciliations:
         last = view.reconciliations[-1]
         verdict = "agree" if last.agrees else "DISAGREE: " + "; ".join(last.findings)
@@ -47,7 +52,8 @@ async def _state(args) -> int:
               f" (${p.check.notional:,.2f})")
     for d in view.last_decisions[-5:]:
         print(f"  t{d.tick} {d.date} {d.intent.side.value:4} {d.intent.quantity:>6} "
-              f"{d.intent.symbol:5} {d.check.verdict.value:14} {d.intent.rationale[:60]}")
+              f"{d.intent.symbol:5} {d.check.verdict.value:14} {d.intent.rationale[:60]}"
+              + (f"  [{d.usage.tokens:,} tokens]" if d.usage else ""))
     return 0
 
 

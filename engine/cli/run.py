@@ -122,6 +122,7 @@ def _checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
     validate_agent_config(config, None if settings.market_url else shipped_tape())
     check_model_where_called(config.model, resolve_home(args.home),
                              settings.openai_base_url)
+    check_model_endpoint(config.model, settings.openai_base_url)
     return config, explicit
 
 
@@ -141,6 +142,25 @@ def check_model_where_called(model: str, home, base_url: str | None) -> None:
         return
     for warning in check_runtime_model_access(model, running):
         print(f"harness: warning: {warning}", file=sys.stderr)
+
+
+def check_model_endpoint(model: str, base_url: str | None) -> None:
+    """A compatible model's endpoint answers GET /models and lists the model, or this raises
+    MissingDependencyError (exit 3, one line) before anything starts."""
+    import os
+
+    from engine.runtime.errors import MissingDependencyError
+
+    provider, _, name = model.partition(":")
+    if provider != "compatible":
+        return
+    from engine.agent.endpoint import check_endpoint
+
+    url = base_url or os.environ.get("HARNESS_OPENAI_BASE_URL", "").strip()
+    key = os.environ.get("HARNESS_OPENAI_API_KEY", "").strip() or None
+    problem = check_endpoint(url, name, key)
+    if problem:
+        raise MissingDependencyError(problem)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -285,4 +305,6 @@ def final_report(summary: AgentSummary) -> dict:
         "model_errors": summary.counters.model_errors,
         "runs": summary.counters.runs,
         "book_vs_broker": summary.book_vs_broker,
+        "model_usage": summary.usage.line(),
+        "last_model_error": summary.last_model_error,
     }

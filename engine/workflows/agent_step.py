@@ -19,10 +19,12 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.openai_agents import AgentsWorkflowError
 
     from engine.agent.brief import INSTRUCTIONS, TickBrief, render_brief
+    from engine.agent.intent_text import IntentTextError
     from engine.agent.tools import ToolContext, analyst_tools, read_hooks
     from engine.contracts import AgentCarry, AgentConfig, TickContext
     from engine.models import RiskLimits, Side, TradeIntent
     from engine.workflows.failures import describe_failure
+    from engine.workflows.model_turns import RealModel, run_real_model
     from engine.workflows.views import portfolio_report
 
 MAX_TURNS = 4
@@ -47,12 +49,15 @@ def build_agent(config: AgentConfig, *, local_reads: bool = True,
 async def ask_agent(
     agent: Agent[ToolContext], memory: AgentCarry, config: AgentConfig, context: TickContext,
     *, live_limits: bool = False, strategies: dict[str, dict] | None = None,
+    real: RealModel | None = None,
 ) -> tuple[TradeIntent, str]:
     """Run the agent for this tick; return a sane intent and the model error, if any.
 
     `live_limits` (the RECONCILED_BOOK patch; older agents replay the old behaviour): the
     sanity check reads the limits in memory (set_limits moves them), not the start-time
-    config, and a tool that failed for good is a HOLD however the failure is wrapped."""
+    config, and a tool that failed for good is a HOLD however the failure is wrapped.
+    `real` (the real-model-turns patch, openai:/compatible: models): tool turns, then a final
+    turn for the intent, its usage added to `real.usage` (engine/workflows/model_turns.py)."""
     tradable = [s for s in config.symbols if s in context.quotes]
     fallback = tradable[0] if tradable else config.symbols[0]
     brief = TickBrief(
@@ -61,14 +66,20 @@ async def ask_agent(
     )
     run_context = ToolContext(clock=memory.clock, portfolio=portfolio_report(memory))
     try:
-        result = await Runner.run(
-            agent,
-            input=render_brief(brief),
-            context=run_context,
-            max_turns=MAX_TURNS,
-            run_config=RunConfig(tracing_disabled=True, workflow_name="trading-agent"),
-        )
-        intent = result.final_output_as(TradeIntent, raise_if_incorrect_type=True)
+        if real is not None:
+            intent = await run_real_model(real, brief, run_context)
+        else:
+            result = await Runner.run(
+                agent,
+                input=render_brief(brief),
+                context=run_context,
+                max_turns=MAX_TURNS,
+                run_config=RunConfig(tracing_disabled=True, workflow_name="trading-agent"),
+            )
+            intent = result.final_output_as(TradeIntent, raise_if_incorrect_type=True)
+    except IntentTextError as exc:  # the answer broke a named rule of the TradeIntent
+        reason = f"model output rejected: {exc}"
+        return TradeIntent.hold(fallback, reason), reason
     except AgentsWorkflowError as exc:
         # The plugin turns a tool or model activity that failed for good into a workflow
         # failure; for the agent that is one failed tick, not the end of its life.

@@ -196,6 +196,7 @@ def record(memory: AgentCarry, decision: Decision, keep: int) -> None:
         counters.holds += 1
     if decision.model_error:
         counters.model_errors += 1
+        memory.last_model_error = f"tick {decision.tick}: {decision.model_error}"
 
 
 def record_equity(memory: AgentCarry, keep: int) -> None:

@@ -43,12 +43,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.models import GuardrailResult, RiskLimits, Side, TradeIntent, Verdict
     from engine.validation import validate_limit_update
-    from engine.workflows import carry_bounds, views
+    from engine.workflows import carry_bounds, model_budget, views
     from engine.workflows import memory as mem
     from engine.workflows.agent_step import ask_agent, build_agent
     from engine.workflows.approvals import ApprovalDesk
     from engine.workflows.broker_steps import BOOK_SURVIVES_WEEKS, ORDER_RETRY, BrokerSteps
     from engine.workflows.failures import describe_failure, is_non_retryable
+    from engine.workflows.model_turns import RealModel, is_real_model
     from engine.workflows.reconcile import PREFIX as DISAGREE
     from engine.workflows.strategy_approval import StrategyApprovalDesk
     from engine.workflows.strategy_steps import STRATEGY_DISCOVERY, StrategySteps
@@ -73,6 +74,11 @@ BATCHED_TOOL_READS = "batched-tool-reads"  # a model turn's reads as one local a
 RECONCILED_BOOK = "reconciled-book"
 # Issue 17: the carry bounded by bytes as well as by count (engine/workflows/carry_bounds.py).
 BOUNDED_CARRY = "bounded-carry"
+# Issue 19, real models: tool turns without response_format then a final turn for the intent,
+# bounded calls, usage per tick, the daily model budget (engine/workflows/model_turns.py).
+REAL_MODEL_TURNS = "real-model-turns"
+# Continue as new when the run's history passes AgentConfig.continue_as_new_bytes.
+HISTORY_BYTE_BUDGET = "history-byte-budget"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
@@ -90,6 +96,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         self._agent = build_agent(params.config, batched_reads=True)
         self._agent_before_batched_reads = build_agent(params.config)
         self._agent_before_local_reads = build_agent(params.config, local_reads=False)
+        self._real = RealModel.of(params.config) if is_real_model(params.config.model) else None
         self._book_v3 = False  # set by run(): RECONCILED_BOOK
         self._book_v6 = False  # set by run(): BOOK_SURVIVES_WEEKS
         self._bounded_carry = False  # set by run(): BOUNDED_CARRY
@@ -139,7 +146,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
                 continue  # no order before the agent has its own account
             if ticks_this_run >= self._config.continue_as_new_every or (
                 workflow.info().is_continue_as_new_suggested()
-            ):
+            ) or self._history_over_budget():
                 await self._continue_as_new()
             self._phase = Phase.RUNNING
             if self._book_v3 and self._reconcile_needed():
@@ -246,10 +253,15 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         if workflow.patched(LOCAL_TOOL_READS):
             agent = self._agent if workflow.patched(BATCHED_TOOL_READS) else (
                 self._agent_before_batched_reads)
-        intent, model_error = await ask_agent(
-            agent, memory, self._config, context, live_limits=self._book_v3,
-            strategies=self._signals_for_brief() if memory.strategies else None,
-        )
+        real = self._real.fresh() if self._real and workflow.patched(REAL_MODEL_TURNS) else None
+        spent = model_budget.spent(memory, self._config, workflow.now()) if real else ""
+        if spent:  # the day's model budget is used up: HOLD without asking the model
+            intent, model_error = TradeIntent.hold(self._config.symbols[0], spent), ""
+        else:
+            intent, model_error = await ask_agent(
+                agent, memory, self._config, context, live_limits=self._book_v3,
+                strategies=self._signals_for_brief() if memory.strategies else None, real=real,
+            )
         async with self._book_lock:
             decision = mem.new_decision(memory, context, intent, model_error, self._check(intent))
             journal_keep, equity_keep = self._config.journal_keep, self._config.equity_keep
@@ -257,6 +269,9 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
                 carry_bounds.clip_decision(decision)
                 journal_keep = min(journal_keep, JOURNAL_KEEP_MAX)
                 equity_keep = min(equity_keep, EQUITY_KEEP_MAX)
+            if real is not None:
+                decision.usage = model_budget.charge(memory, self._config, real.usage,
+                                                     workflow.now())
             mem.record(memory, decision, journal_keep)
             if intent.side != Side.HOLD:
                 self._supersede(intent.symbol, decision.trade_id)
@@ -273,7 +288,15 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
             ):
                 decision.order = await self._place(decision.trade_id, intent, decision.check)
         mem.record_equity(memory, equity_keep)
+        if spent:  # go on at the next UTC day
+            await self._sleep_unless_stopped(model_budget.seconds_to_next_day(workflow.now()))
         return True
+
+    def _history_over_budget(self) -> bool:
+        # patched() only once the budget is passed: runs that never pass it keep their history.
+        size = workflow.info().get_current_history_size()
+        return size >= self._config.continue_as_new_bytes and workflow.patched(
+            HISTORY_BYTE_BUDGET)
 
     # ------------------------------------------------------------------ the book
 

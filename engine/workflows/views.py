@@ -107,6 +107,8 @@ def state_view(
         starting_cash=config.starting_cash,
         approval_policy=config.approval_policy.value,
         strategies=memory.strategies,
+        usage=memory.usage,
+        last_model_error=memory.last_model_error,
     )
 
 
@@ -146,6 +148,8 @@ def summary(memory: AgentCarry, *, workflow_id: str, phase: Phase) -> AgentSumma
         approvals=dict(memory.counters.approvals),
         counters=memory.counters,
         book_vs_broker=book_vs_broker(memory),
+        usage=memory.usage.total,
+        last_model_error=memory.last_model_error,
     )
 
 

@@ -11,14 +11,15 @@ import pytest
 from engine.models import Side
 from tests.engine.conftest import DOUBLE_MODEL, DUMMY_KEY, agent_config, orders_for
 
+# Each reason names what was wrong (issue 19: not "Invalid JSON" for a broken rule).
 GARBAGE = {
-    "invalid_json": "model error",
-    "schema_violation": "model error",
-    "unknown_tool": "model error",
+    "invalid_json": "model output rejected: no JSON object in the model's answer: I think",
+    "schema_violation": "model output rejected: leverage is not a TradeIntent field",
+    "unknown_tool": "model error: ModelBehaviorError: Tool place_order_now not found",
     "unknown_symbol": "unknown symbol 'ZZZZ'",
     "absurd_quantity": "absurd quantity 1000000000000",
-    "negative_quantity": "model error",
-    "http_500": "model error",
+    "negative_quantity": "model output rejected: quantity = -5: must be at least 0",
+    "http_500": "model error: Retryable OpenAI status code: 500",
 }
 
 

@@ -128,7 +128,7 @@ async def test_openai_name_gives_the_responses_model_without_sdk_retries():
     lookup, calls = counting_lookup(DUMMY_KEY)
     provider = HarnessModelProvider(key_lookup=lookup)
     assert calls == []  # lazily: nothing read at construction
-    model = provider.get_model("openai:gpt-4o-mini")
+    model = provider.get_model("openai:gpt-4o-mini").inner  # inside its BoundedModel
     assert isinstance(model, OpenAIResponsesModel) and model.model == "gpt-4o-mini"
     client = model._client
     assert client.max_retries == 0 and client.api_key == DUMMY_KEY
@@ -148,7 +148,7 @@ def test_openai_without_a_key_is_a_non_retryable_error():
 async def test_compatible_name_gives_chat_completions_at_the_configured_url(monkeypatch):
     monkeypatch.setenv(BASE_URL_ENV, "http://127.0.0.1:11434/v1")
     provider = HarnessModelProvider(key_lookup=lambda p: None)
-    model = provider.get_model("compatible:llama3.1:8b")
+    model = provider.get_model("compatible:llama3.1:8b").inner  # inside its BoundedModel
     assert isinstance(model, OpenAIChatCompletionsModel) and model.model == "llama3.1:8b"
     assert str(model._client.base_url) == "http://127.0.0.1:11434/v1/"
     assert model._client.api_key == "unused" and model._client.max_retries == 0
@@ -224,7 +224,7 @@ def test_a_broken_keyring_means_no_key_and_never_leaks_it(monkeypatch, caplog):
     assert DUMMY_KEY not in caplog.text
     # The provider then falls back as documented: compatible servers get "unused".
     monkeypatch.setenv(BASE_URL_ENV, "http://127.0.0.1:9/v1")
-    model = HarnessModelProvider().get_model("compatible:x")
+    model = HarnessModelProvider().get_model("compatible:x").inner
     assert model._client.api_key == "unused"
 
 

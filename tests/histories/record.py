@@ -41,7 +41,8 @@ HERE = Path(__file__).parent
 # survives weeks (book-survives-weeks: the owed account, unsettled orders looked up by id,
 # fees read, the bar sent with each order), the carry bounded by bytes (bounded-carry) and
 # the strategist turn behind its own patch (a real model's discovery, recorded with the
-# chat-completions TEST DOUBLE).
+# chat-completions TEST DOUBLE), a real model's tool turns and final turn, its usage and daily
+# budget, and the history byte budget.
 VERSION = "v6"
 DOUBLE_MODEL = "compatible:test-double"  # tests/support/chat_completions_server.py
 
@@ -87,6 +88,14 @@ SCENARIOS = {
         symbols=["AAPL"], start_date="2004-01-02", max_ticks=6, continue_as_new_every=4,
         approval_policy=ApprovalPolicy.AUTO_APPROVE, model=DOUBLE_MODEL,
         discovery=DiscoverySettings(candidates=2, sandbox="bwrap", signal_every=3),
+    ),
+    # A real model (the chat-completions TEST DOUBLE): tool turns, then the final turn; its
+    # daily token budget spent at tick 5 (a HOLD, then a timer to 00:00 UTC, stopped), and
+    # a continue-as-new on the history byte budget.
+    "real_model": AgentConfig(
+        symbols=["AAPL"], start_date="2004-01-02", max_ticks=8, model=DOUBLE_MODEL,
+        max_model_tokens_per_day=24, continue_as_new_bytes=64 * 1024,
+        approval_policy=ApprovalPolicy.AUTO_APPROVE,
     ),
 }
 
@@ -147,6 +156,10 @@ async def record(out: Path = HERE / VERSION) -> list[Path]:
                     await _human(harness, workflow_id, halve=True)
                 elif name == "unsettled_orders":
                     await _arm_after_first_order(harness, workflow_id, info.mockoon_url)
+                elif name == "real_model":  # the budget's HOLD, then the sleep is stopped
+                    while (await harness.state(workflow_id)).decisions_total < 5:
+                        await asyncio.sleep(0.1)
+                    await harness.stop(workflow_id)
                 await harness.result(workflow_id)
                 httpx.delete(f"{info.mockoon_url}/__harness/faults").raise_for_status()
                 run_id = await harness.first_run_id(workflow_id)

@@ -6,6 +6,11 @@ blocked by it). It speaks ``POST /v1/chat/completions`` without streaming,
 records every request (path, headers incl. Authorization, JSON body) and answers
 from a script:
 
+* the harness's real-model path (engine/workflows/model_turns.py): a request with tools and
+  no ``response_format`` is a tool turn: ``tool_calls`` first, then (once tool results came
+  back) prose, "read the market"; a request without tools is the final turn: content as below;
+  ``"confidence_out_of_range"`` answers a valid-JSON intent whose confidence is 1.5;
+* the SDK's single-agent path (tools AND ``response_format``, as older agents replay):
 * first turn (no ``tool`` message yet): ``tool_calls`` for the tools offered,
   ``write_strategy`` once with DOUBLE_STRATEGY (the strategist),
   ``get_portfolio()`` once and ``get_quote``/``get_news`` for each symbol of the
@@ -44,6 +49,7 @@ MODES = (
     "unknown_tool",
     "http_500",
     "stall",
+    "confidence_out_of_range",
 )
 
 DEFAULT_INTENT = {
@@ -98,6 +104,10 @@ class ChatCompletionsDouble:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server naming
                 double._handle(self)
+
+            def do_GET(self) -> None:  # noqa: N802 - GET /v1/models lists the one model
+                double._send(self, 200 if self.path.rstrip("/") == "/v1/models" else 404, {
+                    "object": "list", "data": [{"id": "test-double", "object": "model"}]})
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
@@ -160,7 +170,13 @@ class ChatCompletionsDouble:
     def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
         messages = body.get("messages") or []
         first_turn = not any(m.get("role") == "tool" for m in messages)
-        if first_turn or self.mode == "unknown_tool":
+        tools, structured = bool(body.get("tools")), "response_format" in body
+        if not tools:  # the final turn: the intent (or the garbage of the mode)
+            message, finish = {"role": "assistant", "content": self._final_content()}, "stop"
+        elif not first_turn and not structured and self.mode != "unknown_tool":
+            message = {"role": "assistant", "content": "I have read the market."}
+            finish = "stop"
+        elif first_turn or self.mode == "unknown_tool":
             calls = self._tool_calls(body, messages)
             if self.mode == "unknown_tool" and not first_turn:
                 calls = [_call("call_bogus", "place_order_now", {"symbol": "AAPL"})]
@@ -211,6 +227,8 @@ class ChatCompletionsDouble:
             intent["quantity"] = -5
         elif self.mode == "schema_violation":
             intent["leverage"] = 50
+        elif self.mode == "confidence_out_of_range":
+            intent["confidence"] = 1.5
         return json.dumps(intent)
 
 
