@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -32,6 +31,7 @@ if __package__ in (None, ""):  # run as `python bench/real_model.py`
 
 import engine  # noqa: F401, I001 - first: gRPC fork handlers (engine/__init__.py)
 from bench.history_stats import real_model_figures
+from bench.results import add_save_flag, emit
 from engine.agent.providers import HarnessModelProvider
 from engine.client import HarnessClient
 from engine.config import Settings
@@ -116,9 +116,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=10)
     parser.add_argument("--symbols", default="AAPL")
+    add_save_flag(parser)
     args = parser.parse_args()
-    result = asyncio.run(bench(args.ticks, args.symbols.split(",")))
-    print(json.dumps(result, indent=2))
+    emit(asyncio.run(bench(args.ticks, args.symbols.split(","))), args)
 
 
 if __name__ == "__main__":
