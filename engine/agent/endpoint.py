@@ -13,17 +13,16 @@ Keys go in the Authorization header only; no message here ever contains one.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import httpx
 from pydantic import BaseModel
 
+from engine.agent.endpoint_records import describe, endpoints_file, read_records
 from engine.agent.urls import display_url as _display_url
 
 PROBE_TIMEOUT_S = 60.0  # a CPU-only server may load the model on the first request
-FILE = "model-endpoints.json"
 
 
 class Capabilities(BaseModel):
@@ -36,11 +35,7 @@ class Capabilities(BaseModel):
     notes: list[str] = []
 
     def line(self) -> str:
-        def yes(flag: bool) -> str:
-            return "yes" if flag else "no"
-
-        return (f"{self.model} at {self.base_url}: tools {yes(self.tools)}, json_schema "
-                f"{yes(self.json_schema)}, json_object {yes(self.json_object)}")
+        return describe(self.model_dump())
 
 
 def _headers(key: str | None) -> dict[str, str]:
@@ -133,11 +128,6 @@ def _json(text: object) -> object:
         return None
 
 
-def endpoints_file(home: Path | None = None) -> Path | None:
-    home = home or (Path(os.environ["HARNESS_HOME"]) if os.environ.get("HARNESS_HOME") else None)
-    return home / FILE if home else None
-
-
 def save(caps: Capabilities, home: Path | None = None) -> None:
     path = endpoints_file(home)
     if path is None:
@@ -150,10 +140,7 @@ def save(caps: Capabilities, home: Path | None = None) -> None:
 
 
 def load(home: Path | None = None) -> list[Capabilities]:
-    path = endpoints_file(home)
-    if path is None or not path.exists():
-        return []
     try:
-        return [Capabilities.model_validate(c) for c in json.loads(path.read_text())]
-    except (OSError, ValueError):
+        return [Capabilities.model_validate(c) for c in read_records(home)]
+    except ValueError:
         return []

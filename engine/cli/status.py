@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from engine.agent.endpoint import load as load_endpoints
+from engine.agent.endpoint_records import describe, read_records
 from engine.cli.exit_codes import EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNHEALTHY
 from engine.cli.table import render_runtime
 from engine.runtime.diagnose import why_no_runtime
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_NOT_RUNNING
     report = check_runtime(info, timeout=args.timeout)
     healthy = all_healthy(report)
-    endpoints = load_endpoints(home)  # what the workers' model probes found (issue 19)
+    endpoints = read_records(home)  # what the workers' model probes found
     if args.json:
         services = {}
         for name, health in report.items():
@@ -46,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
             "healthy": healthy,
             **{k: v for k, v in info.to_json().items() if k != "services"},
             "services": services,
-            "model_endpoints": [c.model_dump() for c in endpoints],
+            "model_endpoints": endpoints,
         }, indent=2))
     else:
         print(render_runtime(info, report))
         for caps in endpoints:
-            print(f"model endpoint {caps.line()}")
+            print(f"model endpoint {describe(caps)}")
     return EXIT_OK if healthy else EXIT_UNHEALTHY
