@@ -61,11 +61,13 @@ async def test_every_run_stays_far_below_the_history_limit(harness):
     config = agent_config(max_ticks=450, continue_as_new_every=200, approval_expiry_s=1.0)
     workflow_id = await harness.start_agent(config, f"test-can-size-{uuid.uuid4().hex[:6]}")
     summary = await harness.result(workflow_id)
-    assert summary.ticks == 450 and summary.counters.runs == 3
+    # At least every 200 ticks; sooner when a run's history passes its byte budget
+    # (AgentConfig.continue_as_new_bytes), which a 200-tick offline run may.
+    assert summary.ticks == 450 and summary.counters.runs >= 3
     run_ids, lengths = [], {}
     async for run_id, event in harness.stream_history(workflow_id):
         if run_id not in lengths:
             run_ids.append(run_id)
         lengths[run_id] = event.event_id
-    assert len(run_ids) == 3
+    assert len(run_ids) == summary.counters.runs
     assert max(lengths.values()) < 10_000, lengths
