@@ -158,6 +158,7 @@ class PlainAgentLoop:
         request = mem.order_request(
             self.loop_id, trade_id, intent, check, account_id=self.memory.account_id,
             fill_deadline_s=self.config.fill_deadline_s,
+            bar_index=self.memory.clock.bar_index(),  # as the workflow: fills at the bar's price
         )
         result = await self.broker.place_order(request)
         mem.book_order(self.memory, intent, result)
