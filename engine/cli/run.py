@@ -122,7 +122,6 @@ def _checked_config(args: argparse.Namespace) -> tuple[AgentConfig, set[str]]:
     validate_agent_config(config, None if settings.market_url else shipped_tape())
     check_model_where_called(config.model, resolve_home(args.home),
                              settings.openai_base_url)
-    check_model_endpoint(config.model, settings.openai_base_url)
     return config, explicit
 
 
@@ -137,8 +136,9 @@ def check_model_where_called(model: str, home, base_url: str | None) -> None:
     if check_model_name(model)[0] == "offline":
         return
     running = attach(home)
-    if running is None:
+    if running is None:  # the runtime this command starts calls the model with our settings
         check_model_reachable(model, base_url=base_url)
+        check_model_endpoint(model, base_url)
         return
     for warning in check_runtime_model_access(model, running):
         print(f"harness: warning: {warning}", file=sys.stderr)
