@@ -112,7 +112,9 @@ def inner_command(limits: SandboxLimits, command: Sequence[str]) -> list[str]:
     """What bwrap runs (on its own command line: an --args file holds options only)."""
     return ["/usr/bin/prlimit",
             f"--as={limits.memory_mb * 1024 * 1024}",
-            f"--cpu={math.ceil(limits.timeout_s)}",
+            # soft:hard. With the two equal the kernel sends SIGKILL, not SIGXCPU, when the
+            # CPU seconds run out, and the run reads as 'killed' instead of 'timeout'.
+            f"--cpu={math.ceil(limits.timeout_s)}:{math.ceil(limits.timeout_s) + 1}",
             f"--fsize={limits.file_size_mb * 1024 * 1024}",
             f"--nproc={limits.pids}",
             "--", *command]
