@@ -239,8 +239,6 @@ def rss_mb() -> float:
 
 
 def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
-    import qasync
-
     from app.controller import Controller
     from app.main_window import MainWindow
     from engine.contracts import AgentConfig
@@ -269,13 +267,7 @@ def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
             window.close()
             await controller.shutdown()
 
-        loop = qasync.QEventLoop(app)
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(scenario())
-        finally:
-            if controller.supervisor is not None:
-                controller.supervisor.stop()
+        run_in_window(app, controller, scenario)
     keys = sorted(marks)
     per = [round(marks[b] - marks[a], 1) for a, b in zip(keys, keys[1:], strict=False)]
     return {"rss_mb_per_1000_ticks": per,
@@ -284,8 +276,21 @@ def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
             "rss_mb_at": {str(k): round(v, 1) for k, v in marks.items()}}
 
 
-def max_stall_ms(app, pauses=None, ticks: int = 300) -> tuple[float, float]:
+def run_in_window(app, controller, scenario) -> None:
+    """Run `scenario()` on a qasync loop over `app`; the runtime the controller started is
+    stopped whatever happens."""
     import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        if controller.supervisor is not None:
+            controller.supervisor.stop()
+
+
+def max_stall_ms(app, pauses=None, ticks: int = 300) -> tuple[float, float]:
     from PySide6.QtCore import QTimer
 
     from app.controller import Controller
@@ -327,13 +332,7 @@ def max_stall_ms(app, pauses=None, ticks: int = 300) -> tuple[float, float]:
             window.close()
             await controller.shutdown()
 
-        loop = qasync.QEventLoop(app)
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(scenario())
-        finally:
-            if controller.supervisor is not None:
-                controller.supervisor.stop()
+        run_in_window(app, controller, scenario)
         return max(s[0] for s in stalls), max(s[1] for s in stalls)
 
 
