@@ -87,7 +87,10 @@ def test_reaping_kills_a_sandbox_whose_caller_is_dead_and_spares_a_live_ones(mon
     named = subprocess.Popen([f"harness-sbx-{dead.pid}-x-3-", "-c", "import time; "
                               "time.sleep(60)"], executable=sys.executable)
     try:
-        assert kill_stray_sandboxes() == 2
+        # The session's supervised runtime may restart a worker at any moment, and every
+        # worker start reaps too (the same function, in its own process): it can kill the
+        # bwrap-named stray first. So count at least one here, and check every outcome.
+        assert kill_stray_sandboxes() >= 1
         assert orphan.wait(timeout=10) == -signal.SIGKILL
         assert named.wait(timeout=10) == -signal.SIGKILL
         assert kept.poll() is None
