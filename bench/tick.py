@@ -51,6 +51,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 
 from bench.history_stats import history_figures
+from bench.leg_comparison import compare_decisions, compare_summaries
 from bench.plain_loop import PlainAgentLoop
 from bench.process_cpu import CpuMeter, cpu_meter, cpu_per_tick
 from bench.results import add_save_flag, emit
@@ -184,37 +185,6 @@ async def durable_leg(
     if with_decisions:
         leg["decisions"] = await durable_decisions(harness, workflow_id)
     return leg
-
-
-# ------------------------------------------------------------------ history analysis
-
-
-def decision_key(d: Decision) -> dict[str, Any]:
-    """What must match tick by tick: what the agent saw, wanted, the verdict and the fill."""
-    return {
-        "tick": d.tick, "date": d.date, "seen": d.seen,
-        "intent": d.intent.model_dump(mode="json"), "model_error": d.model_error,
-        "verdict": d.check.verdict.value, "price": d.check.price,
-        "fill": None if d.order is None else
-        (d.order.status.value, d.order.filled_quantity, d.order.filled_price),
-    }
-
-
-def compare_decisions(plain: list[Decision], durable: list[Decision]) -> dict[str, Any]:
-    by_tick = {d.tick: d for d in plain}
-    mismatches = [
-        {"tick": d.tick, "plain": decision_key(by_tick[d.tick]) if d.tick in by_tick else None,
-         "durable": decision_key(d)}
-        for d in durable
-        if d.tick not in by_tick or decision_key(by_tick[d.tick]) != decision_key(d)
-    ]
-    return {"same_decisions": bool(durable) and not mismatches,
-            "decisions_compared": len(durable), "mismatches": mismatches[:3]}
-
-
-def compare_summaries(plain, durable) -> bool:
-    fields = ("ticks", "date", "cash", "equity", "realized_pnl", "positions", "orders")
-    return all(getattr(plain, f) == getattr(durable, f) for f in fields)
 
 
 # ------------------------------------------------------------------ runtime
