@@ -165,10 +165,12 @@ def _write_ready(path: Path, settings: Settings | None = None) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("HARNESS_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = os.environ.get("HARNESS_LOG_LEVEL", "INFO")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level.upper() != "DEBUG":
+        # One line per broker and market request (six a tick) was most of a worker's log;
+        # the activities log what they did. HARNESS_LOG_LEVEL=DEBUG brings them back.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     home = os.environ.get("HARNESS_HOME")
     settings = load_settings(Path(home) if home else None)
     ready = os.environ.get("HARNESS_READY_FILE")

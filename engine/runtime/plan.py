@@ -16,6 +16,7 @@ import httpx
 
 from engine.runtime import broker_journal, mockoon
 from engine.runtime.home import logs_dir
+from engine.runtime.log_trim import DEFAULT_CAP_BYTES
 from engine.runtime.pids import process_start_ticks
 from engine.runtime.ports import LOOPBACK, free_loopback_ports, port_accepts
 from engine.runtime.processes import ChildProcess
@@ -59,6 +60,7 @@ class RuntimeOptions:
     headless: bool = False  # no Temporal Web UI
     tuned: bool = True  # the measured dev-server flags (temporal_server.TUNED_FLAGS)
     worker_argv: tuple[str, ...] | None = None  # a bundle runs itself with a worker flag
+    log_cap_bytes: int = DEFAULT_CAP_BYTES  # each child's log, then its .1 (log_trim.py)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.runtime.log_trim import previous_log
 from engine.runtime.parent_death import die_with_parent_preexec
 
 DEFAULT_GRACE_S = 5.0
@@ -128,14 +129,13 @@ class ChildProcess:
             self._pidfd = None
 
     def log_tail(self, lines: int = 20) -> str:
-        """The last lines of the log: what an error message shows when a child dies."""
-        try:
-            with open(self.log_path, "rb") as log:
-                log.seek(0, os.SEEK_END)
-                log.seek(max(0, log.tell() - 16_384))
-                text = log.read().decode(errors="replace")
-        except OSError:
-            return ""
+        """The last lines of the log: what an error message shows when a child dies
+        (reaching into the previous log when the live one was just trimmed)."""
+        text = ""
+        for path in (self.log_path, previous_log(self.log_path)):
+            text = _tail_bytes(path, 16_384) + text
+            if text.count("\n") > lines:
+                break
         return "\n".join(text.splitlines()[-lines:])
 
     def _banner(self) -> str:
@@ -154,3 +154,13 @@ def stop_all(children: Sequence[ChildProcess], grace: float = DEFAULT_GRACE_S) -
     deadline = time.monotonic() + grace
     for child in live:
         child.stop(grace=max(0.0, deadline - time.monotonic()))
+
+
+def _tail_bytes(path: Path, size: int) -> str:
+    try:
+        with open(path, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - size))
+            return log.read().decode(errors="replace")
+    except OSError:
+        return ""

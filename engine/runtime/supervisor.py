@@ -30,6 +30,7 @@ from engine.runtime.health import supervisor_health
 from engine.runtime.home import resolve_home
 from engine.runtime.inflight import take_leftovers
 from engine.runtime.lock import RuntimeLock
+from engine.runtime.log_trim import LogTrim
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
 from engine.runtime.readiness import watch_ready, watch_remote
@@ -254,11 +255,13 @@ class Supervisor:
                         self._watch_ready(service)
                 self._publish()
             disk = preflight.DiskWatch(self.home)
+            logs = LogTrim(self.options.log_cap_bytes)
             while not self._stop_requested.is_set():
                 exited = self._wait_for_exit()
                 if self._stop_signalled:
                     self._stop_requested.set()
                     break
+                logs.check(time.monotonic(), [s.child.log_path for s in self._services().values()])
                 # A child that died may have died of a full disk: look before restarting it.
                 low = disk.check(time.monotonic(), force=exited)
                 if low is not None:
