@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         c.runtime_failed.connect(lambda m: self.banner.say("error", f"Runtime failed: {m}"))
         c.agent_attached.connect(self._attached)
         c.state_changed.connect(self._show_state)
+        c.agent_answering.connect(self._answering)
         c.decisions_changed.connect(self.decisions.upsert)
         c.decisions_changed.connect(self.chart.add_decisions)
         c.pending_work_changed.connect(self.pending.show_activities)
@@ -156,6 +157,15 @@ class MainWindow(QMainWindow):
         self.status.show_state(state)
         self.chart.show_equity(state.equity_series)
         self.discovery.show_state(state)
+
+    def _answering(self, workflow_id: str, answers: bool, why: str) -> None:
+        if workflow_id != self.controller.workflow_id:
+            return  # an agent no longer shown
+        if not answers:
+            self.toolbar.show_silent(why)
+            self.status.show_silent(why)
+        elif self._phase:
+            self.toolbar.show_phase(self._phase)
 
     def _discovering(self, progress: list) -> None:
         if not self.discovery.progress.isVisible():  # discovery began: bring it forward once

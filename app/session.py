@@ -49,14 +49,30 @@ class AgentSession:
 
     async def _follow_state(self) -> None:
         seen_total, beat, failing_since, said_at = 0, 0, None, 0.0
+        silent = False
         while not self.closed:
             try:
                 seen_total = await self._read_state(seen_total, beat)
-                if failing_since is not None and said_at:
+                if (failing_since is not None and said_at) or silent:
                     self.c.notice.emit("ok", "the agent answers again")
+                if silent:
+                    silent = False
+                    self.c.agent_answering.emit(self.workflow_id, True, "")
                 failing_since, said_at = None, 0.0
             except asyncio.CancelledError:
                 raise
+            except TimeoutError:
+                # No answer at all (its worker is gone or stuck; the server holds the query
+                # rather than failing it): said at once, the badge shows it until answers
+                # come back; the poll goes on, and the window's loop was never held.
+                if not silent and not self.closed:
+                    silent = True
+                    why = (f"no answer to a state query in {QUERY_TIMEOUT_S:.0f} s (no worker "
+                           f"is taking the agent's tasks, or it is stuck)")
+                    self.c.agent_answering.emit(self.workflow_id, False, why)
+                    self.c.notice.emit("warn", f"The agent is not answering: {why}; the "
+                                               f"window keeps asking")
+                await asyncio.sleep(1.0)
             except Exception as exc:  # noqa: BLE001 - a restart or an outage: keep trying
                 # Queries need a worker: during a crash's recovery they fail for seconds,
                 # and the recovery narration must not be drowned by that: said after 5 s,

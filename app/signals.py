@@ -18,6 +18,7 @@ class ControllerSignals(QObject):
     agent_attached = Signal(str, bool)  # workflow id, started (False: re-attached)
     state_changed = Signal(object)  # engine.contracts.AgentStateView
     decisions_changed = Signal(list)  # [Decision], new or updated, any order
+    agent_answering = Signal(str, bool, str)  # workflow id, answers?, why not (query timeout)
     approvals_changed = Signal(str, list)  # workflow id, [PendingApproval]: the open set
     agents_listed = Signal(list)  # [dict]: workflow_id, phase, status, tick, approvals, shown
     tick_audited = Signal(object)  # engine.audit TickAudit: why the agent did it

@@ -62,3 +62,9 @@ class HarnessStatusBar(QStatusBar):
     def show_state(self, state) -> None:
         self.model.setText(f"model: {state.model_label}")
         self.tick.setText(f"tick {state.tick} · {state.date or '—'} · {state.phase.value}")
+        self.tick.setToolTip("")
+
+    def show_silent(self, why: str) -> None:
+        text = self.tick.text().split(" · not answering")[0]
+        self.tick.setText(f"{text} · not answering")
+        self.tick.setToolTip(why)
