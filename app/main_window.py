@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         c.agent_attached.connect(self._attached)
         c.state_changed.connect(self._show_state)
         c.agent_answering.connect(self._answering)
+        c.model_endpoints_changed.connect(self.status.show_endpoints)
         c.decisions_changed.connect(self.decisions.upsert)
         c.decisions_changed.connect(self.chart.add_decisions)
         c.pending_work_changed.connect(self.pending.show_activities)

@@ -14,6 +14,7 @@ import time
 
 POLL_S = 0.5
 QUERY_TIMEOUT_S = 10.0  # a query never holds a poll for longer
+ENDPOINTS_EVERY = 10  # polls: the workers probe an endpoint once, so every 5 s is plenty
 OUTAGE_NOTICE_EVERY_S = 30.0  # an outage is said once, then again only this often
 
 
@@ -25,6 +26,7 @@ class AgentSession:
         self.tasks: set[asyncio.Task] = set()
         self.loading_run: str | None = None  # an earlier run being loaded
         self._open_trades: tuple[str, ...] | None = None
+        self._endpoints: list[dict] | None = None
 
     def start(self) -> None:
         self.spawn(self._follow_state(), "state")
@@ -103,6 +105,8 @@ class AgentSession:
             timers = [{"timer": text} for text in self.c.history.tree.open_timers()]
             self.c.pending_work_changed.emit(work + timers)
         self.c.state = state
+        if beat % ENDPOINTS_EVERY == 0:
+            self._read_endpoints()
         if state.phase.value == "discovering":  # the backtests' progress, per candidate
             progress = await self._query(client.agent_discovery_progress(wid, state.symbols))
             if not self.closed:
@@ -121,6 +125,14 @@ class AgentSession:
             self._open_trades = trades
             self.c.approvals_changed.emit(wid, list(state.pending))
         return state.decisions_total
+
+    def _read_endpoints(self) -> None:
+        """What each model endpoint supports, as the workers probed it (a small file in
+        the home, through the client facade): the status bar shows the agent's."""
+        records = self.c.client.model_endpoints(self.c.home)
+        if records != self._endpoints:
+            self._endpoints = records
+            self.c.model_endpoints_changed.emit(records)
 
     # ---------------------------------------------------------------- the history
 

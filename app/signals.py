@@ -22,6 +22,7 @@ class ControllerSignals(QObject):
     approvals_changed = Signal(str, list)  # workflow id, [PendingApproval]: the open set
     agents_listed = Signal(list)  # [dict]: workflow_id, phase, status, tick, approvals, shown
     tick_audited = Signal(object)  # engine.audit TickAudit: why the agent did it
+    model_endpoints_changed = Signal(list)  # [dict] the workers' endpoint probes
     pending_work_changed = Signal(list)  # [dict] from HarnessClient.pending_work
     discovery_changed = Signal(list)  # [DiscoveryProgress] while the agent discovers
     # answers and narration

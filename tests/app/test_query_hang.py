@@ -10,7 +10,6 @@ only the window's own timeout ends it.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import uuid
 
@@ -22,41 +21,10 @@ from app.defaults import window_agent
 from app.main_window import MainWindow
 from app.session import QUERY_TIMEOUT_S
 from engine.config import Settings
+from tests.app.thread_worker import ThreadWorker
 from tests.runtime.helpers import wait_until_async as until
 
 FREEZE_S = QUERY_TIMEOUT_S / 4  # a 50 ms timer late by this much: the window froze
-
-
-class ThreadWorker:
-    """A worker for `settings.task_queue` on its own thread and event loop."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._stop = threading.Event()
-        self._polling = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
-
-    async def _run(self) -> None:
-        from engine.agent.providers import HarnessModelProvider
-        from engine.plugin import agents_plugin
-        from engine.temporal_connect import connect
-        from engine.worker import build_worker
-
-        client = await connect(self.settings, plugins=[agents_plugin(HarnessModelProvider())],
-                               timeout=30)
-        async with build_worker(client, self.settings):
-            self._polling.set()
-            while not self._stop.is_set():
-                await asyncio.sleep(0.05)
-
-    def start(self) -> ThreadWorker:
-        self._thread.start()
-        assert self._polling.wait(60), "the worker did not start"
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(60)
 
 
 def test_a_state_query_that_never_answers_leaves_the_window_responsive(
