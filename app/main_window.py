@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.dialogs.approval_desk import ApprovalDesk
 from app.dialogs.strategy_desk import StrategyDesk
@@ -47,7 +55,6 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.banner)
         layout.addWidget(self.startup)
         layout.addWidget(self.health)
         layout.addWidget(self.chart, 1)
@@ -85,8 +92,32 @@ class MainWindow(QMainWindow):
         self.actions = build_menus(self, controller)
         self.toolbar = AgentToolbar(self.actions)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self._banner_bar(self.banner)
         self._wire()
         self._restore()
+
+    def _banner_bar(self, banner) -> None:
+        """The banner spans the window's width, under the toolbar: in the central column
+        (between the docks) a crash's narration had a third of the width and wrapped."""
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        bar = QToolBar("Messages", self)
+        bar.setObjectName("Messages")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setVisible(False)  # shown by its messages, not by the user
+        bar.setStyleSheet("QToolBar { border: 0px; padding: 0px; spacing: 0px; }")
+        # In a holder: a toolbar governs its own widgets' visibility (through their
+        # actions), and the banner hides and shows itself.
+        holder = QWidget()
+        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(banner)
+        bar.addWidget(holder)
+        banner.visibility_changed.connect(bar.setVisible)
+        bar.setVisible(banner.isVisibleTo(holder))
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.banner_bar = bar
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
