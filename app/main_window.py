@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.startup)
         layout.addWidget(self.health)
         layout.addWidget(self.chart, 1)
+        layout.addWidget(self.chart.key)
         self.setCentralWidget(central)
         self.portfolio = PortfolioPanel()
         self.pending = PendingWorkList()

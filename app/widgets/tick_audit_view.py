@@ -35,8 +35,8 @@ def _json(value) -> str:
 def tokens_of(call) -> str:
     """A model call's tokens, from the response's usage as the audit recorded it."""
     usage = getattr(call, "usage", None) or {}
-    if not usage:
-        return "tokens: not reported by the model"
+    if not usage.get("input_tokens") and not usage.get("output_tokens"):
+        return "tokens: none reported (the offline analyst uses none)"
     cached = usage.get("cached_tokens", 0)
     return (f"tokens: {usage.get('input_tokens', 0):,} in + {usage.get('output_tokens', 0):,} "
             f"out" + (f" ({cached:,} cached)" if cached else ""))

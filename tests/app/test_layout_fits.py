@@ -76,3 +76,14 @@ def test_a_crash_narration_does_not_crowd_the_window(controller, qsettings, qtbo
     assert QFontMetrics(label.font()).horizontalAdvance(label.shown_text()) <= label.width()
     assert "exactly once" in label.shown_text(), "the verdict comes first, never cut"
     assert label.toolTip() == text and window.banner.messages()[-1] == ("ok", text)
+
+
+def test_the_chart_key_shows_every_entry_whole(controller, qsettings, qtbot):
+    window = shown(qtbot, controller, qsettings)
+    key = window.chart.key
+    assert not window.chart.chart().legend().isVisible()  # its one row cut "Eq…", "▲ …"
+    text = key.text()
+    for entry in ("Equity", "Buy&nbsp;filled", "Sell&nbsp;filled", "Approval&nbsp;asked",
+                  "Worker&nbsp;killed"):
+        assert entry in text
+    assert key.isVisible() and key.heightForWidth(key.width()) <= key.height()
