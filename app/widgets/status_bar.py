@@ -37,7 +37,7 @@ class HarnessStatusBar(QStatusBar):
         self.endpoint = QLabel()  # what the model's endpoint supports (a real model only)
         self.endpoint.setAccessibleName("Model endpoint support")
         self.endpoint.hide()
-        self._endpoints: list[dict] = []
+        self.endpoints: list[dict] = []  # the workers' probes (HarnessClient.model_endpoints)
         self._model = ""
         self.target = QLabel("Temporal: —")
         self.tick = QLabel("tick —")
@@ -69,7 +69,14 @@ class HarnessStatusBar(QStatusBar):
                             f"{runtime['namespace']} ({where})")
 
     def show_state(self, state) -> None:
-        self.model.setText(f"model: {state.model_label}")
+        usage = getattr(state, "usage", None)
+        total = usage.total if usage is not None else None
+        spent = ""  # the agent's model usage so far (per tick: Why this tick)
+        if total is not None and total.calls:
+            cost = f", ${total.cost_usd:,.4f}" if total.cost_usd else ""
+            spent = f" · {total.tokens:,} tokens in {total.calls:,} calls{cost}"
+        self.model.setText(f"model: {state.model_label}{spent}")
+        self.model.setToolTip(f"today: {usage.today.line()}" if spent else "")
         if state.model != self._model:
             self._model = state.model
             self._render_endpoint()
@@ -82,7 +89,7 @@ class HarnessStatusBar(QStatusBar):
         self.tick.setToolTip(why)
 
     def show_endpoints(self, records: list) -> None:
-        self._endpoints = list(records)
+        self.endpoints = list(records)
         self._render_endpoint()
 
     def _render_endpoint(self) -> None:
@@ -92,7 +99,7 @@ class HarnessStatusBar(QStatusBar):
         if provider not in ("compatible", "openai") or not name:
             self.endpoint.hide()  # the offline analyst has no endpoint
             return
-        probes = sorted((r for r in self._endpoints if r.get("model") == name),
+        probes = sorted((r for r in self.endpoints if r.get("model") == name),
                         key=lambda r: r.get("probed_at", 0))
         if not probes:
             self.endpoint.setText("endpoint: not probed yet")

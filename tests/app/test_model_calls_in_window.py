@@ -18,6 +18,7 @@ import qasync
 
 from app.controller import Controller
 from app.defaults import window_agent
+from app.dialogs.about import AboutDialog
 from app.main_window import MainWindow
 from app.widgets.tick_audit_view import render_audit
 from engine.agent.endpoint_records import describe, read_records
@@ -70,6 +71,12 @@ def test_model_calls_in_the_window(qapp, qsettings, runtime_no_worker, monkeypat
         await until(lambda: describe(record).split(": ", 1)[1] in window.status.endpoint.text(),
                     10, "the endpoint's capabilities in the status bar")
         assert window.status.endpoint.isVisible()
+        window.actions["about"].trigger()  # Help ▸ About lists it too
+        about = await until(lambda: window.findChild(AboutDialog), 10, "the About box")
+        assert describe(record) in about.label.text()
+        about.close()
+        total = controller.state.usage.total  # the agent's usage so far, in the status bar
+        assert f"{total.tokens:,} tokens in {total.calls:,} calls" in window.status.model.text()
 
         # Why this tick: the tokens of each call, from the recorded tick.
         window.select_tick(1)
