@@ -27,6 +27,7 @@ class AgentSession:
         self.loading_run: str | None = None  # an earlier run being loaded
         self._open_trades: tuple[str, ...] | None = None
         self._endpoints: list[dict] | None = None
+        self.silent = False  # its state query went unanswered (QUERY_TIMEOUT_S)
 
     def start(self) -> None:
         self.spawn(self._follow_state(), "state")
@@ -51,15 +52,11 @@ class AgentSession:
 
     async def _follow_state(self) -> None:
         seen_total, beat, failing_since, said_at = 0, 0, None, 0.0
-        silent = False
         while not self.closed:
             try:
                 seen_total = await self._read_state(seen_total, beat)
-                if (failing_since is not None and said_at) or silent:
+                if failing_since is not None and said_at:
                     self.c.notice.emit("ok", "the agent answers again")
-                if silent:
-                    silent = False
-                    self.c.agent_answering.emit(self.workflow_id, True, "")
                 failing_since, said_at = None, 0.0
             except asyncio.CancelledError:
                 raise
@@ -67,8 +64,8 @@ class AgentSession:
                 # No answer at all (its worker is gone or stuck; the server holds the query
                 # rather than failing it): said at once, the badge shows it until answers
                 # come back; the poll goes on, and the window's loop was never held.
-                if not silent and not self.closed:
-                    silent = True
+                if not self.silent and not self.closed:
+                    self.silent = True
                     why = (f"no answer to a state query in {QUERY_TIMEOUT_S:.0f} s (no worker "
                            f"is taking the agent's tasks, or it is stuck)")
                     self.c.agent_answering.emit(self.workflow_id, False, why)
@@ -101,6 +98,10 @@ class AgentSession:
             self._query(client.pending_work(wid)) if want_work else _none())
         if self.closed:
             return seen_total
+        if self.silent:  # said as the phase comes back, not after the other queries
+            self.silent = False
+            self.c.notice.emit("ok", "the agent answers again")
+            self.c.agent_answering.emit(wid, True, "")
         if work is not None:
             timers = [{"timer": text} for text in self.c.history.tree.open_timers()]
             self.c.pending_work_changed.emit(work + timers)
