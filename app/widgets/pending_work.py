@@ -11,6 +11,17 @@ from app.format import money
 from app.models.rows_model import RowsModel
 
 MODEL_ACTIVITY = "invoke_model_activity"
+# The server keeps a retrying activity's last failure only up to a size (4 KB by default,
+# stack trace included) and says this instead; a model call's error with its SDK frames
+# passes it.
+TOO_BIG = "Failure exceeds size limit."
+
+
+def failure_text(message: str) -> str:
+    if message.strip() == TOO_BIG:
+        return ("its message was too long for the server to keep (over its failure size "
+                "limit); the history has the final attempt's")
+    return message
 PHASES = {"probing": "probing the endpoint", "calling": "waiting for the model"}
 
 
@@ -46,7 +57,7 @@ def describe_activity(p: dict, now: float) -> str:
         if p.get("last_heartbeat"):
             text += f", heartbeat {now - p['last_heartbeat']:.1f} s ago"
     if p.get("last_failure"):
-        text += f", last failure: {p['last_failure']}"
+        text += f", last failure: {failure_text(p['last_failure'])}"
     if p.get("next_attempt"):
         text += f", next retry in {max(0.0, p['next_attempt'] - now):.1f} s"
     return text

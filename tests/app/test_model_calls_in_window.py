@@ -93,7 +93,9 @@ def test_model_calls_in_the_window(qapp, qsettings, runtime_no_worker, monkeypat
         await until(lambda: any(r["progress"]["attempt"] == r["attempt"] == 2 for r in rows())
                     and any(r["progress"]["attempt"] != r["attempt"] for r in rows()),
                     120, "a retry still carrying attempt 1's heartbeat, then its own")
-        live = [t for _, texts in seen for t in texts if t.startswith("model call in flight")]
+        shown = [t for _, texts in seen for t in texts]
+        assert not any("Failure exceeds size limit" in t for t in shown), "the server's words"
+        live = [t for t in shown if t.startswith("model call in flight")]
         assert any("attempt 1" in t and "up to 512 output tokens" in t for t in live), live
         for rows, texts in seen:
             for row in rows:
