@@ -153,10 +153,10 @@ TABLES: dict[str, Table] = {
             Row("worst garbage-collection pause, ms", "max_gc_pause_ms"),
             Row("an exported 20k-event history loaded and painted, s", "load_20k_events_s"),
             Row("the same load's CPU, s", "load_20k_events_cpu_s"),
-            Row("memory run (`--rss`): resident memory growth per 1,000 ticks, MB",
+            Row("memory run (`--rss`): resident memory growth per thousand ticks, MB",
                 "rss.rss_mb_per_1000_ticks"),
-            Row("memory run: the last 1,000 ticks' growth over the second's (target <= 1.1)",
-                "rss.rss_last_over_second"),
+            Row("memory run: the last thousand ticks' growth over the second thousand's "
+                "(target: at most a tenth more)", "rss.rss_last_over_second"),
             Row("memory run: resident memory at tick, MB", "rss.rss_mb_at"),
             Row("memory run: command", "rss.meta.command"),
             Row("memory run: date", "rss.meta.date"),
