@@ -91,3 +91,13 @@ class Answer:
 
     def __repr__(self) -> str:
         return f"Answer({self.approve}, {self.quantity}, {self.reason!r})"
+
+
+def describe_review(result) -> str:
+    """The workflow's answer to a review in one line: the order it placed, or why not."""
+    if result.order is not None:
+        order = result.order
+        return (f"{result.status.value}: order {order.status.value} "
+                f"{order.filled_quantity} @ {order.filled_price:,.2f} "
+                f"(client_order_id {order.client_order_id})")
+    return f"{result.status.value}" + (f": {result.note}" if result.note else "")

@@ -19,6 +19,8 @@ import logging
 import threading
 from pathlib import Path
 
+from app.approval_request import describe_review
+from app.format import describe_error as _describe
 from app.history_pump import HistoryPump
 from app.models.history_model import HistoryModel
 from app.recovery import RecoveryNarrator
@@ -394,17 +396,3 @@ class Controller(ControllerSignals):
 
         task.add_done_callback(done)
         return task
-
-
-def describe_review(result) -> str:
-    if result.order is not None:
-        order = result.order
-        return (f"{result.status.value}: order {order.status.value} "
-                f"{order.filled_quantity} @ {order.filled_price:,.2f} "
-                f"(client_order_id {order.client_order_id})")
-    return f"{result.status.value}" + (f": {result.note}" if result.note else "")
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}"

@@ -26,3 +26,9 @@ def ratio_pct(part: float, whole: float) -> float | None:
 
 def pnl_colour(value: float) -> QColor | None:
     return GAIN if value > 0 else LOSS if value < 0 else None
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception in one line for the window: its type, then its message."""
+    text = str(exc) or type(exc).__name__
+    return text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}"

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.dialogs.approval_desk import ApprovalDesk
 from app.dialogs.strategy_desk import StrategyDesk
@@ -47,10 +55,10 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.banner)
         layout.addWidget(self.startup)
         layout.addWidget(self.health)
         layout.addWidget(self.chart, 1)
+        layout.addWidget(self.chart.key)
         self.setCentralWidget(central)
         self.portfolio = PortfolioPanel()
         self.pending = PendingWorkList()
@@ -85,8 +93,32 @@ class MainWindow(QMainWindow):
         self.actions = build_menus(self, controller)
         self.toolbar = AgentToolbar(self.actions)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self._banner_bar(self.banner)
         self._wire()
         self._restore()
+
+    def _banner_bar(self, banner) -> None:
+        """The banner spans the window's width, under the toolbar: in the central column
+        (between the docks) a crash's narration had a third of the width and wrapped."""
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        bar = QToolBar("Messages", self)
+        bar.setObjectName("Messages")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setVisible(False)  # shown by its messages, not by the user
+        bar.setStyleSheet("QToolBar { border: 0px; padding: 0px; spacing: 0px; }")
+        # In a holder: a toolbar governs its own widgets' visibility (through their
+        # actions), and the banner hides and shows itself.
+        holder = QWidget()
+        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(banner)
+        bar.addWidget(holder)
+        banner.visibility_changed.connect(bar.setVisible)
+        bar.setVisible(banner.isVisibleTo(holder))
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.banner_bar = bar
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -112,6 +144,8 @@ class MainWindow(QMainWindow):
         c.runtime_failed.connect(lambda m: self.banner.say("error", f"Runtime failed: {m}"))
         c.agent_attached.connect(self._attached)
         c.state_changed.connect(self._show_state)
+        c.agent_answering.connect(self._answering)
+        c.model_endpoints_changed.connect(self.status.show_endpoints)
         c.decisions_changed.connect(self.decisions.upsert)
         c.decisions_changed.connect(self.chart.add_decisions)
         c.pending_work_changed.connect(self.pending.show_activities)
@@ -156,6 +190,15 @@ class MainWindow(QMainWindow):
         self.status.show_state(state)
         self.chart.show_equity(state.equity_series)
         self.discovery.show_state(state)
+
+    def _answering(self, workflow_id: str, answers: bool, why: str) -> None:
+        if workflow_id != self.controller.workflow_id:
+            return  # an agent no longer shown
+        if not answers:
+            self.toolbar.show_silent(why)
+            self.status.show_silent(why)
+        elif self._phase:
+            self.toolbar.show_phase(self._phase)
 
     def _discovering(self, progress: list) -> None:
         if not self.discovery.progress.isVisible():  # discovery began: bring it forward once

@@ -73,5 +73,6 @@ def build_menus(window, controller) -> dict[str, QAction]:
     add(view, "replay", "Verify replay", controller.verify_replay, "Ctrl+Shift+R")
 
     help_menu = bar.addMenu("&Help")
-    add(help_menu, "about", "About", dialog("about", lambda: about.AboutDialog(window)))
+    add(help_menu, "about", "About", dialog("about", lambda: about.AboutDialog(
+        window, window.status.endpoints)))
     return actions

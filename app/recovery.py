@@ -116,8 +116,8 @@ def describe_proof(proof: dict) -> str:
     orders = ", ".join(f"{i}: {n} order{'s' if n != 1 else ''} at the broker"
                        for i, n in proof["orders"].items()) or "no order at those ticks"
     counts = proof["orders"].values()
-    verdict = ("nothing could be placed twice" if not counts else
-               "each completed exactly once" if all(n == 1 for n in counts)
+    verdict = ("no order at those ticks, so nothing could be placed twice" if not counts
+               else "each order completed exactly once" if all(n == 1 for n in counts)
                else "DUPLICATE ORDER")
-    return (f"Crash at tick {proof['tick']}: in flight: {flight}. Orders: {orders}; "
-            f"{verdict}.")
+    # The verdict first: the banner shows one line, and that is the line that matters.
+    return f"Crash at tick {proof['tick']}: {verdict}. In flight: {flight}. Orders: {orders}."

@@ -14,6 +14,7 @@ import time
 
 POLL_S = 0.5
 QUERY_TIMEOUT_S = 10.0  # a query never holds a poll for longer
+ENDPOINTS_EVERY = 10  # polls: the workers probe an endpoint once, so every 5 s is plenty
 OUTAGE_NOTICE_EVERY_S = 30.0  # an outage is said once, then again only this often
 
 
@@ -25,6 +26,8 @@ class AgentSession:
         self.tasks: set[asyncio.Task] = set()
         self.loading_run: str | None = None  # an earlier run being loaded
         self._open_trades: tuple[str, ...] | None = None
+        self._endpoints: list[dict] | None = None
+        self.silent = False  # its state query went unanswered (QUERY_TIMEOUT_S)
 
     def start(self) -> None:
         self.spawn(self._follow_state(), "state")
@@ -57,6 +60,18 @@ class AgentSession:
                 failing_since, said_at = None, 0.0
             except asyncio.CancelledError:
                 raise
+            except TimeoutError:
+                # No answer at all (its worker is gone or stuck; the server holds the query
+                # rather than failing it): said at once, the badge shows it until answers
+                # come back; the poll goes on, and the window's loop was never held.
+                if not self.silent and not self.closed:
+                    self.silent = True
+                    why = (f"no answer to a state query in {QUERY_TIMEOUT_S:.0f} s (no worker "
+                           f"is taking the agent's tasks, or it is stuck)")
+                    self.c.agent_answering.emit(self.workflow_id, False, why)
+                    self.c.notice.emit("warn", f"The agent is not answering: {why}; the "
+                                               f"window keeps asking")
+                await asyncio.sleep(1.0)
             except Exception as exc:  # noqa: BLE001 - a restart or an outage: keep trying
                 # Queries need a worker: during a crash's recovery they fail for seconds,
                 # and the recovery narration must not be drowned by that: said after 5 s,
@@ -83,10 +98,16 @@ class AgentSession:
             self._query(client.pending_work(wid)) if want_work else _none())
         if self.closed:
             return seen_total
+        if self.silent:  # said as the phase comes back, not after the other queries
+            self.silent = False
+            self.c.notice.emit("ok", "the agent answers again")
+            self.c.agent_answering.emit(wid, True, "")
         if work is not None:
             timers = [{"timer": text} for text in self.c.history.tree.open_timers()]
             self.c.pending_work_changed.emit(work + timers)
         self.c.state = state
+        if beat % ENDPOINTS_EVERY == 0:
+            self._read_endpoints()
         if state.phase.value == "discovering":  # the backtests' progress, per candidate
             progress = await self._query(client.agent_discovery_progress(wid, state.symbols))
             if not self.closed:
@@ -105,6 +126,14 @@ class AgentSession:
             self._open_trades = trades
             self.c.approvals_changed.emit(wid, list(state.pending))
         return state.decisions_total
+
+    def _read_endpoints(self) -> None:
+        """What each model endpoint supports, as the workers probed it (a small file in
+        the home, through the client facade): the status bar shows the agent's."""
+        records = self.c.client.model_endpoints(self.c.home)
+        if records != self._endpoints:
+            self._endpoints = records
+            self.c.model_endpoints_changed.emit(records)
 
     # ---------------------------------------------------------------- the history
 

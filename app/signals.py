@@ -18,9 +18,11 @@ class ControllerSignals(QObject):
     agent_attached = Signal(str, bool)  # workflow id, started (False: re-attached)
     state_changed = Signal(object)  # engine.contracts.AgentStateView
     decisions_changed = Signal(list)  # [Decision], new or updated, any order
+    agent_answering = Signal(str, bool, str)  # workflow id, answers?, why not (query timeout)
     approvals_changed = Signal(str, list)  # workflow id, [PendingApproval]: the open set
     agents_listed = Signal(list)  # [dict]: workflow_id, phase, status, tick, approvals, shown
     tick_audited = Signal(object)  # engine.audit TickAudit: why the agent did it
+    model_endpoints_changed = Signal(list)  # [dict] the workers' endpoint probes
     pending_work_changed = Signal(list)  # [dict] from HarnessClient.pending_work
     discovery_changed = Signal(list)  # [DiscoveryProgress] while the agent discovers
     # answers and narration

@@ -276,6 +276,19 @@ def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
             "rss_mb_at": {str(k): round(v, 1) for k, v in marks.items()}}
 
 
+def save_rss(report: dict, meta: dict | None = None) -> Path:
+    """--rss --save: the memory run's figures join docs/benchmarks/ui.json under "rss",
+    with the run's own provenance (its command, date, load), so the window's other figures
+    (a different run) stay as they were measured."""
+    from bench.results import RESULTS_DIR, metadata
+
+    path = RESULTS_DIR / "ui.json"
+    record = json.loads(path.read_text())
+    record["report"]["rss"] = {**report, "meta": meta or metadata("ui", sys.argv[1:])}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
 def run_in_window(app, controller, scenario) -> None:
     """Run `scenario()` on a qasync loop over `app`; the runtime the controller started is
     stopped whatever happens."""
@@ -367,10 +380,14 @@ def main() -> None:
     immortalize_singletons()  # as the app does (a PySide6 6.12 refcount bug)
     app = QApplication(sys.argv[:1])
     pauses = GcPauses()
-    if args.only_search or args.rss:
-        report = search_20k_ms(app) if args.only_search else rss_per_1000_ticks(
-            app, args.rss_ticks)
-        emit(report, args, name="ui-search" if args.only_search else "ui-rss", indent=None)
+    if args.rss:
+        report = rss_per_1000_ticks(app, args.rss_ticks)
+        print(json.dumps(report), flush=True)
+        if args.save:
+            print(f"saved {save_rss(report)}", file=sys.stderr, flush=True)
+        os._exit(0)
+    if args.only_search:
+        emit(search_20k_ms(app), args, name="ui-search", indent=None)
         os._exit(0)
     result = {"window_shown_s": round(statistics.median(
         window_shown_s() for _ in range(args.runs)), 3)}

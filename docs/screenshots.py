@@ -1,19 +1,28 @@
-"""Renders the README's screenshots offscreen, against a real runtime in a temp home:
-the main window mid-run (after an approval and a simulated crash) and the approval dialog.
+"""Renders the docs' screenshots against a real runtime in a temp home, at the window's
+default size: the main window mid-run (after approvals and a simulated crash), the approval
+dialog and the "Why this tick" view; plus, for a person to look at before committing, the
+window right after the crash's proof and the whole screen with the window manager's frames.
 
-    .venv/bin/python docs/screenshots.py      # writes docs/main-window.png, docs/approval.png
+    .venv/bin/python docs/screenshots.py --x     # under Xvfb + openbox (started here)
+    .venv/bin/python docs/screenshots.py         # on $DISPLAY, else offscreen
+
+Writes docs/main-window.png, docs/approval.png, docs/why-this-tick.png, and
+crash.png and screen-*.png into --review (default /tmp/harness-shots).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))
 
@@ -27,11 +36,42 @@ async def until(predicate, timeout: float, what: str):
     return value
 
 
-def main() -> None:
+@contextlib.contextmanager
+def x_server(size: str = "1600x1000"):
+    """A real X server (Xvfb) with a window manager (openbox), as a user's desktop has:
+    dialogs are placed and activated by the manager, fonts and sizes are X11's."""
+    missing = [t for t in ("Xvfb", "openbox") if shutil.which(t) is None]
+    if missing:
+        sys.exit(f"screenshots: needs {' '.join(missing)} (apt-get install xvfb openbox)")
+    number = next(n for n in range(99, 160) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                  and not Path(f"/tmp/.X{n}-lock").exists())
+    display = f":{number}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{size}x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wm = None
+    try:
+        deadline = time.monotonic() + 20
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            if time.monotonic() > deadline:
+                sys.exit("screenshots: Xvfb did not start")
+            time.sleep(0.1)
+        os.environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        wm = subprocess.Popen(["openbox"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        yield display
+    finally:
+        for process in (wm, server):
+            if process is not None:
+                process.terminate()
+                process.wait(10)
+
+
+def render(review: Path) -> None:
     import qasync
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDockWidget
 
     from app.controller import Controller
     from app.defaults import window_agent
@@ -41,20 +81,28 @@ def main() -> None:
     immortalize_singletons()  # as the app does (a PySide6 6.12 refcount bug)
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    review.mkdir(parents=True, exist_ok=True)
     home = tempfile.mkdtemp(prefix="harness-shots-")
-    controller = Controller(home, agent_config=window_agent())
+    config = window_agent().model_copy(update={"discovery": None, "tick_interval_s": 0.5})
+    controller = Controller(home, agent_config=config)
     window = MainWindow(controller, settings=QSettings(f"{home}/w.ini",
                                                        QSettings.Format.IniFormat))
-    window.resize(1600, 940)
-    window.show()
+    window.show()  # the default size (1440 x 900), as a first start has it
     banners: list[str] = []
     controller.notice.connect(lambda _l, text: banners.append(text))
+    proofs: list[dict] = []
+    controller.crash_proven.connect(proofs.append)
+
+    def screen(name: str) -> None:
+        if app.platformName() == "xcb":  # the frames and placement the window manager gave
+            app.primaryScreen().grabWindow(0).save(str(review / f"screen-{name}.png"))
 
     async def scenario() -> None:
         controller.start()
         dialog = await until(lambda: window.desk.dialog, 180, "an approval")
-        await asyncio.sleep(0)  # let it lay out before the grab
+        await asyncio.sleep(0.3)  # let it lay out (and the manager place it) before the grab
         dialog.grab().save(str(DOCS / "approval.png"))
+        screen("approval")
         QTest.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
 
         def reached(tick: int):
@@ -68,10 +116,13 @@ def main() -> None:
         window.actions["crash"].trigger()
         await until(lambda: any("resumed at tick" in b for b in banners), 90, "recovery")
         tick = controller.state.tick
+        await until(lambda: reached(tick + 3) and proofs, 90, "the crash's proof")
+        await asyncio.sleep(0.3)
+        window.grab().save(str(review / "crash.png"))
+        screen("crash")
         await until(lambda: reached(tick + 6), 90, "ticks after the crash")
         banners.clear()
-        await until(lambda: not controller.history.tree or controller.pump.pending() == 0, 10,
-                    "the tree to catch up")
+        await until(lambda: controller.pump.pending() == 0, 10, "the tree to catch up")
         history = window.history
         history.follow.setChecked(False)
         orders = [n for g in controller.history.tree.runs[-1].children for n in g.children
@@ -84,6 +135,13 @@ def main() -> None:
             history.tree.scrollTo(index)
         await asyncio.sleep(0.3)
         window.grab().save(str(DOCS / "main-window.png"))
+        screen("main-window")
+        if orders:  # the same tick, answered: why the agent placed that order
+            window.findChild(QDockWidget, "Why this tick").raise_()
+            await until(lambda: "Why the agent did" in window.why.title.text(), 60, "audit")
+            await asyncio.sleep(0.3)
+            window.grab().save(str(DOCS / "why-this-tick.png"))
+            screen("why-this-tick")
         window.close()
         await controller.shutdown()
 
@@ -94,7 +152,23 @@ def main() -> None:
     finally:
         if controller.supervisor is not None:
             controller.supervisor.stop()
-    os._exit(0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--x", action="store_true", help="start Xvfb + openbox and use them")
+    parser.add_argument("--review", type=Path, default=Path("/tmp/harness-shots"),
+                        help="where the shots for review (not the docs') go")
+    args = parser.parse_args()
+    if args.x:
+        with x_server():
+            render(args.review)
+    else:
+        if not os.environ.get("DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        render(args.review)
+    sys.stdout.flush()
+    os._exit(0)  # the SDK's native threads can abort a normal interpreter exit
 
 
 if __name__ == "__main__":

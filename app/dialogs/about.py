@@ -1,4 +1,5 @@
-"""Help ▸ About: versions of the app, the Temporal CLI/server, the SDKs and Qt."""
+"""Help ▸ About: versions of the app, the Temporal CLI/server, the SDKs and Qt, and what
+each probed model endpoint supports."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from importlib import metadata
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Signal, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
+
+from engine.agent.endpoint_records import describe
 
 CLI = "Temporal CLI / dev server"
 
@@ -49,10 +52,12 @@ class AboutDialog(QDialog):
 
     cli_found = Signal(str)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, endpoints: list | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About")
         self.found = versions(cli=False)
+        # What each model endpoint supports, as this home's workers probed it.
+        self.endpoints = [describe(r) for r in endpoints or []]
         self.label = QLabel()
         self.label.setAccessibleName("Versions")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -79,5 +84,7 @@ class AboutDialog(QDialog):
     def _render(self) -> None:
         rows = "".join(f"<tr><td>{k}</td><td><b>{html.escape(v)}</b></td></tr>"
                        for k, v in self.found.items())
+        rows += "".join(f"<tr><td>Model endpoint</td><td>{html.escape(line)}</td></tr>"
+                        for line in self.endpoints)
         self.label.setText("<h3>Durable Agentic Harness</h3><p>Crash-safe, human-supervised "
                            f"AI agents on Temporal.</p><table cellspacing=6>{rows}</table>")

@@ -49,11 +49,19 @@ class AgentToolbar(QToolBar):
         text, level, pause, resume, stop = PHASES.get(phase, (phase, "muted", False, False,
                                                               False))
         self.badge.setText(text)
+        self.badge.setToolTip("")
         self.badge.setStyleSheet(f"color: {tone(level)}; font-weight: 700; "
                                  f"border: 1px solid {tone(level)}; border-radius: 4px;")
         self.pause.setEnabled(pause)
         self.resume.setEnabled(resume)
         self.stop.setEnabled(stop)
+
+    def show_silent(self, why: str) -> None:
+        """The agent does not answer its queries: its phase is unknown, not "Running"."""
+        self.badge.setText("Not answering")
+        self.badge.setToolTip(why)
+        self.badge.setStyleSheet(f"color: {tone('error')}; font-weight: 700; "
+                                 f"border: 1px solid {tone('error')}; border-radius: 4px;")
 
     def show_waiting(self, count: int) -> None:
         action = self.approvals.defaultAction()

@@ -1,13 +1,17 @@
 """A one-line coloured banner at the top of the window: recovery narration, errors,
 results of requests. The latest message is shown; every message is kept in a log (the
 "Log" button), so an "ok" that replaces an error never hides it: the button counts the
-errors not yet seen. The same message repeated within a minute is logged once."""
+errors not yet seen. The same message repeated within a minute is logged once. A message
+takes one line, cut with "…" if it is longer (whole on hover and in the Log): a crash's
+narration wrapped to five lines and pushed the chart down to half its height."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
 
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,11 +29,35 @@ LOG_SIZE = 500
 REPEAT_S = 60.0
 
 
+class OneLineLabel(QLabel):
+    """A label that keeps its whole text (text()) but paints one line, elided to its width;
+    it never asks the layout for more than one line, nor for the width of its longest word."""
+
+    def shown_text(self) -> str:
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.fontMetrics().height())
+
+    def sizeHint(self) -> QSize:
+        # Modest: a toolbar moves a widget wider than itself into its overflow menu.
+        return QSize(min(self.fontMetrics().horizontalAdvance(self.text()), 320),
+                     self.fontMetrics().height())
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignLeft
+                                                  | Qt.AlignmentFlag.AlignVCenter),
+                         self.shown_text())
+
+
 class Banner(QWidget):
+    visibility_changed = Signal(bool)  # its holder (a full-width bar) shows and hides with it
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
+        self.label = OneLineLabel()
         self.label.setAccessibleName("Latest message")
         self.log: deque[tuple[float, str, str]] = deque(maxlen=LOG_SIZE)
         self.unseen_errors = 0
@@ -70,8 +98,13 @@ class Banner(QWidget):
                            f"font-weight: 600;")
         self.level = level
         self.label.setText(text)
+        self.label.setToolTip(text)
         self._update_button()
         self.show()
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt's name
+        super().setVisible(visible)
+        self.visibility_changed.emit(visible)
 
     def _update_button(self) -> None:
         errors = self.unseen_errors

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QLabel
 
 from app import theme
 
@@ -26,8 +27,14 @@ class EquityChart(QChartView):
     def __init__(self, parent=None) -> None:
         chart = QChart()
         chart.setTitle("Equity by tick (thousands of dollars)")
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        # The key is a label under the chart (`self.key`, placed by the window) that wraps:
+        # QChart's one-row legend cut every entry to "Eq…", "▲ …" in the central column.
+        chart.legend().hide()
         super().__init__(chart, parent)
+        self.key = QLabel()
+        self.key.setWordWrap(True)
+        self.key.setAccessibleName("Chart key")
+        self.key.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAccessibleName("Equity chart")
         self.line = QLineSeries(name="Equity")
@@ -65,6 +72,11 @@ class EquityChart(QChartView):
             colour = QColor(theme.tone(MARKERS[key][1]))
             series.setColor(colour)
             series.setBorderColor(colour)
+        line = self.line.pen().color().name()
+        entries = [f"<span style='color:{line}'>━</span>&nbsp;Equity"] + [
+            f"<span style='color:{theme.tone(tone)}'>{text[0]}</span>&nbsp;"
+            f"{text[2:].replace(' ', '&nbsp;')}" for text, tone, _shape, _size in MARKERS.values()]
+        self.key.setText(" &nbsp; ".join(entries))
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         from PySide6.QtCore import QEvent

@@ -42,12 +42,15 @@ class PortfolioPanel(QWidget):
         table.setModel(self.positions)
         table.verticalHeader().hide()
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        # The columns share the panel's width (no sideways scrolling in a side panel): the
-        # symbol takes what it needs, the numbers split the rest.
+        # Each column is as wide as its widest figure (a shared width cut "$1,234,567.89" to
+        # "$1,234,5…"); the last one takes what is left, and the panel is never narrower than
+        # the columns need (no sideways scrolling in a side panel).
         header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.positions.columnCount() - 1,
+                                    QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        header.sectionResized.connect(lambda *_: self._fit_width())
         table.setAlternatingRowColors(True)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.setAccessibleName("Positions")
@@ -72,6 +75,16 @@ class PortfolioPanel(QWidget):
                                 f"({pct(ratio_pct(state.unrealized_pnl, cost))} of cost)",
                   state.unrealized_pnl)
         self.positions.set_holdings(state.holdings)
+
+    def _fit_width(self) -> None:
+        """The table's minimum width: every column at its content's width, the frame and a
+        vertical scroll bar (many positions), so the dock gives the panel room for them."""
+        table, header = self.table, self.table.horizontalHeader()
+        needed = sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c))
+                     for c in range(self.positions.columnCount()))
+        needed += 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+        if needed != table.minimumWidth():
+            table.setMinimumWidth(needed)
 
     def _set(self, key: str, text: str, signed: float | None = None) -> None:
         label = self.values[key]

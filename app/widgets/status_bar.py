@@ -4,8 +4,11 @@ labelled as such), the Temporal target, the tick and market date."""
 from __future__ import annotations
 
 import html
+import time
 
 from PySide6.QtWidgets import QLabel, QStatusBar
+
+from engine.agent.endpoint_records import describe
 
 COLOURS = {"ready": "#1b7f3b", "starting": "#b8860b", "restarting": "#ef6c00",
            "planned": "#777", "failed": "#c62828", "exited": "#c62828", "stopped": "#777"}
@@ -31,9 +34,15 @@ class HarnessStatusBar(QStatusBar):
         self.services = QLabel("services: starting…")
         self.restarts = QLabel("restarts: 0")
         self.model = QLabel("model: —")
+        self.endpoint = QLabel()  # what the model's endpoint supports (a real model only)
+        self.endpoint.setAccessibleName("Model endpoint support")
+        self.endpoint.hide()
+        self.endpoints: list[dict] = []  # the workers' probes (HarnessClient.model_endpoints)
+        self._model = ""
         self.target = QLabel("Temporal: —")
         self.tick = QLabel("tick —")
-        for label in (self.services, self.restarts, self.model, self.target, self.tick):
+        for label in (self.services, self.restarts, self.model, self.endpoint, self.target,
+                      self.tick):
             self.addPermanentWidget(label)
 
     def show_services(self, services: dict) -> None:
@@ -60,5 +69,46 @@ class HarnessStatusBar(QStatusBar):
                             f"{runtime['namespace']} ({where})")
 
     def show_state(self, state) -> None:
-        self.model.setText(f"model: {state.model_label}")
+        usage = getattr(state, "usage", None)
+        total = usage.total if usage is not None else None
+        spent = ""  # the agent's model usage so far (per tick: Why this tick)
+        if total is not None and total.calls:
+            cost = f", ${total.cost_usd:,.4f}" if total.cost_usd else ""
+            spent = f" · {total.tokens:,} tokens in {total.calls:,} calls{cost}"
+        self.model.setText(f"model: {state.model_label}{spent}")
+        self.model.setToolTip(f"today: {usage.today.line()}" if spent else "")
+        if state.model != self._model:
+            self._model = state.model
+            self._render_endpoint()
         self.tick.setText(f"tick {state.tick} · {state.date or '—'} · {state.phase.value}")
+        self.tick.setToolTip("")
+
+    def show_silent(self, why: str) -> None:
+        text = self.tick.text().split(" · not answering")[0]
+        self.tick.setText(f"{text} · not answering")
+        self.tick.setToolTip(why)
+
+    def show_endpoints(self, records: list) -> None:
+        self.endpoints = list(records)
+        self._render_endpoint()
+
+    def _render_endpoint(self) -> None:
+        """The agent's model endpoint as the workers probed it (`harness status` says the
+        same): whether it takes tools, a json_schema and a json_object answer format."""
+        provider, _, name = self._model.partition(":")
+        if provider not in ("compatible", "openai") or not name:
+            self.endpoint.hide()  # the offline analyst has no endpoint
+            return
+        probes = sorted((r for r in self.endpoints if r.get("model") == name),
+                        key=lambda r: r.get("probed_at", 0))
+        if not probes:
+            self.endpoint.setText("endpoint: not probed yet")
+            self.endpoint.setToolTip("The worker probes the endpoint at its first model call.")
+        else:
+            record = probes[-1]
+            self.endpoint.setText("endpoint: " + describe(record).split(": ", 1)[1])
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.get("probed_at", 0)))
+            notes = "; ".join(record.get("notes") or [])
+            self.endpoint.setToolTip(f"{describe(record)}\nprobed {when}"
+                                     + (f"\n{notes}" if notes else ""))
+        self.endpoint.show()

@@ -4,8 +4,8 @@ model call (answer, attempts, tokens), each tool call (arguments, result), the g
 verdict and reasons, the approval (who, when, why) and the order with the broker's answer,
 every step with the event ids it was read from (the same story in the Temporal Web UI).
 
-Token counts and model-call progress come from the audit when the engine records them
-(`tokens` on a model call); until then the line says the count is not recorded.
+Each model call shows its tokens (the response's usage, recorded in the history) and the
+tick its total; a model that reports no usage says so.
 """
 
 from __future__ import annotations
@@ -33,12 +33,24 @@ def _json(value) -> str:
 
 
 def tokens_of(call) -> str:
-    tokens = getattr(call, "tokens", None)  # the models work adds it; a clean hook until then
-    if tokens is None:
-        return "tokens: not recorded"
-    if isinstance(tokens, dict):
-        return "tokens: " + ", ".join(f"{k} {v:,}" for k, v in tokens.items())
-    return f"tokens: {tokens:,}"
+    """A model call's tokens, from the response's usage as the audit recorded it."""
+    usage = getattr(call, "usage", None) or {}
+    if not usage.get("input_tokens") and not usage.get("output_tokens"):
+        return "tokens: none reported (the offline analyst uses none)"
+    cached = usage.get("cached_tokens", 0)
+    return (f"tokens: {usage.get('input_tokens', 0):,} in + {usage.get('output_tokens', 0):,} "
+            f"out" + (f" ({cached:,} cached)" if cached else ""))
+
+
+def tick_usage(audit) -> str:
+    """The tick's model usage (from the state): calls, tokens and cost if priced."""
+    u = audit.usage or {}
+    if not u:
+        return ""
+    cost = f", ${u['cost_usd']:.4f}" if u.get("cost_usd") else ""
+    return (f"this tick: {u.get('calls', 0)} call{'s' * (u.get('calls', 0) != 1)}, "
+            f"{u.get('input_tokens', 0):,} in ({u.get('cached_tokens', 0):,} cached) + "
+            f"{u.get('output_tokens', 0):,} out tokens{cost}")
 
 
 def render_audit(audit) -> str:
@@ -53,9 +65,14 @@ def render_audit(audit) -> str:
                     else f"asked for: {html.escape(', '.join(call.tool_calls))}"
                     if call.tool_calls else "")
             failure = f" <b>failed: {html.escape(call.failure)}</b>" if call.failure else ""
+            # "attempt 1: reason" -> "attempt 1 failed: reason", as `harness why` says it
+            failure += "".join(f"<br>{html.escape(f.replace(':', ' failed:', 1))}"
+                               for f in getattr(call, "earlier_failures", []))
             parts.append(f"<li>{html.escape(call.model)}, {call.attempts} attempt(s), "
                          f"{tokens_of(call)}{_ids(call.where)}<br>{what}{failure}</li>")
         parts.append("</ul>")
+        if tick_usage(audit):
+            parts.append(f"<p>{html.escape(tick_usage(audit))}</p>")
     if audit.tool_calls:
         parts.append("<h4>Tool calls</h4><ul>")
         for tool in audit.tool_calls:

@@ -132,7 +132,7 @@ def test_pending_work_says_the_clock_waits_for_the_human(controller, qsettings, 
                                           {"timer": "durable timer 16: 1s"}])
     controller.state_changed.emit(state(pending=[pending()], approval_policy="wait"))
     lines = window.pending.texts()
-    assert lines[0] == ("invoke_model_activity: scheduled, attempt 3, last failure: model "
+    assert lines[0] == ("model call, attempt 3: waiting to retry, last failure: model "
                         "endpoint timed out")
     assert lines[1] == "durable timer 16: 1s"
     assert lines[2].startswith("approval t4-AAPL: buy 500 AAPL ($10,000.00), waiting for you")

@@ -49,6 +49,7 @@ MODES = (
     "unknown_tool",
     "http_500",
     "stall",
+    "stall_then_500",
     "confidence_out_of_range",
 )
 
@@ -153,6 +154,10 @@ class ChatCompletionsDouble:
         elif self.mode == "stall":
             time.sleep(self.stall_s)  # a handler thread of its own: others are served
             self._send(handler, 200, self._completion(body if isinstance(body, dict) else {}))
+        elif self.mode == "stall_then_500":  # an attempt that runs a while, then fails
+            time.sleep(self.stall_s)
+            self._send(handler, 500, {"error": {"message": "double: boom after a stall",
+                                                "type": "server_error"}})
         elif self.mode == "http_500":
             self._send(handler, 500, {"error": {"message": "double: boom", "type": "server_error"}})
         else:
