@@ -39,6 +39,7 @@ def reset() -> str:
         ZERO_POSITIONS,
         CLEAR_FAULTS,
         "{{setData 'set' 'journal' 'open' true}}",
+        "{{setData 'set' 'journal' 'oseq' 0}}",
         "{{setData 'inc' 'journal' 'seq'}}",
         "{{setGlobalVar 'j_kind' 'reset'}}",
         '{"reset":true,"cash":"{{toFixed (dataRaw \'accounts\' (concat @acct \'.cash\')) 2}}"}',
@@ -46,6 +47,7 @@ def reset() -> str:
 
 
 STATE = ('{"seq":{{dataRaw \'journal\' \'seq\'}},"open":{{dataRaw \'journal\' \'open\'}},'
+         '"oseq":{{dataRaw \'journal\' \'oseq\'}},"keep":{{dataRaw \'journal\' \'keep\'}},'
          '"accounts":{{{data \'accounts\'}}},"positions":{{{data \'positions\'}}},'
          '"orders":{{{data \'orders\'}}} }')
 
@@ -57,18 +59,22 @@ def restore() -> str:
         "{{setData 'set' 'positions' '' (bodyRaw 'positions')}}",
         "{{setData 'set' 'orders' '' (bodyRaw 'orders')}}",
         "{{setData 'set' 'journal' 'seq' (bodyRaw 'seq')}}",
+        "{{setData 'set' 'journal' 'oseq' (bodyRaw 'oseq' 0)}}",
         "{{setData 'set' 'journal' 'open' true}}",
         STATE,
     )
 
 
-# The journal callback's body, rendered right after the route's own template: one line per
-# change, with the changed account, its positions and the changed order (last writer wins
-# when the journal is folded), or the whole state after a reset. Empty when nothing changed.
+# The journal callback's body, rendered right after the route's own template (synchronously:
+# Mockoon's executeCallbacks renders it before the next request; only the POST is deferred):
+# one line per change, with the changed account, its positions, the changed order and the
+# orders pruned by it (last writer wins when the journal is folded), or the whole state
+# after a reset. Empty when nothing changed.
 JOURNAL_ENTRY = compact(
     "{{#if (eq (getGlobalVar 'j_kind') 'change')}}",
     "{{setVar 'a' (getGlobalVar 'j_acct')}}",
     '{"seq":{{dataRaw \'journal\' \'seq\'}},"reset":false,',
+    '"oseq":{{dataRaw \'journal\' \'oseq\'}},"pruned":[{{getGlobalVar \'j_pruned\'}}],',
     '"accounts":{"{{@a}}":{{{data \'accounts\' @a}}} },',
     '"positions":{"{{@a}}":{{{data \'positions\' @a}}} },"orders":[',
     "{{#unless (eq (getGlobalVar 'j_order') '')}}",
