@@ -3,7 +3,13 @@ replay (`/__harness/state`) and the journal callback's body. Not Alpaca: ours.""
 
 from __future__ import annotations
 
-from broker_templates import DEFAULT_ACCOUNT, FAULT_MODES, INITIAL_CASH, ZERO_POSITIONS
+from broker_templates import (
+    DEFAULT_ACCOUNT,
+    FAULT_MODES,
+    INITIAL_CASH,
+    KEEP_SETTLED,
+    ZERO_POSITIONS,
+)
 from templates import INVALID, compact, guard, not_in, respond
 
 
@@ -27,8 +33,9 @@ CLEAR_FAULTS = "{{setData 'set' 'faults' 'mode' ''}}{{setData 'set' 'faults' 'co
 
 def reset() -> str:
     """Back to a fresh process: only the default account, with the initial (or given) cash, no
-    orders, no positions, no faults. Also opens a broker that waits for its restore (a test
-    that runs Mockoon on its own starts here)."""
+    orders, no positions, no faults; `keep` (settled orders a sub-account keeps) as given or
+    the default. Also opens a broker that waits for its restore (a test that runs Mockoon on
+    its own starts here)."""
     return compact(
         f"{{{{setVar 'acct' '{DEFAULT_ACCOUNT}'}}}}",
         "{{setData 'set' 'orders' '' (array)}}",
@@ -40,6 +47,7 @@ def reset() -> str:
         CLEAR_FAULTS,
         "{{setData 'set' 'journal' 'open' true}}",
         "{{setData 'set' 'journal' 'oseq' 0}}",
+        f"{{{{setData 'set' 'journal' 'keep' (bodyRaw 'keep' {KEEP_SETTLED})}}}}",
         "{{setData 'inc' 'journal' 'seq'}}",
         "{{setGlobalVar 'j_kind' 'reset'}}",
         '{"reset":true,"cash":"{{toFixed (dataRaw \'accounts\' (concat @acct \'.cash\')) 2}}"}',
