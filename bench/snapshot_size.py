@@ -42,7 +42,9 @@ async def measure(base_url: str, counts: list[int], unsettled: int) -> dict[str,
     broker = BrokerActivities(Settings(mockoon_url=base_url))
     rows, placed = {}, 0
     with httpx.Client(base_url=base_url, timeout=30) as http:
-        http.post("/__harness/reset").raise_for_status()
+        # The broker prunes settled orders beyond 100 per account: keep them all here, so the
+        # listing shows what it would on a broker that never forgets (as Alpaca).
+        http.post("/__harness/reset", json={"keep": 10 ** 6}).raise_for_status()
         http.post("/v1/accounts", json={"id": ACCOUNT, "cash": 1e9}).raise_for_status()
         for count in counts:
             while placed < count:

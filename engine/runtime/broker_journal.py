@@ -41,17 +41,21 @@ JOURNAL_URL_ENV = "MOCKOON_HARNESS_JOURNAL_URL"  # Mockoon's getEnvVar adds the 
 WORKER_JOURNAL_URL_ENV = "HARNESS_BROKER_JOURNAL_URL"  # the same URL, for the workers
 MAX_ENTRY_BYTES = 1 << 20
 MAX_WAIT_S = 30.0  # a reader's longest wait for a change to arrive
+# The sink compacts the live journal once it passes COMPACT_FACTOR times its size after the
+# last compaction (and COMPACT_MIN_BYTES): with settled orders pruned, it stays flat.
+COMPACT_FACTOR = 2
+COMPACT_MIN_BYTES = 64 * 1024
 
 
 class JournalGap(ValueError):
-    """The journal lacks orders in the middle of the sequence: the broker stays closed."""
+    """The journal lacks changes in the middle of the sequence: the broker stays closed."""
 
     def __init__(self, missing: list[int]) -> None:
         shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
         super().__init__(
-            f"the broker journal lacks order(s) {shown}: not restored, since every later "
-            "order would be looked up and cancelled at the wrong place; the broker stays "
-            "closed (503) until the journal is repaired")
+            f"the broker journal lacks change(s) {shown}: not restored, since the broker "
+            "would come back without them while every later change (an account's cash, say) "
+            "counts them; the broker stays closed (503) until the journal is repaired")
         self.missing = missing
 
 
@@ -69,12 +73,14 @@ class JournalSink:
         self._arrived = threading.Condition(self.lock)  # notified after each entry written
         # What the journal holds, by key: per client_order_id the order of the newest entry
         # (callbacks may arrive out of order: the entry's seq decides), and the accounts.
-        # Seeded from the file, which outlives this process.
+        # Seeded from the file, which outlives this process; pruned orders leave it, so it
+        # stays as small as the broker's memory.
         self._orders: dict[str, tuple[int, dict]] = {}
+        self._coids: dict[int, str] = {}  # an order's sequence number -> its client_order_id
         self._accounts: set[str] = set()
         self._synced_dir = False
-        for entry in read_entries(self.path):
-            self._index(entry)
+        self._reindex(read_entries(self.path))
+        self._compacted_bytes = self.path.stat().st_size if self.path.exists() else 0
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -139,17 +145,52 @@ class JournalSink:
                 self._synced_dir = True
             self._index(entry)  # only once written: a reader then never sees a lost change
             self._arrived.notify_all()
+            size = self.path.stat().st_size
+            if size > max(COMPACT_FACTOR * self._compacted_bytes, COMPACT_MIN_BYTES):
+                self._compact_live()
         return 204
 
     def _index(self, entry: dict) -> None:
         if entry.get("reset"):
             self._orders.clear()
+            self._coids.clear()
             self._accounts.clear()
         self._accounts.update(entry.get("accounts") or {})
         for order in entry.get("orders") or []:
             coid = order.get("client_order_id") if isinstance(order, dict) else None
             if coid and entry["seq"] >= self._orders.get(coid, (-1, {}))[0]:
                 self._orders[coid] = (entry["seq"], order)
+                if isinstance(order.get("seq"), int):
+                    self._coids[order["seq"]] = coid
+        for seq in entry.get("pruned") or []:
+            coid = self._coids.pop(seq, None)
+            if coid is not None:
+                self._orders.pop(coid, None)
+
+    def _reindex(self, entries: list[dict]) -> None:
+        for entry in entries:
+            self._index(entry)
+
+    def _compact_live(self) -> None:
+        """Fold the journal into one snapshot while the broker runs (the lock is held). Only
+        the changes contiguous from the last snapshot are folded; a change whose callback is
+        still on its way stays after it as it is, so its late siblings keep their order."""
+        entries = read_entries(self.path)
+        starts = [n for n, entry in enumerate(entries) if entry.get("reset")]
+        if not starts:  # no snapshot to fold onto (restore() writes one): leave it
+            self._compacted_bytes = self.path.stat().st_size
+            return
+        head = entries[starts[-1]:]
+        upto = 1
+        while upto < len(head) and head[upto]["seq"] <= head[upto - 1]["seq"] + 1:
+            upto += 1
+        state = fold({}, head[:upto])
+        compact(self.path, state, head[upto:])
+        self._compacted_bytes = self.path.stat().st_size
+        self._orders.clear()
+        self._coids.clear()
+        self._accounts.clear()
+        self._reindex(read_entries(self.path))
 
     def lookup(self, target: str) -> dict | None:
         """`/journal/orders/{client_order_id}`: the order as journaled, if its fields match
@@ -197,39 +238,51 @@ def read_entries(path: Path) -> list[dict]:
 
 
 def fold(base: dict, entries: list[dict]) -> dict:
-    """The broker state after `entries`, starting from a fresh broker's `base` state."""
+    """The broker state after `entries`, starting from a fresh broker's `base` state.
+
+    Orders are addressed by id, so a pruned order simply leaves the state. Every change
+    after the last snapshot (a `reset` entry) must be there: a lost one in the middle would
+    bring the broker back without it while later entries (an account's cash) count it."""
     state = {
         "accounts": dict(base.get("accounts") or {}),
         "positions": dict(base.get("positions") or {}),
         "orders": {o["seq"]: o for o in base.get("orders") or []},
         "seq": int(base.get("seq") or 0),
+        "oseq": int(base.get("oseq") or 0),
     }
+    expected, missing = state["seq"], []
     for entry in entries:
         if entry.get("reset"):
             state["accounts"], state["positions"], state["orders"] = {}, {}, {}
+            expected, missing = entry["seq"], []
+        else:
+            missing.extend(range(expected + 1, entry["seq"]))
+            expected = max(expected, entry["seq"])
         state["accounts"].update(entry.get("accounts") or {})
         state["positions"].update(entry.get("positions") or {})
         for order in entry.get("orders") or []:
             state["orders"][int(order["seq"])] = order
+        for seq in entry.get("pruned") or []:
+            state["orders"].pop(int(seq), None)
         state["seq"] = max(state["seq"], entry["seq"])
-    orders = [state["orders"][seq] for seq in sorted(state["orders"])]
-    # The mock finds an order at list position seq - 1: replaying past a lost entry would
-    # move every later lookup and cancel onto the wrong order (another account's, maybe).
-    missing = [seq for seq in range(1, max(state["orders"], default=0) + 1)
-               if seq not in state["orders"]]
+        state["oseq"] = max(state["oseq"], int(entry.get("oseq") or 0),
+                            *[int(o["seq"]) for o in entry.get("orders") or []])
     if missing:
         raise JournalGap(missing)
-    return {**state, "orders": orders}
+    return {**state, "orders": [state["orders"][seq] for seq in sorted(state["orders"])]}
 
 
-def compact(path: Path, state: dict) -> None:
-    """Replace the journal by one snapshot entry (atomically, and durably: the new file's
-    bytes, then its name), so replays stay short and a power cut leaves one or the other."""
-    entry = {"seq": state["seq"], "reset": True, "accounts": state["accounts"],
-             "positions": state["positions"], "orders": state["orders"]}
+def compact(path: Path, state: dict, tail: list[dict] = ()) -> None:
+    """Replace the journal by one snapshot entry and the `tail` entries after it (atomically,
+    and durably: the new file's bytes, then its name), so replays stay short and a power cut
+    leaves one or the other."""
+    entry = {"seq": state["seq"], "reset": True, "oseq": state.get("oseq", 0),
+             "accounts": state["accounts"], "positions": state["positions"],
+             "orders": state["orders"]}
     tmp = Path(path).with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
-        out.write(json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n")
+        for line in (entry, *tail):
+            out.write(json.dumps(line, separators=(",", ":"), sort_keys=True) + "\n")
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path)
@@ -256,8 +309,8 @@ def restore(base_url: str, path: Path, lock: threading.Lock | None = None,
             return True  # already restored (or reset by a test)
         with lock or threading.Lock():
             state = fold(base, read_entries(path))
-            if path.exists():
-                compact(path, state)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            compact(path, state)  # always: a live compaction folds onto this snapshot
         answer = http.put("/__harness/state", json=state)
         answer.raise_for_status()
     log.info("broker restored: %d accounts, %d orders (journal seq %d)",

@@ -3,7 +3,13 @@ replay (`/__harness/state`) and the journal callback's body. Not Alpaca: ours.""
 
 from __future__ import annotations
 
-from broker_templates import DEFAULT_ACCOUNT, FAULT_MODES, INITIAL_CASH, ZERO_POSITIONS
+from broker_templates import (
+    DEFAULT_ACCOUNT,
+    FAULT_MODES,
+    INITIAL_CASH,
+    KEEP_SETTLED,
+    ZERO_POSITIONS,
+)
 from templates import INVALID, compact, guard, not_in, respond
 
 
@@ -27,8 +33,9 @@ CLEAR_FAULTS = "{{setData 'set' 'faults' 'mode' ''}}{{setData 'set' 'faults' 'co
 
 def reset() -> str:
     """Back to a fresh process: only the default account, with the initial (or given) cash, no
-    orders, no positions, no faults. Also opens a broker that waits for its restore (a test
-    that runs Mockoon on its own starts here)."""
+    orders, no positions, no faults; `keep` (settled orders a sub-account keeps) as given or
+    the default. Also opens a broker that waits for its restore (a test that runs Mockoon on
+    its own starts here)."""
     return compact(
         f"{{{{setVar 'acct' '{DEFAULT_ACCOUNT}'}}}}",
         "{{setData 'set' 'orders' '' (array)}}",
@@ -39,6 +46,8 @@ def reset() -> str:
         ZERO_POSITIONS,
         CLEAR_FAULTS,
         "{{setData 'set' 'journal' 'open' true}}",
+        "{{setData 'set' 'journal' 'oseq' 0}}",
+        f"{{{{setData 'set' 'journal' 'keep' (bodyRaw 'keep' {KEEP_SETTLED})}}}}",
         "{{setData 'inc' 'journal' 'seq'}}",
         "{{setGlobalVar 'j_kind' 'reset'}}",
         '{"reset":true,"cash":"{{toFixed (dataRaw \'accounts\' (concat @acct \'.cash\')) 2}}"}',
@@ -46,6 +55,7 @@ def reset() -> str:
 
 
 STATE = ('{"seq":{{dataRaw \'journal\' \'seq\'}},"open":{{dataRaw \'journal\' \'open\'}},'
+         '"oseq":{{dataRaw \'journal\' \'oseq\'}},"keep":{{dataRaw \'journal\' \'keep\'}},'
          '"accounts":{{{data \'accounts\'}}},"positions":{{{data \'positions\'}}},'
          '"orders":{{{data \'orders\'}}} }')
 
@@ -57,18 +67,22 @@ def restore() -> str:
         "{{setData 'set' 'positions' '' (bodyRaw 'positions')}}",
         "{{setData 'set' 'orders' '' (bodyRaw 'orders')}}",
         "{{setData 'set' 'journal' 'seq' (bodyRaw 'seq')}}",
+        "{{setData 'set' 'journal' 'oseq' (bodyRaw 'oseq' 0)}}",
         "{{setData 'set' 'journal' 'open' true}}",
         STATE,
     )
 
 
-# The journal callback's body, rendered right after the route's own template: one line per
-# change, with the changed account, its positions and the changed order (last writer wins
-# when the journal is folded), or the whole state after a reset. Empty when nothing changed.
+# The journal callback's body, rendered right after the route's own template (synchronously:
+# Mockoon's executeCallbacks renders it before the next request; only the POST is deferred):
+# one line per change, with the changed account, its positions, the changed order and the
+# orders pruned by it (last writer wins when the journal is folded), or the whole state
+# after a reset. Empty when nothing changed.
 JOURNAL_ENTRY = compact(
     "{{#if (eq (getGlobalVar 'j_kind') 'change')}}",
     "{{setVar 'a' (getGlobalVar 'j_acct')}}",
     '{"seq":{{dataRaw \'journal\' \'seq\'}},"reset":false,',
+    '"oseq":{{dataRaw \'journal\' \'oseq\'}},"pruned":[{{getGlobalVar \'j_pruned\'}}],',
     '"accounts":{"{{@a}}":{{{data \'accounts\' @a}}} },',
     '"positions":{"{{@a}}":{{{data \'positions\' @a}}} },"orders":[',
     "{{#unless (eq (getGlobalVar 'j_order') '')}}",

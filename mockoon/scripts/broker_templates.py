@@ -27,6 +27,10 @@ ORDER_ID_PREFIX = "00000000-0000-4000-8000-"  # UUID-shaped ids from the order s
 # through /v1/accounts (Alpaca's broker API) sit beside it, each with its own cash.
 DEFAULT_ACCOUNT = "00000000-0000-4000-8000-00000000a11c"
 OPEN_STATUSES = "|new|accepted|partially_filled|"
+# A sub-account keeps its newest KEEP_SETTLED settled orders and every open one; older settled
+# orders are pruned when it places the next, so memory and journal stay bounded (the agent
+# only ever looks up its recent or still-open orders). Held in the `journal` bucket as `keep`.
+KEEP_SETTLED = 100
 
 # Scopes: how a route names its account. /v2 is the default account; /v1/trading/accounts/ID
 # is a sub-account that must exist.
@@ -51,7 +55,7 @@ def scoped(scope: str) -> str:
     """Every broker route starts here: no journal entry yet, the restore gate, @acct known."""
     return compact(
         "{{setVar 'err' ''}}",
-        "{{setGlobalVar 'j_kind' ''}}",
+        "{{setGlobalVar 'j_kind' ''}}{{setGlobalVar 'j_pruned' ''}}",
         guard("(eq (dataRaw 'journal' 'open') false)", RESTORING,
               "'the broker is restoring its state after a restart: retry shortly'"),
         scope,
@@ -61,7 +65,9 @@ def scoped(scope: str) -> str:
 
 
 def journal(order_index: str = "") -> str:
-    """Note a change for the journal callback (rendered right after this template)."""
+    """Note a change for the journal callback. Its body renders synchronously right after
+    this template (Mockoon's executeCallbacks; only the POST waits), so no other request can
+    change these global variables in between."""
     return compact(
         "{{setData 'inc' 'journal' 'seq'}}",
         "{{setGlobalVar 'j_kind' 'change'}}",
@@ -136,13 +142,45 @@ def move_money() -> str:
     )
 
 
+def position(seq: str) -> str:
+    """@i: where the order with sequence number `seq` sits in the orders list now (pruning
+    moves orders, so an order is addressed by its id, never by a computed index)."""
+    return compact(
+        "{{setGlobalVar 'o_pos' ''}}",
+        f"{{{{#each (dataRaw 'orders')}}}}{{{{#if (eq this.seq {seq})}}}}"
+        "{{setGlobalVar 'o_pos' (concat @index)}}{{/if}}{{/each}}",
+        "{{setVar 'i' (getGlobalVar 'o_pos')}}",
+    )
+
+
+def prune() -> str:
+    """Drop the account's settled orders beyond its newest `keep` (never an open one), newest
+    first, so a deletion never moves an order still to be visited; their sequence numbers go
+    to the journal entry (`pruned`)."""
+    return compact(
+        "{{setGlobalVar 'kept' 0}}{{setGlobalVar 'j_pruned' ''}}{{setGlobalVar 'j_sep' ''}}",
+        "{{setVar 'n0' (len (dataRaw 'orders'))}}{{setVar 'keep' (dataRaw 'journal' 'keep')}}",
+        "{{#each (reverse (dataRaw 'orders'))}}{{#if (eq this.account_id @acct)}}",
+        f"{{{{#unless {not_in(OPEN_STATUSES, 'this.status')}}}}}",
+        "{{#if (lt (getGlobalVar 'kept') @keep)}}",
+        "{{setGlobalVar 'kept' (add (getGlobalVar 'kept') 1)}}",
+        "{{else}}",
+        "{{setData 'del' 'orders' (concat (subtract (subtract @n0 1) @index))}}",
+        "{{setGlobalVar 'j_pruned' (concat (getGlobalVar 'j_pruned') (getGlobalVar 'j_sep')"
+        " this.seq)}}{{setGlobalVar 'j_sep' ','}}",
+        "{{/if}}{{/unless}}{{/if}}{{/each}}",
+    )
+
+
 def _fill() -> str:
     """Store the order and fill it: all at once, or, under the `partial` fault, half of it
     (the rest stays open), or, under `accepted`, nothing yet (an order a real account holds
     outside market hours). With `?index=N` only if marketable at that bar's close, at the
     better price (broker_market.py); an order that is not rests, `new`, until cancelled."""
     return compact(
-        "{{setVar 'seq' (add (len (dataRaw 'orders')) 1)}}",
+        prune(),
+        # Ids come from a counter that pruning never lowers: an id is never reused.
+        "{{setData 'inc' 'journal' 'oseq'}}{{setVar 'seq' (dataRaw 'journal' 'oseq')}}",
         "{{setVar 'fill' (floor @qty)}}{{setVar 'ostatus' 'filled'}}",
         "{{#if (eq @mode 'partial')}}{{setVar 'fill' (floor (divide @qty 2))}}"
         "{{setVar 'ostatus' 'partially_filled'}}{{/if}}",
@@ -152,9 +190,10 @@ def _fill() -> str:
         "{{setVar 'fprice' null}}{{/if}}",
         "{{setVar 'filled' (concat @fill)}}",
         "{{setData 'push' 'orders' '' (object " + " ".join(reversed(ORDER_FIELDS)) + ")}}",
+        "{{setVar 'i' (concat (subtract (len (dataRaw 'orders')) 1))}}",  # the newest
         "{{setVar 'price' @fprice}}",  # the cash moves at the fill's price, not the limit
         move_money(),
-        journal("(subtract @seq 1)"),
+        journal("@i"),
     )
 
 
@@ -164,10 +203,10 @@ def place_order(scope: str, response_lost: bool = False) -> str:
     # answer is incomplete); the stored order, its lookups and the journal keep the price.
     answer = compact(
         "{{setVar 'unpriced' (eq @mode 'unpriced')}}",
-        "{{#if @unpriced}}{{setData 'set' 'orders' (concat (subtract @seq 1) "
+        "{{#if @unpriced}}{{setData 'set' 'orders' (concat @i "
         "'.filled_avg_price') null}}{{/if}}",
-        "{{{data 'orders' (concat (subtract @seq 1))}}}",
-        "{{#if @unpriced}}{{setData 'set' 'orders' (concat (subtract @seq 1) "
+        "{{{data 'orders' @i}}}",
+        "{{#if @unpriced}}{{setData 'set' 'orders' (concat @i "
         "'.filled_avg_price') @fprice}}{{/if}}",
     )
     if response_lost:
@@ -190,7 +229,7 @@ def order_lookup(scope: str, field: str, value: str) -> str:
     """One stored order of the account by client_order_id or id, compact JSON, or 404."""
     return compact(
         scoped(scope), _found(field, value),
-        respond("{{{data 'orders' (concat (subtract @found.seq 1))}}}"),
+        respond(position("@found.seq") + "{{{data 'orders' @i}}}"),
     )
 
 
@@ -201,7 +240,7 @@ def cancel_order(scope: str) -> str:
         guard(f"(eq {not_in(OPEN_STATUSES, '@found.status')} false)", NOT_CANCELABLE,
               "(concat 'order is not cancelable (status ' @found.status ')')"),
         respond(compact(
-            "{{setVar 'i' (concat (subtract @found.seq 1))}}",
+            position("@found.seq"),
             "{{setData 'set' 'orders' (concat @i '.status') 'canceled'}}",
             journal("@i"),
             "{{status 204}}",
@@ -218,7 +257,7 @@ def fill_rest() -> str:
         guard(f"(eq {not_in(OPEN_STATUSES, '@found.status')} false)", NOT_CANCELABLE,
               "(concat 'order is not open (status ' @found.status ')')"),
         respond(compact(
-            "{{setVar 'i' (concat (subtract @found.seq 1))}}",
+            position("@found.seq"),
             "{{setVar 'sym' @found.symbol}}{{setVar 'side' @found.side}}",
             "{{setVar 'price' (concat (bodyRaw 'price' @found.limit_price))}}",
             "{{setVar 'pos' (concat @acct '.' @sym '.')}}",
@@ -258,6 +297,7 @@ def list_orders(scope: str) -> str:
               "'direction must be asc or desc'"),
         respond(compact(
             "{{setGlobalVar 'ord_sep' ''}}{{setGlobalVar 'ord_n' 0}}[",
+            "{{setVar 'n0' (len (dataRaw 'orders'))}}",
             "{{#if (eq @dir 'asc')}}{{setVar 'rows' (dataRaw 'orders')}}"
             "{{else}}{{setVar 'rows' (reverse (dataRaw 'orders'))}}{{/if}}",
             "{{#each @rows}}{{#if (lt (getGlobalVar 'ord_n') @limit)}}",
@@ -268,7 +308,9 @@ def list_orders(scope: str) -> str:
             "{{#if @show}}",
             "{{getGlobalVar 'ord_sep'}}{{setGlobalVar 'ord_sep' ','}}",
             "{{setGlobalVar 'ord_n' (add (getGlobalVar 'ord_n') 1)}}",
-            "{{{data 'orders' (concat (subtract this.seq 1))}}}",
+            "{{#if (eq @dir 'asc')}}{{setVar 'p' @index}}"
+            "{{else}}{{setVar 'p' (subtract (subtract @n0 1) @index)}}{{/if}}",
+            "{{{data 'orders' (concat @p)}}}",
             "{{/if}}{{/if}}{{/if}}{{/each}}]",
         )),
     )
@@ -358,7 +400,7 @@ def open_account() -> str:
     """
     return compact(
         "{{setVar 'err' ''}}",
-        "{{setGlobalVar 'j_kind' ''}}",
+        "{{setGlobalVar 'j_kind' ''}}{{setGlobalVar 'j_pruned' ''}}",
         guard("(eq (dataRaw 'journal' 'open') false)", RESTORING,
               "'the broker is restoring its state after a restart: retry shortly'"),
         "{{setVar 'acct' (concat (bodyRaw 'id' ''))}}",

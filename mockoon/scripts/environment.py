@@ -186,7 +186,8 @@ def buckets(calendar: list[str], series: dict[str, list[Bar]]) -> list[dict]:
         bucket("faults", {"count": 0, "mode": ""}),
         # seq counts broker changes; a broker run by the harness stays closed (503) until the
         # runtime replays its journal (PUT /__harness/state) or a test resets it.
-        bucket("journal", {"open": False, "seq": 0}),
+        # oseq numbers the orders (their ids); keep: settled orders a sub-account keeps.
+        bucket("journal", {"keep": broker.KEEP_SETTLED, "open": False, "oseq": 0, "seq": 0}),
     ]
 
 

@@ -57,9 +57,10 @@ def test_an_entry_is_on_disk_before_it_is_journaled(tmp_path: Path, fsynced) -> 
     assert fsynced.index(compacted) < fsynced.index(str(journal.parent))
 
 
-def test_a_gap_in_the_order_sequence_keeps_the_broker_closed(tmp_path: Path) -> None:
-    """One journal entry lost (the fault): the broker must not open with every later order
-    at the wrong index. Before the fix it opened, and order j3's id answered order j4."""
+def test_a_gap_in_the_change_sequence_keeps_the_broker_closed(tmp_path: Path) -> None:
+    """One journal entry lost (the fault): the broker must not open without that change
+    while later entries (the account's cash) count it. Before the first fix it opened, and
+    order j3's id answered order j4 (orders were addressed by index; now by id)."""
     journal = broker_journal.journal_path(tmp_path)
     with Supervisor(tmp_path, headless=True, with_worker=False) as supervisor:
         url = supervisor.info.mockoon_url
@@ -74,7 +75,7 @@ def test_a_gap_in_the_order_sequence_keeps_the_broker_closed(tmp_path: Path) -> 
         journal.write_text("".join(line + "\n" for line in lines if line not in lost))
         supervisor.kill_service("mockoon")
         error = supervisor.wait_for(
-            lambda i: "lacks order(s) 2" in i.services["mockoon"].get("error", ""), 30)
+            lambda i: "lacks change(s)" in i.services["mockoon"].get("error", ""), 30)
         assert error, supervisor.info.services["mockoon"]
         assert supervisor.info.services["mockoon"]["status"] != "ready"
         with httpx.Client(base_url=url, timeout=10) as api:
