@@ -153,6 +153,14 @@ TABLES: dict[str, Table] = {
             Row("worst garbage-collection pause, ms", "max_gc_pause_ms"),
             Row("an exported 20k-event history loaded and painted, s", "load_20k_events_s"),
             Row("the same load's CPU, s", "load_20k_events_cpu_s"),
+            Row("search on 20k events: a keystroke to the filtered tree painted, median ms "
+                "(target: at most 150)", "search_20k_ms"),
+            Row("that search's CPU, ms", "search_20k_cpu_ms"),
+            Row("the worst keystroke, ms", "search_20k_worst_ms"),
+            Row("worst stall while typing, ms (target: at most 50)", "search_max_stall_ms"),
+            Row("that stall's CPU, ms", "search_max_stall_cpu_ms"),
+            Row("the old method (a proxy filter, expand all) on only 2k events, ms",
+                "baseline_proxy_search_2k_ms"),
             Row("memory run (`--rss`): resident memory growth per thousand ticks, MB",
                 "rss.rss_mb_per_1000_ticks"),
             Row("memory run: the last thousand ticks' growth over the second thousand's "

@@ -44,6 +44,7 @@ from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import AgentConfig, ApprovalPolicy, Phase
 from engine.models import RiskLimits
+from engine.runtime.log_trim import DEFAULT_CAP_BYTES
 from engine.runtime.supervisor import Supervisor
 from engine.workflows.accounts import account_key
 
@@ -55,7 +56,10 @@ ORDERS_EVERY_S = 1.0
 STATE_EVERY_S, DECISIONS_EVERY_S = 0.5, 1.0
 OVER = (Phase.FINISHED, Phase.STOPPED)
 TARGETS = {"flatness_max": 1.1, "carry_bytes_max": 256 * 1024,
-           "snapshot_bytes_max": 64 * 1024}
+           "snapshot_bytes_max": 64 * 1024,
+           # a live log is trimmed at its cap every LogTrim period: its cap and what that
+           # period adds, at most
+           "log_growth_between_trims_max": 4 * 1024 * 1024}
 
 
 def agent_config(ticks: int, **overrides: Any) -> AgentConfig:
@@ -189,12 +193,12 @@ def broker_view(mockoon_url: str, haul: Haul) -> dict[str, Any]:
 
 async def run(ticks: int = 50_000, window: int = 5_000, seed: int = 17,
               kills: dict[str, int] | None = None, printer=None, home: Path | None = None,
-              **config_overrides: Any) -> dict[str, Any]:
+              log_cap_bytes: int = DEFAULT_CAP_BYTES, **config_overrides: Any) -> dict[str, Any]:
     kills = kills if kills is not None else {"worker-1": 20, "mockoon": 2, "temporal": 1}
     printer = printer or (lambda line: print(json.dumps(line), flush=True))
     home = home or Path(tempfile.mkdtemp(prefix="harness-long-haul-"))
     started = time.monotonic()
-    with Supervisor(home, headless=True) as supervisor:
+    with Supervisor(home, headless=True, log_cap_bytes=log_cap_bytes) as supervisor:
         info = supervisor.info
         harness = await HarnessClient.connect(
             Settings(temporal_address=info.temporal_address, mockoon_url=info.mockoon_url))
@@ -225,7 +229,7 @@ async def run(ticks: int = 50_000, window: int = 5_000, seed: int = 17,
         "kills": haul.kills, "restarts": restarts, "failover_handovers": handovers,
         "polls": dict(haul.polls), "book": book, "broker": broker,
         "book_vs_broker": summary.book_vs_broker if summary else "",
-        "elapsed_s": round(time.monotonic() - started, 1),
+        "elapsed_s": round(time.monotonic() - started, 1), "log_cap_bytes": log_cap_bytes,
     })
 
 
@@ -237,7 +241,8 @@ def report(windows: list[dict[str, Any]], end: dict[str, Any]) -> dict[str, Any]
               == {s: q for s, q in broker["positions"].items() if q})
     sizes = {k: v for k, v in flat.items() if k != "ms_per_tick"}
     biggest = {name: max((w[name] for w in windows), default=0)
-               for name in ("max_carry_bytes", "max_snapshot_bytes", "max_proxy_tokens")}
+               for name in ("max_carry_bytes", "max_snapshot_bytes", "max_proxy_tokens",
+                            "max_log_file_bytes", "logs_bytes", "temporal_db_bytes")}
     targets = {
         "sizes_flat": bool(sizes) and all(v is not None and v <= TARGETS["flatness_max"]
                                           for v in sizes.values()),
@@ -245,6 +250,8 @@ def report(windows: list[dict[str, Any]], end: dict[str, Any]) -> dict[str, Any]
         "snapshot_at_most_64_kib": biggest["max_snapshot_bytes"] <= TARGETS["snapshot_bytes_max"],
         # One agent: one workflow task in flight at most.
         "proxy_tokens_at_most_in_flight": biggest["max_proxy_tokens"] <= 1,
+        "every_log_within_its_cap": biggest["max_log_file_bytes"]
+        <= end["log_cap_bytes"] + TARGETS["log_growth_between_trims_max"],
         "no_duplicate_client_order_ids": not broker["client_order_ids_twice"]
         and not broker.get("orders_unseen"),
         "book_equals_broker_to_the_cent": agrees,

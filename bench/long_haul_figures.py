@@ -14,11 +14,16 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from engine.client import HarnessClient
 from engine.runtime.broker_journal import journal_path
+from engine.runtime.home import logs_dir
 from engine.runtime.supervisor import Supervisor
 
 SNAPSHOT_ACTIVITY = "broker_snapshot"
 SIZES = ("max_carry_bytes", "max_snapshot_bytes", "max_proxy_tokens", "journal_bytes",
          "rss_kib_temporal", "rss_kib_worker", "rss_kib_supervisor", "max_events_per_run")
+# Reported, not held to flatness: a trimmed log saws between 0 and its cap, and Temporal's
+# store keeps closed runs for the namespace's retention (24 hours of wall clock: a run
+# compressed into an hour keeps all of them).
+FILES = ("max_log_file_bytes", "logs_bytes", "temporal_db_bytes")
 
 
 def _payload_bytes(payloads) -> int:
@@ -57,7 +62,7 @@ class Window:
     index: int
     started_at: float
     first_tick: int
-    figures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SIZES, 0))
+    figures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SIZES + FILES, 0))
     samples: int = 0
 
     def note(self, name: str, value: float) -> None:
@@ -80,6 +85,11 @@ async def sample(window: Window, harness: HarnessClient, supervisor: Supervisor,
         window.note("max_proxy_tokens", failover.tokens_held())
     path = journal_path(supervisor.home)
     window.note("journal_bytes", path.stat().st_size if path.exists() else 0)
+    logs = [f.stat().st_size for f in logs_dir(supervisor.home).iterdir() if f.is_file()]
+    window.note("max_log_file_bytes", max(logs, default=0))
+    window.note("logs_bytes", sum(logs))
+    window.note("temporal_db_bytes", sum(f.stat().st_size for f in
+                                         supervisor.home.glob("temporal.db*")))
     services = supervisor.info.services
     window.note("rss_kib_temporal", rss_kib(services.get("temporal", {}).get("pid")))
     window.note("rss_kib_worker", rss_kib(services.get("worker-1", {}).get("pid")))

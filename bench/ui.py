@@ -43,7 +43,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from bench.results import add_save_flag, emit  # noqa: E402
+from bench.results import add_save_flag  # noqa: E402
 
 GOLDEN = REPO / "tests" / "histories" / "v2" / "tick_loop.run0.json"
 
@@ -276,17 +276,27 @@ def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
             "rss_mb_at": {str(k): round(v, 1) for k, v in marks.items()}}
 
 
-def save_rss(report: dict, meta: dict | None = None) -> Path:
-    """--rss --save: the memory run's figures join docs/benchmarks/ui.json under "rss",
-    with the run's own provenance (its command, date, load), so the window's other figures
-    (a different run) stay as they were measured."""
+def save_part(part: str, report: dict) -> Path:
+    """--rss --save and --only-search --save: a partial run's figures join
+    docs/benchmarks/ui.json under `part`, with the run's own provenance (its command, date,
+    load), so the window's other figures (a different run) stay as they were measured."""
     from bench.results import RESULTS_DIR, metadata
 
     path = RESULTS_DIR / "ui.json"
     record = json.loads(path.read_text())
-    record["report"]["rss"] = {**report, "meta": meta or metadata("ui", sys.argv[1:])}
+    record["report"][part] = {**report, "meta": metadata("ui", sys.argv[1:])}
     path.write_text(json.dumps(record, indent=2) + "\n")
     return path
+
+
+def save_whole(result: dict) -> Path:
+    """--save of the whole run: its figures replace the last whole run's, and the memory
+    run (a separate, long one) is kept."""
+    from bench.results import RESULTS_DIR, save
+
+    path = RESULTS_DIR / "ui.json"
+    kept = json.loads(path.read_text())["report"].get("rss") if path.exists() else None
+    return save("ui", {**result, **({"rss": kept} if kept else {})})
 
 
 def run_in_window(app, controller, scenario) -> None:
@@ -384,10 +394,13 @@ def main() -> None:
         report = rss_per_1000_ticks(app, args.rss_ticks)
         print(json.dumps(report), flush=True)
         if args.save:
-            print(f"saved {save_rss(report)}", file=sys.stderr, flush=True)
+            print(f"saved {save_part('rss', report)}", file=sys.stderr, flush=True)
         os._exit(0)
     if args.only_search:
-        emit(search_20k_ms(app), args, name="ui-search", indent=None)
+        report = search_20k_ms(app)
+        print(json.dumps(report), flush=True)
+        if args.save:
+            print(f"saved {save_part('search', report)}", file=sys.stderr, flush=True)
         os._exit(0)
     result = {"window_shown_s": round(statistics.median(
         window_shown_s() for _ in range(args.runs)), 3)}
@@ -402,7 +415,9 @@ def main() -> None:
     result["load_20k_events_cpu_s"] = round(statistics.median(c for _, c in loads), 3)
     result.update(search_20k_ms(app))
     result["load_avg_end"] = round(os.getloadavg()[0], 2)
-    emit(result, args, indent=None)
+    print(json.dumps(result), flush=True)
+    if args.save:
+        print(f"saved {save_whole(result)}", file=sys.stderr, flush=True)
     os._exit(0)  # the SDK's native threads can abort a normal interpreter exit
 
 

@@ -18,16 +18,18 @@ import json
 import pytest
 
 from bench.long_haul import run
+from engine.runtime.home import logs_dir
 
 TICKS, WINDOW = 2_000, 400
 KILLS = {"worker-1": 4, "mockoon": 1, "temporal": 1}
+LOG_CAP = 512 * 1024  # small, so that the logs are trimmed under the kills and restarts
 
 
 @pytest.mark.timeout(1800)  # minutes on an idle machine; far more on a loaded one
 async def test_long_haul_short(tmp_path):
     windows: list[dict] = []
     final = await run(TICKS, WINDOW, seed=17, kills=KILLS, printer=windows.append,
-                      home=tmp_path, journal_keep=100, equity_keep=200)
+                      home=tmp_path, log_cap_bytes=LOG_CAP, journal_keep=100, equity_keep=200)
     print(json.dumps(final))  # the figures, for whoever reads the test log
     assert final["phase"] == "finished" and final["ticks"] == TICKS, final["pause_reason"]
     assert [k["service"] for k in final["kills"] if k["killed"]].count("worker-1") == 4
@@ -48,3 +50,5 @@ async def test_long_haul_short(tmp_path):
     assert final["broker"]["orders"] >= final["orders_filled"], final["broker"]
     assert targets["no_duplicate_client_order_ids"], final["broker"]
     assert targets["book_equals_broker_to_the_cent"], (final["book"], final["broker"])
+    assert targets["every_log_within_its_cap"], final["largest"]
+    assert list(logs_dir(tmp_path).glob("*.log.1")), "the logs passed their cap: trimmed"
