@@ -15,7 +15,7 @@ import gc
 
 if __name__ == "__main__":
     # `python -m engine.worker`: no garbage collection while the imports below build about
-    # a million objects (the Agents SDK, pydantic schemas) and free almost none; each
+    # 310,000 objects (the Agents SDK, pydantic schemas) and free almost none; each
     # collection meanwhile was wasted CPU on the start-up's critical path (1.79 -> 1.54 s
     # of CPU, 5 runs alternating). main() turns it back on
     # (tests/runtime/test_worker_import_gc.py).
