@@ -159,7 +159,8 @@ class Controller(ControllerSignals):
         self.supervisor.on_change = handle.changed
         if self.closing:  # closed while this thread was importing: start nothing
             raise StartAborted("the window was closed")
-        handle.info = self.supervisor.start(timeout=START_TIMEOUT_S)
+        # Usable once worker-1 polls; the status bar shows the standby starting until it polls.
+        handle.info = self.supervisor.start(timeout=START_TIMEOUT_S, await_standby=False)
         return handle
 
     def _services(self, services: dict) -> None:

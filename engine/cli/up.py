@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, stop.handler(supervisor)) for sig in STOP_SIGNALS}
     try:
         try:
-            info = supervisor.start(timeout=args.timeout)
+            # Usable once worker-1 polls; the hot standby keeps starting (said below).
+            info = supervisor.start(timeout=args.timeout, await_standby=False)
         except RuntimeAlreadyRunning as exc:
             return _show_existing(exc)
         except StartAborted:
@@ -130,6 +131,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"harness: could not start the runtime: {exc}", file=sys.stderr)
             return EXIT_UNHEALTHY
         print(render_runtime(info), flush=True)
+        standbys = _starting_standbys(info)
+        for name in standbys:
+            print(f"{name} (hot standby) is still starting: a worker crash before it polls "
+                  "waits for a restarted worker.", flush=True)
         print("\nSupervising. Ctrl-C stops every service.", flush=True)
         if args.agent and not stop.signum:
             from engine.cli.feed import AgentFeed
@@ -137,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
             feed = AgentFeed(settings_for(info, home), say=lambda line: print(line, flush=True))
             feed.start()
         # Woken once a second to notice a runtime that stopped by itself (a full disk).
-        while not stop.wait(1.0):
+        while not stop.wait(0.25 if standbys else 1.0):
+            standbys = _say_polling(supervisor.info, standbys)
             if supervisor.wait_stopped(0):
                 print(f"harness: the runtime stopped by itself: {supervisor.stop_reason}",
                       file=sys.stderr, flush=True)
@@ -156,6 +162,22 @@ def run(args: argparse.Namespace) -> int:
         stop.close()
     print("Stopped.", file=sys.stderr, flush=True)
     return EXIT_OK
+
+
+def _starting_standbys(info) -> list[str]:
+    from engine.runtime.standby import is_standby
+
+    return [name for name, record in info.services.items()
+            if is_standby(name) and record.get("status") != "ready"]
+
+
+def _say_polling(info, standbys: list[str]) -> list[str]:
+    """Announce each standby that polls now; the ones still starting."""
+    still = _starting_standbys(info)
+    for name in standbys:
+        if name not in still:
+            print(f"standby {name} polling.", flush=True)
+    return [name for name in standbys if name in still]
 
 
 def _show_existing(exc: RuntimeAlreadyRunning) -> int:

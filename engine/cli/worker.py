@@ -178,9 +178,16 @@ def run(args: argparse.Namespace) -> int:
     ready_path = os.environ.get("HARNESS_READY_FILE")
     ready = Path(ready_path) if ready_path else None
     if not _cluster_flags_given(args):
-        # Exactly `python -m engine.worker` (a bundle's supervisor runs its workers so).
-        from engine.worker import serve
+        # Exactly `python -m engine.worker` (a bundle's supervisor runs its workers so),
+        # its imports without the garbage collector too.
+        import gc
 
+        gc.disable()
+        before = sum(generation["collections"] for generation in gc.get_stats())
+        from engine.worker import imports_done, serve
+
+        log.info("worker %s %s", os.environ.get("HARNESS_WORKER_ID", "?"),
+                 imports_done(before))
         asyncio.run(serve(settings, ready, args.connect_timeout))
         return 0
     how = ("mTLS" if not isinstance(connection["tls"], bool) else

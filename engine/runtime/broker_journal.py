@@ -32,8 +32,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import httpx
-
 log = logging.getLogger(__name__)
 
 JOURNAL_FILE = Path("broker") / "journal.jsonl"
@@ -301,6 +299,8 @@ def fsync_dir(folder: Path) -> None:
 def restore(base_url: str, path: Path, lock: threading.Lock | None = None,
             timeout: float = 5.0) -> bool:
     """Give a freshly started broker its memory back; True once it is open for business."""
+    import httpx  # here, on the readiness thread: not on the supervisor's way to its spawns
+
     with httpx.Client(base_url=base_url, timeout=timeout) as http:
         fresh = http.get("/__harness/state")
         fresh.raise_for_status()

@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from engine.runtime import broker_journal, mockoon
 from engine.runtime.home import logs_dir
 from engine.runtime.log_trim import DEFAULT_CAP_BYTES
@@ -164,6 +162,8 @@ def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,
             return False
         if journal is None:
             return True
+        import httpx  # after the spawns (tests/runtime/test_spawn_path_imports.py)
+
         try:  # the broker answers 503 until its memory is back: restore before "ready"
             return broker_journal.restore(url, journal.path, journal.lock)
         except broker_journal.JournalGap as exc:  # stays closed; `harness status` says why

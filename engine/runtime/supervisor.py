@@ -35,7 +35,7 @@ from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
 from engine.runtime.readiness import watch_ready, watch_remote
 from engine.runtime.services import RestartPolicy, Service
-from engine.runtime.standby import due_standbys, waits_for_first_worker
+from engine.runtime.standby import due_standbys, is_standby, waits_for_first_worker
 from engine.runtime.state import (
     RuntimeInfo,
     clear_last_stop,
@@ -96,8 +96,13 @@ class Supervisor:
 
     # -- public API ------------------------------------------------------------------------
 
-    def start(self, timeout: float = 60.0) -> RuntimeInfo:
+    def start(self, timeout: float = 60.0, *, await_standby: bool = True) -> RuntimeInfo:
         """Start everything in parallel; return once all services are ready.
+
+        `await_standby=False` returns once the server, Mockoon and worker-1 are ready (the
+        runtime is usable: the agent runs); the hot standbys keep starting, and runtime.json
+        shows them `starting` until they poll (`harness up` and the window; a standby
+        imports the Agents SDK after worker-1, which was half of a relaunch's wait).
 
         Raises RuntimeAlreadyRunning (another supervisor owns this home), MissingDependencyError,
         InvalidEnvironmentError, or ServiceStartError (a child died or timed out; its log
@@ -132,7 +137,7 @@ class Supervisor:
             if self._plan.remote_temporal:
                 watch_remote(self._plan.temporal_address, self.options.namespace, timeout,
                              self._cond, self._stop_requested, self._remote_ok)
-            self._await_startup(timeout)
+            self._await_startup(timeout, await_standby)
         except BaseException:
             self.stop(grace=1.0)
             raise
@@ -380,7 +385,7 @@ class Supervisor:
     def _services(self) -> dict[str, Service]:
         return self._plan.services if self._plan else {}
 
-    def _await_startup(self, timeout: float) -> None:
+    def _await_startup(self, timeout: float, await_standby: bool = True) -> None:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -388,7 +393,8 @@ class Supervisor:
                     raise self._startup_error
                 if self._abort_start:
                     raise StartAborted("start-up interrupted")
-                pending = [s for s in self._services().values() if s.status != "ready"]
+                pending = [s for s in self._services().values() if s.status != "ready"
+                           and (await_standby or not is_standby(s.name))]
                 remote_pending = self._plan.remote_temporal and not self._remote_ok.is_set()
                 if not pending and not remote_pending:
                     return

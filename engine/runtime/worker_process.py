@@ -52,7 +52,7 @@ def worker_env(
     # The broker's journal (engine/runtime/broker_journal.py): a broker change counts as
     # done only once it holds it. Empty: no journal (a broker this runtime does not own).
     # Imported here: `harness status` reads ready files through this module, and the
-    # journal's module brings httpx.
+    # journal's module brings an HTTP server.
     from engine.runtime.broker_journal import WORKER_JOURNAL_URL_ENV
 
     return {

@@ -87,3 +87,14 @@ def test_children_die_when_the_supervisor_is_sigkilled(harness_up, tmp_path: Pat
     # The runtime.json it left behind is stale, and a new runtime may start.
     assert runtime_file(tmp_path).exists() and read_runtime(tmp_path) is None
     assert harness(tmp_path, "status").returncode == 2
+
+
+def test_up_says_when_the_standby_is_still_starting_and_when_it_polls(harness_up) -> None:
+    process, _info = harness_up  # every service ready in runtime.json
+    said = wait_until(lambda: "standby worker-2 polling" in process.output.read_text()
+                      and process.output.read_text(), 30, "the standby's line")
+    table = said.split("Supervising.")[0]
+    # The table was printed when worker-1 polled, before the standby was ready.
+    assert [line for line in table.splitlines() if line.startswith("worker-2")
+            and "starting" in line], said
+    assert "worker-2 (hot standby) is still starting" in said

@@ -32,3 +32,19 @@ def _timeline(tmp_path, **options) -> dict[str, float]:
 def test_the_standby_is_spawned_after_worker_1_is_ready(tmp_path):
     seen = _timeline(tmp_path)
     assert seen["worker-1 ready"] <= seen["worker-2 spawned"], seen
+
+
+def test_start_without_awaiting_the_standby_returns_once_worker_1_polls(tmp_path):
+    """`harness up` and the window: usable once worker-1 polls; the standby keeps starting
+    (runtime.json says so) and then polls too."""
+    supervisor = Supervisor(tmp_path, headless=True, worker_count=2)
+    try:
+        info = supervisor.start(timeout=120, await_standby=False)
+        statuses = {name: s["status"] for name, s in info.services.items()}
+        assert statuses["worker-1"] == statuses["temporal"] == statuses["mockoon"] == "ready"
+        # Spawned only once worker-1 polled: it cannot have imported the SDK since.
+        assert statuses["worker-2"] in ("planned", "starting"), statuses
+        assert supervisor.wait_for(
+            lambda i: i.services["worker-2"]["status"] == "ready", 120), supervisor.info
+    finally:
+        supervisor.stop()
