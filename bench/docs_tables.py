@@ -237,6 +237,29 @@ TABLES: dict[str, Table] = {
               ("lookups_unsettled_shown", "unsettled shown by the lookups"),
               ("ratio_listing_over_lookups", "listing / lookups"))),
     ),
+    "real_model": Table(
+        "the agent on a real model server, beside the offline analyst",
+        "The tests' real server (llama.cpp's `llama-server`, SmolLM2-135M-Instruct on the CPU) "
+        "answers the agent's tool turns and final turn; the same ticks on the offline analyst "
+        "are the tick without a model. The offline tick's share of a real one bounds the "
+        "harness's own cost (it includes the market reads and the broker).",
+        (
+            Row("ticks of each agent", "ticks"),
+            Row("model calls per tick", "real.model_calls_per_tick"),
+            Row("seconds per model call, median", "real.model_call_s_median"),
+            Row("seconds per model call, at most", "real.model_call_s_max"),
+            Row("ticks per minute", "real.ticks_per_minute"),
+            Row("tokens per tick, median", "real.tokens_per_tick_median"),
+            Row("history bytes per tick", "real.history_bytes_per_tick"),
+            Row("history bytes per run", "real.history_bytes_per_run"),
+            Row("model errors", "real.model_errors"),
+            Row("a real tick, s", "real_tick_s"),
+            Row("an offline tick, s", "offline_tick_s"),
+            Row("the offline tick's share of a real one", "offline_tick_share_of_real_tick"),
+        ),
+        "how a real model's tick runs: "
+        "[deployment.md](deployment.md#how-a-real-models-tick-runs).",
+    ),
     "sandbox_python": Table(
         "bubblewrap with the bundle's carried Python beside the machine's",
         "One real backtest (a shipped family on random bars) in bubblewrap, alternately with "
