@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from google.protobuf import json_format
-from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import (
     Client,
@@ -26,6 +26,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.client_discovery import WORKFLOW_TASK_TIMEOUT, DiscoveryCalls
 from engine.config import Settings
 from engine.contracts import (
     AgentConfig,
@@ -39,16 +40,13 @@ from engine.contracts import (
     ReviewResult,
 )
 from engine.discovery.contracts import (
-    DiscoveryProgress,
-    DiscoveryRequest,
-    DiscoveryResult,
     StrategyPick,
     StrategyReview,
-    discovery_id,
 )
 from engine.hedged import HEDGE_AFTER_S, hedged
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
+from engine.pending_work import pending_rows
 from engine.temporal_connect import connect
 from engine.validation import validate_agent_config, validate_steer_note
 
@@ -58,7 +56,6 @@ if TYPE_CHECKING:
 
 WORKFLOW_TYPE = "TradingAgentWorkflow"
 CONTINUED_AS_NEW = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
-WORKFLOW_TASK_TIMEOUT = timedelta(seconds=2)
 # A query answered late is buffered behind a workflow task, and the server keeps one such
 # query per workflow: a second ask meanwhile is refused (ResourceExhausted) and retried by
 # the SDK with back-off. Bounded, those retries cannot crowd out the next queries.
@@ -85,7 +82,7 @@ def new_agent_id(config: AgentConfig, now: datetime | None = None) -> str:
     return f"agent-{'-'.join(config.symbols)}-s{config.seed}-{stamp}"
 
 
-class HarnessClient:
+class HarnessClient(DiscoveryCalls):
     """The workflow code, the Agents SDK and its plugin are imported by the methods that
     use them, not here: a command that only reads (`harness state`, `agents`, `runs`,
     `history`) connects with `read_only=True` and never loads them (1.5 s of imports)."""
@@ -198,50 +195,6 @@ class HarnessClient:
         if not rows:
             raise AgentNotFound(f"no agent {workflow_id!r} in this namespace")
         return rows
-
-    # ------------------------------------------------------------ strategy discovery
-
-    async def start_discovery(self, request: DiscoveryRequest, workflow_id: str) -> str:
-        """Start a discovery (or attach to the running one with this id). Its backtests
-        go to the sandbox queue of these settings."""
-        from engine.workflows.discovery import StrategyDiscoveryWorkflow
-
-        self._writing()
-        request = request.model_copy(update={"sandbox_queue": self.settings.sandbox_task_queue})
-        await self.temporal.start_workflow(
-            StrategyDiscoveryWorkflow.run, request, id=workflow_id,
-            task_queue=self.settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=WORKFLOW_TASK_TIMEOUT,
-        )
-        return workflow_id
-
-    async def discovery_progress(self, workflow_id: str) -> DiscoveryProgress | None:
-        """The discovery's progress; a candidate still waiting for a sandbox worker shows
-        as queued, not running, and one already over as done (engine/discovery/observed.py
-        asks the server)."""
-        progress = await self._handle(workflow_id).query(
-            "progress", result_type=DiscoveryProgress | None)
-        if progress is None or progress.finished:
-            return progress
-        from engine.discovery.observed import observe_candidates
-
-        return await observe_candidates(self.temporal, progress)
-
-    async def agent_discovery_progress(self, workflow_id: str, symbols: list[str]
-                                       ) -> list[DiscoveryProgress]:
-        """The progress of an agent's discoveries (one per symbol) while it discovers."""
-        out = []
-        for symbol in symbols:
-            with contextlib.suppress(RPCError):  # not started yet
-                progress = await self.discovery_progress(discovery_id(workflow_id, symbol))
-                if progress is not None:
-                    out.append(progress)
-        return out
-
-    async def discovery_result(self, workflow_id: str) -> DiscoveryResult:
-        handle = self.temporal.get_workflow_handle(workflow_id, result_type=DiscoveryResult)
-        return await handle.result()
 
     # ------------------------------------------------------------ human in the loop
 
@@ -388,20 +341,11 @@ class HarnessClient:
             yield run, json_format.MessageToDict(event)
 
     async def pending_work(self, workflow_id: str) -> list[dict]:
-        """What the agent waits on right now: its pending activities, from its description.
-        A model call in flight carries its progress (`progress`: elapsed_s, attempt, phase,
-        output_tokens, max_tokens; engine/agent/call_progress.py), its last heartbeat's."""
+        """What the agent waits on right now: its pending activities, from its description
+        (engine/pending_work.py says what each row holds)."""
         with _not_found_as(workflow_id):
             raw = (await self._handle(workflow_id).describe()).raw_description
-        rows = []
-        for pending in raw.pending_activities:
-            row = _pending_activity(pending)
-            if pending.heartbeat_details.payloads:
-                with contextlib.suppress(Exception):  # details of another shape: none shown
-                    (row["progress"], *_) = await self.temporal.data_converter.decode(
-                        pending.heartbeat_details.payloads)
-            rows.append(row)
-        return rows
+        return await pending_rows(raw.pending_activities, self.temporal.data_converter)
 
     @staticmethod
     def model_endpoints(home=None) -> list[dict]:
@@ -444,18 +388,3 @@ def _not_found_as(workflow_id: str):
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise AgentNotFound(f"no agent {workflow_id!r} in this namespace") from exc
         raise
-
-
-def _pending_activity(p) -> dict:
-    def stamp(ts) -> float | None:
-        return ts.ToDatetime(tzinfo=UTC).timestamp() if ts.seconds else None
-
-    return {
-        "activity": p.activity_type.name,
-        "state": PendingActivityState.Name(p.state).removeprefix("PENDING_ACTIVITY_STATE_"),
-        "attempt": p.attempt,
-        "last_heartbeat": stamp(p.last_heartbeat_time),
-        "last_failure": p.last_failure.message,
-        "next_attempt": stamp(p.next_attempt_schedule_time),
-        "worker": p.last_worker_identity,  # who ran its latest attempt (the crash proof)
-    }
