@@ -32,12 +32,15 @@ def trim(path: Path, cap_bytes: int = DEFAULT_CAP_BYTES) -> bool:
     try:
         if path.stat().st_size <= cap_bytes:
             return False
+    except FileNotFoundError:  # a child not started yet (the standby) has no log
+        return False
+    try:
         kept = previous_log(path)
         partial = kept.with_name(kept.name + ".tmp")
         shutil.copyfile(path, partial)
         os.replace(partial, kept)  # a reader never sees half a previous log
         os.truncate(path, 0)
-    except OSError as exc:  # a full disk, a log removed by hand: try again next time
+    except OSError as exc:  # a full disk, a log removed meanwhile: try again next time
         log.warning("could not trim %s: %s", path, exc)
         return False
     return True
