@@ -255,6 +255,9 @@ TABLES: dict[str, Table] = {
             Row("model errors", "real.model_errors"),
             Row("a real tick, s", "real_tick_s"),
             Row("an offline tick, s", "offline_tick_s"),
+            Row("the share of a real tick that is not its model calls (the harness, the "
+                "market reads and the broker: an upper bound of the durable overhead)",
+                "real.not_model_share_of_tick"),
             Row("the offline tick's share of a real one", "offline_tick_share_of_real_tick"),
         ),
         "how a real model's tick runs: "
