@@ -56,6 +56,25 @@ def save(name: str, report: dict[str, Any], argv: list[str] | None = None) -> Pa
     return path
 
 
+def save_part(name: str, part: str, report: dict[str, Any]) -> Path:
+    """A partial run's figures (a separate, long run of the same bench, say) join the saved
+    NAME.json under `part`, with that run's own provenance, so the whole run's figures stay
+    as they were measured."""
+    path = RESULTS_DIR / f"{name}.json"
+    record = json.loads(path.read_text())
+    record["report"][part] = {**report, "meta": metadata(name, sys.argv[1:])}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def save_keeping_parts(name: str, report: dict[str, Any], parts: tuple[str, ...]) -> Path:
+    """--save of a whole run: its figures replace the last whole run's; the saved partial
+    runs named in `parts` are kept."""
+    path = RESULTS_DIR / f"{name}.json"
+    saved = json.loads(path.read_text())["report"] if path.exists() else {}
+    return save(name, {**report, **{part: saved[part] for part in parts if part in saved}})
+
+
 def metadata(name: str, argv: list[str]) -> dict[str, Any]:
     shown = [a for a in argv if a != "--save"]
     return {

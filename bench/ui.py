@@ -10,7 +10,6 @@
 - load_20k_events_s: an exported 20,000-event history (the golden tick-loop history
   repeated with fresh event ids) read and loaded into the tree, view attached, until it
   has painted. Target <= 1 s.
-
 - search_20k_ms: 20,000 events in the tree (view attached, the search index warmed in
   idle time as in a live session: index_warm_s), a query typed key by key (80 ms apart):
   the last keystroke to the filtered tree painted, median over a few queries. Target
@@ -22,6 +21,7 @@
   10% over the second 1,000: rss_last_over_second <= 1.1).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py [--runs 3] [--skip-stream] [--rss]
+        [--only-search] [--save]   (--rss and --only-search save into ui.json as parts)
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from bench.results import add_save_flag  # noqa: E402
+from bench.results import add_save_flag, save_keeping_parts, save_part  # noqa: E402
 
 GOLDEN = REPO / "tests" / "histories" / "v2" / "tick_loop.run0.json"
 
@@ -238,17 +238,23 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
+def window_on_agent(home: str, start_date: str, ticks: int):
+    """A controller for one fast AAPL agent in `home`, and its window shown (not started)."""
     from app.controller import Controller
     from app.main_window import MainWindow
     from engine.contracts import AgentConfig
 
+    config = AgentConfig(symbols=["AAPL"], start_date=start_date, max_ticks=ticks)
+    controller = Controller(home, agent_config=config)
+    window = MainWindow(controller)
+    window.show()
+    return controller, window
+
+
+def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
     app.setQuitOnLastWindowClosed(False)
     with tempfile.TemporaryDirectory(prefix="harness-ui-bench-") as home:
-        config = AgentConfig(symbols=["AAPL"], start_date="2000-03-27", max_ticks=ticks)
-        controller = Controller(home, agent_config=config)
-        window = MainWindow(controller)
-        window.show()
+        controller, window = window_on_agent(home, "2000-03-27", ticks)
         marks: dict[int, float] = {}
 
         async def scenario() -> None:
@@ -276,29 +282,6 @@ def rss_per_1000_ticks(app, ticks: int = 5_000) -> dict:
             "rss_mb_at": {str(k): round(v, 1) for k, v in marks.items()}}
 
 
-def save_part(part: str, report: dict) -> Path:
-    """--rss --save and --only-search --save: a partial run's figures join
-    docs/benchmarks/ui.json under `part`, with the run's own provenance (its command, date,
-    load), so the window's other figures (a different run) stay as they were measured."""
-    from bench.results import RESULTS_DIR, metadata
-
-    path = RESULTS_DIR / "ui.json"
-    record = json.loads(path.read_text())
-    record["report"][part] = {**report, "meta": metadata("ui", sys.argv[1:])}
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    return path
-
-
-def save_whole(result: dict) -> Path:
-    """--save of the whole run: its figures replace the last whole run's, and the memory
-    run (a separate, long one) is kept."""
-    from bench.results import RESULTS_DIR, save
-
-    path = RESULTS_DIR / "ui.json"
-    kept = json.loads(path.read_text())["report"].get("rss") if path.exists() else None
-    return save("ui", {**result, **({"rss": kept} if kept else {})})
-
-
 def run_in_window(app, controller, scenario) -> None:
     """Run `scenario()` on a qasync loop over `app`; the runtime the controller started is
     stopped whatever happens."""
@@ -316,16 +299,9 @@ def run_in_window(app, controller, scenario) -> None:
 def max_stall_ms(app, pauses=None, ticks: int = 300) -> tuple[float, float]:
     from PySide6.QtCore import QTimer
 
-    from app.controller import Controller
-    from app.main_window import MainWindow
-    from engine.contracts import AgentConfig
-
     app.setQuitOnLastWindowClosed(False)
     with tempfile.TemporaryDirectory(prefix="harness-ui-bench-") as home:
-        config = AgentConfig(symbols=["AAPL"], start_date="2004-01-02", max_ticks=ticks)
-        controller = Controller(home, agent_config=config)
-        window = MainWindow(controller)
-        window.show()
+        controller, window = window_on_agent(home, "2004-01-02", ticks)
         stalls: list[tuple[float, float]] = []  # (wall ms late, main-thread CPU ms)
         probe = QTimer()
         probe.setInterval(5)
@@ -394,13 +370,13 @@ def main() -> None:
         report = rss_per_1000_ticks(app, args.rss_ticks)
         print(json.dumps(report), flush=True)
         if args.save:
-            print(f"saved {save_part('rss', report)}", file=sys.stderr, flush=True)
+            print(f"saved {save_part('ui', 'rss', report)}", file=sys.stderr, flush=True)
         os._exit(0)
     if args.only_search:
         report = search_20k_ms(app)
         print(json.dumps(report), flush=True)
         if args.save:
-            print(f"saved {save_part('search', report)}", file=sys.stderr, flush=True)
+            print(f"saved {save_part('ui', 'search', report)}", file=sys.stderr, flush=True)
         os._exit(0)
     result = {"window_shown_s": round(statistics.median(
         window_shown_s() for _ in range(args.runs)), 3)}
@@ -417,7 +393,7 @@ def main() -> None:
     result["load_avg_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result), flush=True)
     if args.save:
-        print(f"saved {save_whole(result)}", file=sys.stderr, flush=True)
+        print(f"saved {save_keeping_parts('ui', result, ('rss',))}", file=sys.stderr, flush=True)
     os._exit(0)  # the SDK's native threads can abort a normal interpreter exit
 
 
