@@ -22,6 +22,8 @@ def failure_text(message: str) -> str:
         return ("its message was too long for the server to keep (over its failure size "
                 "limit); the history has the final attempt's")
     return message
+
+
 PHASES = {"probing": "probing the endpoint", "calling": "waiting for the model"}
 
 
