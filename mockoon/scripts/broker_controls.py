@@ -3,12 +3,12 @@ replay (`/__harness/state`) and the journal callback's body. Not Alpaca: ours.""
 
 from __future__ import annotations
 
+from broker_accounts import ZERO_POSITIONS
 from broker_templates import (
     DEFAULT_ACCOUNT,
     FAULT_MODES,
     INITIAL_CASH,
     KEEP_SETTLED,
-    ZERO_POSITIONS,
 )
 from templates import INVALID, compact, guard, not_in, respond
 

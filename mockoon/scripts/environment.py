@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import broker_accounts as accounts
 import broker_controls as controls
 import broker_fees as fees
 import broker_templates as broker
@@ -102,9 +103,9 @@ def trading_routes(prefix: str, scope: str, stall_ms: int) -> list[dict]:
                        broker.order_lookup(scope, "id", "(urlParam 'order_id')"))),
         route("delete", orders + "/:order_id",
               response("cancel " + orders, broker.cancel_order(scope), journaled=True)),
-        route("get", prefix + "account", response(prefix + "account", broker.account(scope))),
+        route("get", prefix + "account", response(prefix + "account", accounts.account(scope))),
         route("get", prefix + "positions",
-              response(prefix + "positions", broker.positions(scope))),
+              response(prefix + "positions", accounts.positions(scope))),
         route("get", prefix + "account/activities/FEE",
               response(prefix + "account/activities/FEE",
                        fees.fee_activities(broker.scoped(scope)))),
@@ -125,9 +126,9 @@ def routes(stall_ms: int) -> list[dict]:
         route("get", "v1beta1/news", response("news", market.news())),
         *trading_routes("v2/", broker.V2, stall_ms),
         route("post", "v1/accounts",
-              response("open account", broker.open_account(), journaled=True)),
+              response("open account", accounts.open_account(), journaled=True)),
         route("get", "v1/accounts/:account_id",
-              response("broker account", broker.broker_account())),
+              response("broker account", accounts.broker_account())),
         *trading_routes(V1, broker.V1, stall_ms),
         route("get", "__harness/faults", response("faults", "", bucket="faults")),
         route("put", "__harness/faults", response("set faults", controls.set_faults())),
