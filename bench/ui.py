@@ -366,17 +366,12 @@ def main() -> None:
     immortalize_singletons()  # as the app does (a PySide6 6.12 refcount bug)
     app = QApplication(sys.argv[:1])
     pauses = GcPauses()
-    if args.rss:
-        report = rss_per_1000_ticks(app, args.rss_ticks)
+    if args.rss or args.only_search:  # a partial run: saved as a part of ui.json
+        part = "rss" if args.rss else "search"
+        report = rss_per_1000_ticks(app, args.rss_ticks) if args.rss else search_20k_ms(app)
         print(json.dumps(report), flush=True)
         if args.save:
-            print(f"saved {save_part('ui', 'rss', report)}", file=sys.stderr, flush=True)
-        os._exit(0)
-    if args.only_search:
-        report = search_20k_ms(app)
-        print(json.dumps(report), flush=True)
-        if args.save:
-            print(f"saved {save_part('ui', 'search', report)}", file=sys.stderr, flush=True)
+            print(f"saved {save_part('ui', part, report)}", file=sys.stderr, flush=True)
         os._exit(0)
     result = {"window_shown_s": round(statistics.median(
         window_shown_s() for _ in range(args.runs)), 3)}
