@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
 
 from app.models.history_model import HistoryModel
 
@@ -70,6 +71,9 @@ class HistoryPump(QObject):
             self.model.drop_old_runs()
 
     def _flush(self) -> None:
+        if not isValid(self.model):  # its window went away with events still buffered
+            self._buffer.clear()
+            return
         batch, self._buffer = self._buffer[:SLICE], self._buffer[SLICE:]
         self.model.tree.add_batch(batch)
         self._forget_old_runs()

@@ -57,3 +57,16 @@ def test_a_long_session_keeps_only_its_last_runs_and_frees_the_rest(qtbot):
     gc.collect()
     assert sys.getrefcount(record) == held - 1, "nothing but this test holds the event"
     assert model.tree.find_tick(1) is None or model.tree.find_tick(1).run_id != "run-0"
+
+
+def test_events_buffered_when_the_model_goes_away_are_dropped_quietly(qtbot):
+    """A window torn down (an agent switched, a test ended) with events still buffered:
+    the next turn's flush found a deleted model and raised in the event loop."""
+    import shiboken6
+
+    events = json.loads(GOLDEN.read_text())["events"]
+    model = HistoryModel()
+    pump = HistoryPump(model)
+    pump.extend([("run-0", e) for e in events])
+    shiboken6.delete(model)
+    qtbot.waitUntil(lambda: pump.pending() == 0)  # before: RuntimeError in the flush
