@@ -87,9 +87,16 @@ def test_reaping_kills_a_sandbox_whose_caller_is_dead_and_spares_a_live_ones(mon
     named = subprocess.Popen([f"harness-sbx-{dead.pid}-x-3-", "-c", "import time; "
                               "time.sleep(60)"], executable=sys.executable)
     try:
+        # Popen returns once exec has begun, but the kernel sets the new command line a
+        # moment later (/proc/PID/cmdline reads empty until then): on a loaded machine the
+        # reaper could scan before it and see nothing to match. A sandbox the reaper is
+        # for has long been running, so wait for what it would see.
+        for proc in (orphan, kept, named):
+            wait_until(lambda: _command_line(proc).startswith(proc.args[0].encode()), 10.0,
+                       f"pid {proc.pid} to show its command line")
         # The session's supervised runtime may restart a worker at any moment, and every
-        # worker start reaps too (the same function, in its own process): it can kill the
-        # bwrap-named stray first. So count at least one here, and check every outcome.
+        # worker start reaps too (the same function, in its own process): it can kill a
+        # stray first. So count at least one here, and check every outcome.
         assert kill_stray_sandboxes() >= 1
         assert orphan.wait(timeout=10) == -signal.SIGKILL
         assert named.wait(timeout=10) == -signal.SIGKILL
@@ -99,6 +106,13 @@ def test_reaping_kills_a_sandbox_whose_caller_is_dead_and_spares_a_live_ones(mon
             proc.kill()
             proc.wait()
         private_tmp.rmdir()
+
+
+def _command_line(proc: subprocess.Popen) -> bytes:
+    try:
+        return Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _stages_of(caller: subprocess.Popen) -> list[Path]:
