@@ -64,6 +64,9 @@ BROKER_READ_TIMEOUT = timedelta(seconds=20)
 # are booked dead, late fills at their own price, refused fills reconciled.
 BOOK_SURVIVES_WEEKS = "book-survives-weeks"
 ACCOUNT_UNOPENED = "the broker account could not be opened"
+# An agent whose account failed to open before BOOK_SURVIVES_WEEKS, resumed on later code:
+# it owes the account from then on (`_owe_account_unopened_before_the_patch`).
+OWED_ACCOUNT_UPGRADE = "owed-account-upgrade"
 BROKER_READ_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=250),
     maximum_interval=timedelta(seconds=2),
@@ -95,7 +98,8 @@ class BrokerSteps:
                 start_to_close_timeout=BROKER_READ_TIMEOUT, retry_policy=BROKER_READ_RETRY,
             )
         except ActivityError as exc:
-            memory.account_owed = self._book_v6  # before the patch: trades in /v2 on resume
+            # Before the patch it traded in /v2 on resume; an upgraded debt stays owed.
+            memory.account_owed = self._book_v6 or memory.account_owed
             self._pause(f"{ACCOUNT_UNOPENED}: {describe_failure(exc)}")
             return
         memory.account_owed = False
@@ -121,6 +125,18 @@ class BrokerSteps:
             memory.paused, memory.pause_reason = False, ""
         self._reconcile_due = "account opened"
         return True
+
+    def _owe_account_unopened_before_the_patch(self) -> None:
+        """A run begun before BOOK_SURVIVES_WEEKS kept no debt of an account it could not
+        open, and resumed it would trade in the shared account, unreconciled, for good. Its
+        pause reason still says why it stopped: from this resume or re-attach, it owes the
+        account. The patch is asked only then, so no other history gains a marker."""
+        memory = self._memory
+        if (memory is not None and not self._book_v6 and self._book_v3
+                and not memory.account_id and not memory.account_owed
+                and memory.pause_reason.startswith(ACCOUNT_UNOPENED)
+                and workflow.patched(OWED_ACCOUNT_UPGRADE)):
+            memory.account_owed = True
 
     # ------------------------------------------------------------------ reconciliation
 
@@ -170,7 +186,7 @@ class BrokerSteps:
         self, trade_id: str, intent: TradeIntent, check: GuardrailResult
     ) -> OrderResult:
         memory = self._memory
-        if self._book_v6 and memory.account_owed:  # an approval while the account is owed
+        if memory.account_owed:  # an approval while the account is owed (v6 or upgraded)
             memory.counters.orders_rejected += 1
             return OrderResult(client_order_id=f"{workflow.info().workflow_id}-{trade_id}",
                                status=OrderStatus.REJECTED, requested_quantity=intent.quantity,

@@ -140,7 +140,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
                     self._account_retry and memory.account_owed))
             if self._stop or self._reached_max_ticks():
                 break
-            if self._book_v6 and memory.account_owed and (
+            if memory.account_owed and (  # owed only under BOOK_SURVIVES_WEEKS or upgraded
                 not await self._open_owed_account() or memory.paused
             ):
                 continue  # no order before the agent has its own account
@@ -315,6 +315,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
 
     @workflow.update
     def resume(self) -> Phase:
+        self._owe_account_unopened_before_the_patch()
         self._memory.paused = False
         if self._book_v3:  # a human resumed: check the book again before the next tick
             self._memory.pause_reason = ""
@@ -357,7 +358,8 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         self._reattached = True
         if self._book_v3:
             self._reconcile_due = "re-attach"
-        if self._book_v6 and self._memory is not None and self._memory.account_owed:
+        self._owe_account_unopened_before_the_patch()
+        if self._memory is not None and self._memory.account_owed:
             self._account_retry = True
 
     @workflow.signal

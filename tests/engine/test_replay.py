@@ -26,8 +26,10 @@ with workflow.unsafe.imports_passed_through():
     from tests.histories.record import SCENARIOS, VERSION
 
 HISTORIES = Path(__file__).parents[1] / "histories"
-# Every version ever recorded: agents started on any of them must keep replaying.
-GOLDEN = sorted(HISTORIES.glob("v*/*.json"))
+# Every version ever recorded: agents started on any of them must keep replaying. And the
+# upgrades: runs begun on an earlier version and carried on by later code, recorded by the
+# tests that drive them (tests/engine/test_owed_account.py).
+GOLDEN = sorted(HISTORIES.glob("v*/*.json")) + sorted(HISTORIES.glob("upgrades/*.json"))
 
 
 def _load(path: Path) -> WorkflowHistory:
