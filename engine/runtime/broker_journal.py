@@ -247,11 +247,14 @@ def fold(base: dict, entries: list[dict]) -> dict:
         "orders": {o["seq"]: o for o in base.get("orders") or []},
         "seq": int(base.get("seq") or 0),
         "oseq": int(base.get("oseq") or 0),
+        # Settled orders a sub-account keeps: set by a reset, kept across restarts.
+        "keep": base.get("keep"),
     }
     expected, missing = state["seq"], []
     for entry in entries:
         if entry.get("reset"):
             state["accounts"], state["positions"], state["orders"] = {}, {}, {}
+            state["keep"] = entry.get("keep", state["keep"])
             expected, missing = entry["seq"], []
         else:
             missing.extend(range(expected + 1, entry["seq"]))
@@ -277,6 +280,8 @@ def compact(path: Path, state: dict, tail: list[dict] = ()) -> None:
     entry = {"seq": state["seq"], "reset": True, "oseq": state.get("oseq", 0),
              "accounts": state["accounts"], "positions": state["positions"],
              "orders": state["orders"]}
+    if state.get("keep") is not None:
+        entry["keep"] = state["keep"]
     tmp = Path(path).with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
         for line in (entry, *tail):

@@ -68,6 +68,7 @@ def restore() -> str:
         "{{setData 'set' 'orders' '' (bodyRaw 'orders')}}",
         "{{setData 'set' 'journal' 'seq' (bodyRaw 'seq')}}",
         "{{setData 'set' 'journal' 'oseq' (bodyRaw 'oseq' 0)}}",
+        f"{{{{setData 'set' 'journal' 'keep' (bodyRaw 'keep' {KEEP_SETTLED})}}}}",
         "{{setData 'set' 'journal' 'open' true}}",
         STATE,
     )
@@ -89,7 +90,8 @@ JOURNAL_ENTRY = compact(
     "{{{data 'orders' (getGlobalVar 'j_order')}}}{{/unless}}] }",
     "{{/if}}",
     "{{#if (eq (getGlobalVar 'j_kind') 'reset')}}",
-    '{"seq":{{dataRaw \'journal\' \'seq\'}},"reset":true,',
+    '{"seq":{{dataRaw \'journal\' \'seq\'}},"reset":true,'
+    '"keep":{{dataRaw \'journal\' \'keep\'}},',
     '"accounts":{{{data \'accounts\'}}},"positions":{{{data \'positions\'}}},"orders":[]}',
     "{{/if}}",
 )

@@ -144,3 +144,26 @@ def test_concurrent_changes_replay_to_the_same_state(tmp_path: Path) -> None:
             after = api.get("/__harness/state").json()
         assert (after["accounts"], after["positions"], after["orders"]) == (
             broker["accounts"], broker["positions"], broker["orders"])
+
+
+def test_a_restarted_broker_keeps_the_keep_it_was_reset_with(tmp_path: Path) -> None:
+    """`keep` is broker state like the rest: a broker reset to keep 3 settled orders keeps 3
+    after a crash, not the default."""
+    with Supervisor(tmp_path, headless=True, with_worker=False) as supervisor:
+        url = supervisor.info.mockoon_url
+        with httpx.Client(base_url=url, timeout=30) as api:
+            api.post("/__harness/reset", json={"cash": 1_000_000, "keep": 3}).raise_for_status()
+            api.post("/v1/accounts", json={"id": ACCOUNT, "cash": 1_000_000}).raise_for_status()
+            for n in range(5):
+                api.post(f"{AGENT}/orders", json=order(f"r{n}", qty=1, limit_price=4)
+                         ).raise_for_status()
+            journaled(supervisor, api.get("/__harness/state").json()["seq"])
+        restart_mockoon(supervisor, 1)
+        with httpx.Client(base_url=url, timeout=30) as api:
+            assert api.get("/__harness/state").json()["keep"] == 3
+            for n in range(5, 10):
+                api.post(f"{AGENT}/orders", json=order(f"r{n}", qty=1, limit_price=4)
+                         ).raise_for_status()
+            held = [o["client_order_id"] for o in api.get("/__harness/state").json()["orders"]
+                    if o["account_id"] == ACCOUNT]
+    assert held == ["r6", "r7", "r8", "r9"], held  # the newest 3 and the one just placed
