@@ -45,8 +45,9 @@ ORDER_FIELDS = (
     "symbol=@sym", "asset_class='us_equity'", "qty=@qty", "filled_qty=@filled",
     "filled_avg_price=@fprice", "limit_price=@price", "stop_price=null", "notional=null",
     "side=@side", "type=@type", "order_type=@type", "order_class='simple'",
-    "time_in_force=@tif", "status=@ostatus", "extended_hours=false", "created_at=null",
-    "submitted_at=null", "filled_at=null", "updated_at=null", "canceled_at=null", "seq=@seq",
+    "time_in_force=@tif", "status=@ostatus", "extended_hours=false", "created_at=@at",
+    "submitted_at=@at", "filled_at=@filled_at", "updated_at=@at", "canceled_at=null",
+    "seq=@seq",
 )
 
 
@@ -188,6 +189,9 @@ def _fill() -> str:
         "{{#if (eq @mode 'accepted')}}{{setVar 'fill' 0}}{{setVar 'ostatus' 'accepted'}}"
         "{{setVar 'fprice' null}}{{/if}}",
         "{{setVar 'filled' (concat @fill)}}",
+        # RFC 3339 with its offset, as `now` writes it: what ?after= and ?until= compare.
+        "{{setVar 'at' (now)}}{{setVar 'filled_at' null}}",
+        "{{#if (gt @fill 0)}}{{setVar 'filled_at' @at}}{{/if}}",
         "{{setData 'push' 'orders' '' (object " + " ".join(reversed(ORDER_FIELDS)) + ")}}",
         "{{setVar 'i' (concat (subtract (len (dataRaw 'orders')) 1))}}",  # the newest
         "{{setVar 'price' @fprice}}",  # the cash moves at the fill's price, not the limit
@@ -280,12 +284,43 @@ def fill_rest() -> str:
 MAX_LIST = 500  # Alpaca's maximum `limit` for GET /v2/orders (its default is 50)
 
 
+def _timestamp_param(name: str) -> str:
+    """@NAME_ms: the query's ?NAME= timestamp in epoch ms ('' when absent); a value that is
+    no timestamp fails the request."""
+    return compact(
+        f"{{{{setVar '{name}_ms' ''}}}}{{{{setVar 'raw' (queryParam '{name}' '')}}}}",
+        "{{#unless (eq @raw '')}}{{#if (isValidDate @raw)}}",
+        f"{{{{setVar '{name}_ms' (parseInt (dateFormat @raw 'T'))}}}}",
+        "{{else}}",
+        guard("true", INVALID, f"'{name} must be a timestamp (RFC 3339)'"),
+        "{{/if}}{{/unless}}",
+    )
+
+
+def _in_window() -> str:
+    """@show stays true only for an order submitted strictly between ?after= and ?until=
+    (Alpaca's are exclusive); an order without a timestamp (restored from an older journal)
+    counts as submitted at the epoch."""
+    return compact(
+        "{{setVar 'ms' 0}}",
+        "{{#if this.submitted_at}}{{setVar 'ms' (parseInt (dateFormat this.submitted_at 'T'))}}"
+        "{{/if}}",
+        "{{#unless (eq @after_ms '')}}{{#unless (gt @ms @after_ms)}}{{setVar 'show' false}}"
+        "{{/unless}}{{/unless}}",
+        "{{#unless (eq @until_ms '')}}{{#unless (lt @ms @until_ms)}}{{setVar 'show' false}}"
+        "{{/unless}}{{/unless}}",
+    )
+
+
 def list_orders(scope: str) -> str:
     """The account's orders: ?status=open|closed filters (default: all, unlike Alpaca's
-    open), ?limit=1..500 (default 50) and ?direction=asc|desc (default desc, newest first)
-    as Alpaca's. A client that lists 500 ascending sees the oldest 500, as it would there."""
+    open), ?limit=1..500 (default 50), ?direction=asc|desc (default desc, newest first) and
+    ?after= / ?until= (submitted strictly between) as Alpaca's. A client that lists 500
+    ascending sees the oldest 500, as it would there."""
     return compact(
         scoped(scope),
+        _timestamp_param("after"),
+        _timestamp_param("until"),
         "{{setVar 'want' (queryParam 'status' 'all')}}",
         "{{setVar 'limit' (parseInt (queryParam 'limit' '50'))}}",
         "{{setVar 'dir' (queryParam 'direction' 'desc')}}",
@@ -304,6 +339,7 @@ def list_orders(scope: str) -> str:
             f"{{{{setVar 'open' {not_in(OPEN_STATUSES, 'this.status')}}}}}",
             "{{#if (eq @want 'all')}}{{setVar 'show' true}}"
             "{{else}}{{setVar 'show' (eq @open (eq @want 'open'))}}{{/if}}",
+            "{{#if @show}}", _in_window(), "{{/if}}",
             "{{#if @show}}",
             "{{getGlobalVar 'ord_sep'}}{{setGlobalVar 'ord_sep' ','}}",
             "{{setGlobalVar 'ord_n' (add (getGlobalVar 'ord_n') 1)}}",

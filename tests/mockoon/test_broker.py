@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 import pytest
 
 ORDER_KEYS = {"id", "client_order_id", "symbol", "qty", "filled_qty", "side", "type",
@@ -85,6 +88,29 @@ def test_the_order_list_honours_limit_and_direction_as_alpaca_does(api):
     for bad in ({"limit": 0}, {"limit": 501}, {"direction": "up"}):
         answer = api.get("/v2/orders", params=bad)
         assert answer.status_code == 422, (bad, answer.text)
+
+
+def test_the_order_list_honours_after_and_until_on_submitted_at_as_alpaca_does(api):
+    placed = []
+    for n in range(4):
+        placed.append(api.post("/v2/orders", json=order(f"t{n}", qty=1)).json())
+        time.sleep(0.01)  # distinct milliseconds
+    stamps = [o["submitted_at"] for o in placed]
+    assert all(stamps) and stamps == sorted(stamps, key=datetime.fromisoformat), stamps
+    assert all(o["created_at"] == o["submitted_at"] for o in placed)
+
+    def listed(**params) -> list[str]:
+        answer = api.get("/v2/orders", params={"direction": "asc", **params})
+        assert answer.status_code == 200, answer.text
+        return [o["client_order_id"] for o in answer.json()]
+
+    assert listed(after=stamps[1]) == ["t2", "t3"], "after is exclusive"
+    assert listed(until=stamps[2]) == ["t0", "t1"], "until is exclusive"
+    assert listed(after=stamps[0], until=stamps[3]) == ["t1", "t2"]
+    assert listed(after="2000-01-01T00:00:00Z") == ["t0", "t1", "t2", "t3"]
+    for bad in ({"after": "yesterday"}, {"until": "2026-13-45"}):
+        answer = api.get("/v2/orders", params=bad)
+        assert answer.status_code == 422 and "timestamp" in answer.text, (bad, answer.text)
 
 
 def test_at_a_bar_a_limit_order_fills_only_when_marketable_and_at_the_better_price(api):

@@ -1,6 +1,10 @@
-"""Two fresh Mockoon processes, same seed, same requests: byte-identical answers."""
+"""Two fresh Mockoon processes, same seed, same requests: byte-identical answers, but for
+the wall-clock times an order carries (`submitted_at`, ... as Alpaca's; ?after= and ?until=
+filter on them), each replaced by its field's name."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 
@@ -25,10 +29,16 @@ SCRIPT = [
 ]
 
 
+WALL_CLOCK = re.compile(rb'"(created|submitted|filled|updated|canceled)_at":"[^"]+"')
+
+
 def transcript(base_url: str) -> list[tuple[int, bytes]]:
     with httpx.Client(base_url=base_url, timeout=10) as client:
-        return [(r.status_code, r.content)
-                for r in (client.request(m, p, **kw) for m, p, kw in SCRIPT)]
+        answers = [(r.status_code, r.content)
+                   for r in (client.request(m, p, **kw) for m, p, kw in SCRIPT)]
+    stamped = [body for _, body in answers if b'"submitted_at":"20' in body]
+    assert len(stamped) >= 4, "every order placed carries its submission time"
+    return [(status, WALL_CLOCK.sub(rb'"\1_at":"T"', body)) for status, body in answers]
 
 
 def test_same_seed_same_requests_same_bytes(tmp_path):
