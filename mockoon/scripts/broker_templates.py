@@ -245,6 +245,8 @@ def cancel_order(scope: str) -> str:
         respond(compact(
             position("@found.seq"),
             "{{setData 'set' 'orders' (concat @i '.status') 'canceled'}}",
+            "{{setVar 'at' (now)}}{{setData 'set' 'orders' (concat @i '.canceled_at') @at}}",
+            "{{setData 'set' 'orders' (concat @i '.updated_at') @at}}",
             journal("@i"),
             "{{status 204}}",
         )),
@@ -275,6 +277,8 @@ def fill_rest() -> str:
             "{{setData 'set' 'orders' (concat @i '.filled_qty') (concat @found.qty)}}",
             "{{setData 'set' 'orders' (concat @i '.filled_avg_price') @avg}}",
             "{{setData 'set' 'orders' (concat @i '.status') 'filled'}}",
+            "{{setVar 'at' (now)}}{{setData 'set' 'orders' (concat @i '.filled_at') @at}}",
+            "{{setData 'set' 'orders' (concat @i '.updated_at') @at}}",
             journal("@i"),
             "{{{data 'orders' @i}}}",
         )),

@@ -76,8 +76,10 @@ def test_an_accepted_order_fills_nothing_until_it_fills_late(api):
     assert (placed["status"], placed["filled_qty"], placed["filled_avg_price"]) == (
         "accepted", "0", None)
     assert api.get(f"{AGENT}/positions").json() == []
+    assert placed["filled_at"] is None and placed["submitted_at"]
     late = api.post(f"/__harness/accounts/agent-a/orders/{placed['id']}/fill")
     assert late.status_code == 200 and late.json()["status"] == "filled"
+    assert late.json()["filled_at"] >= placed["submitted_at"], "a late fill stamps its time"
     assert api.get(f"{AGENT}/account").json()["cash"] == "4970.00"
     assert [p["qty"] for p in api.get(f"{AGENT}/positions").json()] == ["3"]
 

@@ -108,6 +108,16 @@ def test_the_order_list_honours_after_and_until_on_submitted_at_as_alpaca_does(a
     assert listed(until=stamps[2]) == ["t0", "t1"], "until is exclusive"
     assert listed(after=stamps[0], until=stamps[3]) == ["t1", "t2"]
     assert listed(after="2000-01-01T00:00:00Z") == ["t0", "t1", "t2", "t3"]
+    # A cancel and a later fill stamp their own times.
+    api.put("/__harness/faults", json={"mode": "accepted"}).raise_for_status()
+    resting = api.post("/v2/orders", json=order("t-rest", qty=2)).json()
+    api.delete("/__harness/faults").raise_for_status()
+    assert resting["filled_at"] is None and resting["canceled_at"] is None
+    api.delete(f"/v2/orders/{resting['id']}").raise_for_status()
+    canceled = api.get(f"/v2/orders/{resting['id']}").json()
+    assert canceled["canceled_at"] and canceled["updated_at"] == canceled["canceled_at"]
+    assert datetime.fromisoformat(canceled["canceled_at"]) >= datetime.fromisoformat(
+        resting["submitted_at"])
     for bad in ({"after": "yesterday"}, {"until": "2026-13-45"}):
         answer = api.get("/v2/orders", params=bad)
         assert answer.status_code == 422 and "timestamp" in answer.text, (bad, answer.text)
