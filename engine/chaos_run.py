@@ -17,15 +17,14 @@ import random
 import statistics
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
 from temporalio.api.enums.v1 import EventType
 
 from engine.client import HarnessClient
 from engine.contracts import AgentConfig, AgentSummary, Decision, Phase
+from engine.order_census import OrderCensus
 from engine.replay import verify
 
 log = logging.getLogger(__name__)
@@ -62,6 +61,9 @@ class ChaosReport:
     # tick did not move within OBSERVE_S; the agent may have finished).
     first_query_ms: list[float] = field(default_factory=list)
     tick_seen_moving_ms: list[float | None] = field(default_factory=list)
+    # Orders the broker numbered during the run that no sample of the census caught: while
+    # 0, `duplicate_orders` is exact (engine/order_census.py).
+    orders_unseen: int = 0
 
     def to_json(self) -> dict:
         ms = sorted(self.recoveries_ms)
@@ -80,6 +82,7 @@ class ChaosReport:
             "tick_seen_moving_p95_ms": _p95(
                 [r for r in self.tick_seen_moving_ms if r is not None]),
             "duplicate_orders": self.duplicate_orders,
+            "orders_unseen": self.orders_unseen,
             "lost_ticks": self.lost_ticks,
             "final_state_equal": self.final_state_equal,
             "diff": self.diff[:10],
@@ -127,7 +130,6 @@ async def run_chaos(
     paused meanwhile (the app target: nothing can run until the next app is up).
     `observer`: a client of its own that polls `state` around each kill, as the window
     does, for what a user sees (engine/chaos_observe.py)."""
-    from engine.chaos_observe import observe_kill
     ticks = config.max_ticks or 0
     if reset_broker:
         reset_broker()
@@ -136,7 +138,38 @@ async def run_chaos(
 
     if reset_broker:
         reset_broker()
-    workflow_id = await harness.start_agent(config, f"chaos-run-{uuid.uuid4().hex[:8]}")
+    run_id = f"chaos-run-{uuid.uuid4().hex[:8]}"
+    async with OrderCensus(harness.settings.broker_base, f"{run_id}-") as census:
+        workflow_id = await harness.start_agent(config, run_id)
+        killed_at, seen = await _kill_during(
+            harness, workflow_id, kill, settle, kills=kills, seed=seed, on_kill=on_kill,
+            pause_while_settling=pause_while_settling, observer=observer)
+        summary = await _result(harness, workflow_id, f"the run after {len(killed_at)} kills")
+
+    recoveries = await _recoveries(harness, workflow_id, killed_at)
+    replay_ms = await _replay_ms(harness, reference_id, ticks)
+    ours, theirs = await _journal(harness, workflow_id), await _journal(harness, reference_id)
+    diff = _diff(ours, theirs) + _diff_summary(summary, reference)
+    return ChaosReport(
+        kills=len(recoveries),
+        recoveries_ms=recoveries,
+        duplicate_orders=census.duplicates,
+        orders_unseen=census.unseen,
+        lost_ticks=max(0, ticks - summary.ticks),
+        final_state_equal=not diff,
+        diff=diff,
+        replay_ms_per_tick=replay_ms,
+        first_query_ms=[s.first_query_ms for s in seen],
+        tick_seen_moving_ms=[s.tick_moving_ms for s in seen],
+    )
+
+
+async def _kill_during(harness: HarnessClient, workflow_id: str, kill, settle, *, kills: int,
+                       seed: int, on_kill, pause_while_settling: bool,
+                       observer: HarnessClient | None) -> tuple[list[float], list]:
+    """Kill the target `kills` times at seeded moments of the run; (the moments it died,
+    what the observer saw of each)."""
+    from engine.chaos_observe import observe_kill
     killed_at: list[float] = []
     observed: list[asyncio.Task] = []
     await _watched(harness, workflow_id, "the run before its first kill",
@@ -162,24 +195,7 @@ async def run_chaos(
             await _pause_while(harness, workflow_id, settle)
         elif settle:
             await _settled(settle)
-    summary = await _result(harness, workflow_id, f"the run after {len(killed_at)} kills")
-    seen = await asyncio.gather(*observed)
-
-    recoveries = await _recoveries(harness, workflow_id, killed_at)
-    replay_ms = await _replay_ms(harness, reference_id, ticks)
-    ours, theirs = await _journal(harness, workflow_id), await _journal(harness, reference_id)
-    diff = _diff(ours, theirs) + _diff_summary(summary, reference)
-    return ChaosReport(
-        kills=len(recoveries),
-        recoveries_ms=recoveries,
-        duplicate_orders=await _duplicates(harness, workflow_id),
-        lost_ticks=max(0, ticks - summary.ticks),
-        final_state_equal=not diff,
-        diff=diff,
-        replay_ms_per_tick=replay_ms,
-        first_query_ms=[s.first_query_ms for s in seen],
-        tick_seen_moving_ms=[s.tick_moving_ms for s in seen],
-    )
+    return killed_at, list(await asyncio.gather(*observed))
 
 
 async def _settled(settle: Callable[[], object]) -> None:
@@ -296,13 +312,3 @@ def _diff_summary(ours: AgentSummary, theirs: AgentSummary) -> list[str]:
             if getattr(ours, f) != getattr(theirs, f)]
 
 
-async def _duplicates(harness: HarnessClient, workflow_id: str) -> int:
-    """Orders the broker holds more than once for one client_order_id of this agent. The
-    embedded broker's whole state (its test control), not its order list: that one, like
-    Alpaca's, shows at most 500 orders."""
-    base = harness.settings.broker_base
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-        orders = (await http.get("/__harness/state")).json()["orders"]
-    ids = Counter(o["client_order_id"] for o in orders
-                  if str(o.get("client_order_id", "")).startswith(workflow_id + "-"))
-    return sum(n - 1 for n in ids.values())

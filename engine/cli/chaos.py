@@ -6,7 +6,8 @@ SIGKILLing the target K times at seeded random moments (for the worker, the firs
 at the start of a model call and of an order placement, through the worker's crash hook),
 and prints what the kills cost and whether anything differs (engine/chaos_run.py).
 Exit 0 when the run with kills ended exactly like the one without and no order is
-duplicated, 1 otherwise.
+duplicated (every order the broker numbered seen by the census, engine/order_census.py),
+1 otherwise.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def _chaos(args: argparse.Namespace) -> int:
     else:
         for key, value in report.items():
             print(f"{key:>18}: {value}")
-    good = report["final_state_equal"] and report["duplicate_orders"] == 0
+    # A duplicate count is only as good as the census behind it: unseen orders fail too.
+    good = (report["final_state_equal"] and report["duplicate_orders"] == 0
+            and not report.get("orders_unseen"))
     return EXIT_OK if good else EXIT_UNHEALTHY
 
 

@@ -28,6 +28,7 @@ def test_eight_worker_kills_change_nothing_and_duplicate_nothing(tmp_path):
     print(f"\nchaos: recoveries {report['recoveries_ms']} ms, median {report['median_ms']}")
     assert report["kills"] == 8 and len(report["recoveries_ms"]) == 8
     assert report["duplicate_orders"] == 0
+    assert report["orders_unseen"] == 0, "the census saw every order the broker numbered"
     assert report["lost_ticks"] == 0
     assert report["final_state_equal"] is True, report["diff"]
 
