@@ -18,6 +18,7 @@ import httpx
 
 STATE = "/__harness/state"
 EVERY_S = 1.0  # an agent places a few orders a second at most; an account keeps 100
+FINAL_PATIENCE_S = 60.0  # a SIGKILLed Mockoon is back, its orders restored, well within this
 
 
 class OrderCensus:
@@ -98,4 +99,17 @@ class OrderCensus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if exc_info[0] is None:
-            await self.sample()  # the last orders, and the final count
+            await self._last_sample()
+
+    async def _last_sample(self, patience_s: float = FINAL_PATIENCE_S) -> None:
+        """The last orders and the final count; a broker just killed is given time to come
+        back (its restart restores every order it held) before this raises."""
+        deadline = asyncio.get_running_loop().time() + patience_s
+        while True:
+            try:
+                return await self.sample()
+            except (httpx.HTTPError, ValueError):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                self.failed_samples += 1
+                await asyncio.sleep(self._every_s)
