@@ -44,15 +44,12 @@ from engine.client import HarnessClient
 from engine.config import Settings
 from engine.contracts import AgentConfig, ApprovalPolicy, Phase
 from engine.models import RiskLimits
+from engine.order_census import OrderCensus
 from engine.runtime.log_trim import DEFAULT_CAP_BYTES
 from engine.runtime.supervisor import Supervisor
 from engine.workflows.accounts import account_key
 
 SAMPLE_S = 2.0
-# The embedded broker prunes settled orders beyond its newest 100 per account, so the
-# duplicate check collects every order the broker holds this often (100 orders take far
-# longer than this to place) instead of trusting one listing at the end.
-ORDERS_EVERY_S = 1.0
 STATE_EVERY_S, DECISIONS_EVERY_S = 0.5, 1.0
 OVER = (Phase.FINISHED, Phase.STOPPED)
 TARGETS = {"flatness_max": 1.1, "carry_bytes_max": 256 * 1024,
@@ -93,7 +90,6 @@ class Haul:
         self.current = Window(0, time.monotonic(), 0)
         self.polls = Counter()
         self.kills: list[dict[str, Any]] = []
-        self.order_ids: dict[str, set[str]] = {}  # client_order_id -> broker order ids seen
 
     @property
     def tick(self) -> int:
@@ -129,22 +125,6 @@ class Haul:
             await sample(self.current, self.harness, self.supervisor, self.workflow_id)
             await asyncio.sleep(SAMPLE_S)
 
-    async def watch_orders(self) -> None:
-        url = self.supervisor.info.mockoon_url
-        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-            while not self.over:
-                try:
-                    self.note_orders((await http.get("/__harness/state")).json()["orders"])
-                except Exception:  # noqa: BLE001 - Mockoon may be down for a chaos kill
-                    self.polls["orders_failed"] += 1
-                await asyncio.sleep(ORDERS_EVERY_S)
-
-    def note_orders(self, orders: list[dict]) -> None:
-        for order in orders:
-            coid = str(order.get("client_order_id", ""))
-            if coid.startswith(f"{self.workflow_id}-"):
-                self.order_ids.setdefault(coid, set()).add(order["id"])
-
     async def chaos(self, plan: list[tuple[int, str]]) -> None:
         for at_tick, victim in plan:
             while self.tick < at_tick and not self.over:
@@ -172,23 +152,19 @@ class Haul:
             return True
 
 
-def broker_view(mockoon_url: str, haul: Haul) -> dict[str, Any]:
-    """Cash, positions, and every order the broker took (its own state, sampled all along:
-    it prunes old settled ones) with the client_order_ids it took twice. `orders_unseen`:
-    orders the broker numbered that no sample caught (the duplicate check missed them)."""
-    account = f"/v1/trading/accounts/{account_key(haul.workflow_id)}"
+def broker_view(mockoon_url: str, workflow_id: str, census: OrderCensus) -> dict[str, Any]:
+    """Cash, positions, and every order the broker took (from the census, sampled all
+    along: the broker prunes old settled ones) with the client_order_ids it took twice.
+    `orders_unseen`: orders the broker numbered that no sample caught."""
+    account = f"/v1/trading/accounts/{account_key(workflow_id)}"
     with httpx.Client(base_url=mockoon_url, timeout=30) as http:
         cash = float(http.get(f"{account}/account").json()["cash"])
         positions = {p["symbol"]: int(p["qty"]) for p in http.get(f"{account}/positions").json()}
         state = http.get("/__harness/state").json()
-    haul.note_orders(state["orders"])
-    twice = sorted(c for c, ids in haul.order_ids.items() if len(ids) > 1)
-    seen = sum(len(ids) for ids in haul.order_ids.values())
-    return {"cash": round(cash, 2), "positions": positions, "orders": seen,
+    return {"cash": round(cash, 2), "positions": positions, "orders": census.seen,
             "orders_held": len([o for o in state["orders"]
-                                if o["account_id"] == account_key(haul.workflow_id)]),
-            "orders_unseen": max(0, int(state.get("oseq") or 0) - seen),
-            "client_order_ids_twice": twice}
+                                if o["account_id"] == account_key(workflow_id)]),
+            "orders_unseen": census.unseen, "client_order_ids_twice": census.twice}
 
 
 async def run(ticks: int = 50_000, window: int = 5_000, seed: int = 17,
@@ -203,18 +179,21 @@ async def run(ticks: int = 50_000, window: int = 5_000, seed: int = 17,
         harness = await HarnessClient.connect(
             Settings(temporal_address=info.temporal_address, mockoon_url=info.mockoon_url))
         config = agent_config(ticks, **config_overrides)
-        workflow_id = await harness.start_agent(config, f"long-haul-{uuid.uuid4().hex[:6]}")
+        workflow_id = f"long-haul-{uuid.uuid4().hex[:6]}"
         haul = Haul(supervisor, harness, workflow_id, window, printer)
         plan = kill_plan(ticks, seed, kills)
-        await asyncio.gather(haul.poll_state(), haul.poll_decisions(), haul.sample_sizes(),
-                             haul.watch_orders(), haul.chaos(plan))
+        # Every order the broker numbers, seen while it holds it (engine/order_census.py).
+        async with OrderCensus(info.mockoon_url, f"{workflow_id}-") as census:
+            await harness.start_agent(config, workflow_id)
+            await asyncio.gather(haul.poll_state(), haul.poll_decisions(),
+                                 haul.sample_sizes(), haul.chaos(plan))
         state = haul.state
         if haul.current.samples and state.tick > haul.current.first_tick:  # a partial window
             last = haul.current.close(time.monotonic(), state.tick)
             haul.windows.append(last)
             printer(last)
         summary = await harness.result(workflow_id) if state.phase == Phase.FINISHED else None
-        broker = broker_view(info.mockoon_url, haul)
+        broker = broker_view(info.mockoon_url, workflow_id, census)
         restarts = {n: s["restarts"] for n, s in supervisor.info.services.items()}
         handovers = len(supervisor.failover.handovers) if supervisor.failover else 0
     book = {"cash": round(state.cash, 2), "positions": {h.symbol: h.quantity
