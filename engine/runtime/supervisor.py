@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
-import select
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +29,7 @@ from engine.runtime.home import resolve_home
 from engine.runtime.inflight import take_leftovers
 from engine.runtime.lock import RuntimeLock
 from engine.runtime.log_trim import LogTrim
+from engine.runtime.monitor_sleep import MonitorSleep
 from engine.runtime.plan import RuntimeOptions, RuntimePlan, plan_runtime
 from engine.runtime.processes import DEFAULT_GRACE_S, stop_all
 from engine.runtime.readiness import watch_ready, watch_remote
@@ -51,8 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Without pidfds (not Linux >= 5.3) exits are polled this often (recovery time counts).
-EXIT_POLL_S = 0.05
-IDLE_WAIT_S = 1.0  # with pidfds the monitor wakes on an exit, a restart due, or stop()
 
 
 class Supervisor:
@@ -90,7 +87,7 @@ class Supervisor:
         self._remote_ok = threading.Event()
         self._started_at = time.time()
         self._info: RuntimeInfo | None = None
-        self._wake_r, self._wake_w = os.pipe()  # stop() wakes the monitor through it
+        self._sleep = MonitorSleep()  # the monitor's; stop() wakes it
         self.failover: Failover | None = None
         self._journal: JournalSink | None = None
 
@@ -158,7 +155,7 @@ class Supervisor:
         """Stop every child (workers first, then server and Mockoon), drop runtime.json."""
         self._grace = grace
         self._stop_requested.set()
-        self._wake()
+        self._sleep.wake()
         # Idempotent; not for a signal handler (it joins threads): see request_stop().
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -172,7 +169,7 @@ class Supervisor:
         and `wait_stopped()` returns; a start() in progress raises StartAborted."""
         self._stop_signalled = True
         self._abort_start = True
-        self._wake()
+        self._sleep.wake()
 
     def wait_stopped(self, timeout: float | None = None) -> bool:
         """Block until the runtime has stopped (asked to, or by itself: see stop_reason)."""
@@ -262,7 +259,9 @@ class Supervisor:
             disk = preflight.DiskWatch(self.home)
             logs = LogTrim(self.options.log_cap_bytes)
             while not self._stop_requested.is_set():
-                exited = self._wait_for_exit()
+                with self._cond:
+                    services = list(self._services().values())
+                exited = self._sleep.until_exit(services)
                 if self._stop_signalled:
                     self._stop_requested.set()
                     break
@@ -340,30 +339,6 @@ class Supervisor:
             if changed:
                 self._publish()
 
-    def _wait_for_exit(self) -> bool:
-        """Sleep until a child exits, a restart is due, or stop() is called; True when a
-        child's exit woke it."""
-        with self._cond:
-            services = list(self._services().values())
-        fds = [s.child.exit_fd for s in services if s.status in ("starting", "ready")]
-        due = [s.restart_at for s in services if s.status == "restarting" and s.restart_at]
-        timeout = IDLE_WAIT_S
-        if due:
-            timeout = max(0.0, min(due) - time.monotonic())
-        if any(fd is None for fd in fds):
-            timeout = min(timeout, EXIT_POLL_S)  # some child cannot be waited on: poll
-        readable, _, _ = select.select([self._wake_r, *(fd for fd in fds if fd is not None)],
-                                       [], [], timeout)
-        if self._wake_r in readable:
-            os.read(self._wake_r, 1024)
-        return any(fd != self._wake_r for fd in readable)
-
-    def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"x")
-        except OSError:
-            pass
-
     def _watch_ready(self, service: Service) -> None:
         watch_ready(service, self._cond, self._stop_requested, self._publish)
 
@@ -413,7 +388,7 @@ class Supervisor:
             return
         self._info = plan.describe(self.home, self.options.namespace, self._started_at)
         if any(s.status == "planned" for s in plan.services.values()):
-            self._wake()  # a standby may be due (_spawn_standbys, on the monitor thread)
+            self._sleep.wake()  # a standby may be due (_spawn_standbys, on the monitor thread)
         if self._lock_file.held and not self._stop_requested.is_set():
             write_runtime(self._info)
         self._cond.notify_all()
