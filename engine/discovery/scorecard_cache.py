@@ -13,7 +13,9 @@ of exactly these, and the key is their SHA-256:
   say) lists its new home there.
 Only scorecards are kept, never failures: a timeout or a missing sandbox may not happen
 twice. Entries are JSON files written atomically under $HARNESS_HOME/cache/scorecards; a
-file that does not parse is a miss. The activity's result is recorded in the workflow's
+file that does not parse is a miss. The newest MAX_ENTRIES are kept (a read makes an entry
+new again): a week of agents, and every scorer change, whose old cards are never read
+again, would otherwise only add files. The activity's result is recorded in the workflow's
 history either way, so replays and determinism do not depend on the cache.
 """
 
@@ -33,6 +35,7 @@ log = logging.getLogger("harness.discovery")
 
 CACHE_DIR = ("cache", "scorecards")  # under the home
 KEY_FORMAT = "1"  # bump when the key's recipe changes
+MAX_ENTRIES = 2_000  # a card is 1-3 KB: a few MB at most; a discovery needs 8 per symbol
 
 
 # The worker's own scorer (the sandbox hands back only the strategy's exposure per bar).
@@ -59,9 +62,11 @@ def scorer_version() -> str:
 
 
 class ScorecardCache:
-    def __init__(self, directory: Path, scorer: str | None = None) -> None:
+    def __init__(self, directory: Path, scorer: str | None = None,
+                 max_entries: int = MAX_ENTRIES) -> None:
         self.directory = Path(directory)
         self.scorer = scorer or scorer_version()
+        self.max_entries = max_entries
 
     @classmethod
     def for_home(cls, home: str | os.PathLike | None) -> ScorecardCache | None:
@@ -84,8 +89,10 @@ class ScorecardCache:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def get(self, key: str, request: BacktestRequest) -> BacktestOutcome | None:
+        path = self.directory / key
         try:
-            outcome = BacktestOutcome.model_validate_json((self.directory / key).read_bytes())
+            outcome = BacktestOutcome.model_validate_json(path.read_bytes())
+            os.utime(path)  # read: the newest again, the last to be dropped
         except (OSError, ValueError):  # absent, or not a scorecard: computed again
             return None
         spec = request.candidate  # same code and terms, maybe another name
@@ -101,5 +108,20 @@ class ScorecardCache:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(outcome.model_dump_json())
             os.replace(tmp, self.directory / key)
+            self._drop_oldest()
         except OSError as exc:  # a full disk costs the next relaunch a backtest, no more
             log.warning("could not keep a scorecard: %s", exc)
+
+    def _drop_oldest(self) -> None:
+        """Down to max_entries, the least recently written or read first."""
+        entries = []
+        for path in self.directory.iterdir():
+            if path.name.startswith(".tmp-"):
+                continue  # another worker's write in progress
+            try:
+                entries.append((path.stat().st_mtime, path))
+            except OSError:  # removed meanwhile by another worker
+                continue
+        entries.sort()
+        for _, path in entries[:max(0, len(entries) - self.max_entries)]:
+            path.unlink(missing_ok=True)

@@ -80,3 +80,28 @@ def test_the_key_names_the_code_the_bars_and_the_scorer(tmp_path):
                             "date,close\n1,2\n")  # asked for Docker: computed by Docker
     assert key != ScorecardCache(tmp_path, scorer="another scorer").key(
         request, "date,close\n1,2\n")
+
+
+def test_the_cache_keeps_its_newest_entries_and_a_read_keeps_one_alive(tmp_path):
+    """Bounded like everything a home keeps: a week of agents (and every scorer change,
+    whose old cards are never read again) must not fill the disk."""
+    import os
+
+    from engine.discovery import candidates
+    from engine.discovery.contracts import BacktestOutcome, BacktestRequest
+
+    spec = candidates.plan(1)[0]
+    request = BacktestRequest(symbol="AAPL", start_date="2004-01-02", candidate=spec,
+                              sandbox="bwrap", split=0.7, fee_bps=1.0, slippage_bps=5.0,
+                              timeout_s=60, label="x")
+    card = BacktestOutcome(name=spec.name, family=spec.family, ok=True, bars=10)
+    cache = ScorecardCache(tmp_path, max_entries=5)
+    keys = [cache.key(request, f"date,close\n1,{n}\n") for n in range(8)]
+    for n, key in enumerate(keys):
+        cache.put(key, card)
+        os.utime(tmp_path / key, (1_000_000 + n, 1_000_000 + n))  # distinct ages, in order
+        if n == 4:
+            assert cache.get(keys[0], request) is not None  # read: young again
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert len(kept) == 5, kept
+    assert set(kept) == {keys[0], *keys[5:], keys[4]}, "the newest, and the one read"
