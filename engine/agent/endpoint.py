@@ -23,6 +23,8 @@ from engine.agent.endpoint_records import describe, endpoints_file, read_records
 from engine.agent.urls import display_url as _display_url
 
 PROBE_TIMEOUT_S = 60.0  # a CPU-only server may load the model on the first request
+# A local server on a new port each launch is a new endpoint: the newest this many are kept.
+MAX_RECORDS = 20
 
 
 class Capabilities(BaseModel):
@@ -129,13 +131,16 @@ def _json(text: object) -> object:
 
 
 def save(caps: Capabilities, home: Path | None = None) -> None:
+    """Keep this probe as the newest record; only the newest MAX_RECORDS stay."""
     path = endpoints_file(home)
     if path is None:
         return
-    known = {f"{c.model}@{c.base_url}": c for c in load(home)}
-    known[f"{caps.model}@{caps.base_url}"] = caps
+    key = f"{caps.model}@{caps.base_url}"
+    known = {f"{c.model}@{c.base_url}": c for c in load(home) if f"{c.model}@{c.base_url}" != key}
+    known[key] = caps  # last: the newest
+    kept = list(known.values())[-MAX_RECORDS:]
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([c.model_dump() for c in known.values()], indent=1))
+    tmp.write_text(json.dumps([c.model_dump() for c in kept], indent=1))
     tmp.replace(path)
 
 
