@@ -195,7 +195,7 @@ async def run(ticks: int = 50_000, window: int = 5_000, seed: int = 17,
         summary = await harness.result(workflow_id) if state.phase == Phase.FINISHED else None
         broker = broker_view(info.mockoon_url, workflow_id, census)
         restarts = {n: s["restarts"] for n, s in supervisor.info.services.items()}
-        handovers = len(supervisor.failover.handovers) if supervisor.failover else 0
+        handovers = supervisor.failover.handover_count if supervisor.failover else 0
     book = {"cash": round(state.cash, 2), "positions": {h.symbol: h.quantity
                                                         for h in state.holdings}}
     counters = state.counters

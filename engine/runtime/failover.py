@@ -25,6 +25,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 WORKER_DIED = "WorkerDied"
 RETRY_DELAY = timedelta(milliseconds=100)
+KEEP_HANDOVERS = 100  # the newest kept for a report; handover_count counts them all
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ class Failover:
         self._thread = threading.Thread(
             target=self._run, name="harness-failover", daemon=True
         )
-        self.handovers: list[Handover] = []
+        # The newest handovers, and how many there were: a worker in a crash loop for a
+        # week must not grow the supervisor.
+        self.handovers: deque[Handover] = deque(maxlen=KEEP_HANDOVERS)
+        self.handover_count = 0
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -223,6 +228,7 @@ class Failover:
             ms=round((time.monotonic() - started) * 1000, 1),
         )
         self.handovers.append(handover)
+        self.handover_count += 1
         log.warning("failover for %s: %d activities and %d workflow tasks failed over, "
                     "%d sticky queues reset in %.1f ms", worker, handover.activities_failed,
                     handover.workflow_tasks_failed, handover.workflows_reset, handover.ms)

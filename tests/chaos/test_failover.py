@@ -97,7 +97,7 @@ async def test_a_workflow_task_held_by_a_dead_worker_is_failed_over_not_timed_ou
     # fetch_tick_context is a local activity: it runs inside a workflow task, so the
     # worker dies holding that task's token, which only the task proxy has seen.
     marker = arm_crash(standby_runtime.home, "fetch_tick_context")
-    handovers = len(standby_runtime.failover.handovers)
+    handovers = standby_runtime.failover.handover_count
     config = AgentConfig(symbols=["AAPL"], start_date="2004-01-02", max_ticks=3,
                          limits=RiskLimits(approval_notional=1e9))
     workflow_id = await harness.start_agent(config, f"wft-failover-{uuid.uuid4().hex[:6]}")
@@ -110,7 +110,7 @@ async def test_a_workflow_task_held_by_a_dead_worker_is_failed_over_not_timed_ou
     timed_out = [e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]
     assert not timed_out, "the dead worker's workflow task waited out its timeout"
     assert len(failed) == 1 and failed[0].identity.endswith(" failover"), failed
-    wait_until(lambda: len(standby_runtime.failover.handovers) > handovers, timeout=10,
+    wait_until(lambda: standby_runtime.failover.handover_count > handovers, timeout=10,
                what="the failover's report")
     assert standby_runtime.failover.handovers[-1].workflow_tasks_failed == 1
 
