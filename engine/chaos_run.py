@@ -139,7 +139,8 @@ async def run_chaos(
     if reset_broker:
         reset_broker()
     run_id = f"chaos-run-{uuid.uuid4().hex[:8]}"
-    async with OrderCensus(harness.settings.broker_base, f"{run_id}-") as census:
+    # The broker is asked where it is at each sample: an app relaunched listens elsewhere.
+    async with OrderCensus(lambda: harness.settings.broker_base, f"{run_id}-") as census:
         workflow_id = await harness.start_agent(config, run_id)
         killed_at, seen = await _kill_during(
             harness, workflow_id, kill, settle, kills=kills, seed=seed, on_kill=on_kill,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import httpx
 
@@ -22,8 +23,12 @@ FINAL_PATIENCE_S = 60.0  # a SIGKILLed Mockoon is back, its orders restored, wel
 
 
 class OrderCensus:
-    def __init__(self, broker_url: str, prefix: str, every_s: float = EVERY_S) -> None:
-        self._url, self._prefix, self._every_s = broker_url, prefix, every_s
+    def __init__(self, broker_url: str | Callable[[], str], prefix: str,
+                 every_s: float = EVERY_S) -> None:
+        """`broker_url`: the broker's base URL, or a function that answers it at each sample
+        (a relaunched app's broker listens on another port)."""
+        self._url = broker_url if callable(broker_url) else (lambda: broker_url)
+        self._prefix, self._every_s = prefix, every_s
         self.ids: dict[str, set[str]] = {}  # client_order_id -> broker order ids seen
         self._seqs: set[int] = set()  # every order numbered after the first sample, seen
         self._first_oseq: int | None = None
@@ -73,14 +78,14 @@ class OrderCensus:
     async def sample(self, http: httpx.AsyncClient | None = None) -> None:
         """One look at the broker; raises when it cannot be read."""
         if http is None:
-            async with httpx.AsyncClient(base_url=self._url, timeout=10) as own:
+            async with httpx.AsyncClient(timeout=10) as own:
                 return await self.sample(own)
-        answer = await http.get(STATE)
+        answer = await http.get(self._url().rstrip("/") + STATE)
         answer.raise_for_status()
         self.note(answer.json())
 
     async def _watch(self) -> None:
-        async with httpx.AsyncClient(base_url=self._url, timeout=10) as http:
+        async with httpx.AsyncClient(timeout=10) as http:
             while True:
                 try:
                     await self.sample(http)

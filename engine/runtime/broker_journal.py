@@ -255,6 +255,9 @@ def fold(base: dict, entries: list[dict]) -> dict:
         if entry.get("reset"):
             state["accounts"], state["positions"], state["orders"] = {}, {}, {}
             state["keep"] = entry.get("keep", state["keep"])
+            # The counter starts again where the reset (or snapshot) says, not at the most
+            # any earlier entry reached: a restored broker numbers on as the live one did.
+            state["oseq"] = int(entry.get("oseq") or 0)
             expected, missing = entry["seq"], []
         else:
             missing.extend(range(expected + 1, entry["seq"]))

@@ -91,7 +91,7 @@ JOURNAL_ENTRY = compact(
     "{{/if}}",
     "{{#if (eq (getGlobalVar 'j_kind') 'reset')}}",
     '{"seq":{{dataRaw \'journal\' \'seq\'}},"reset":true,'
-    '"keep":{{dataRaw \'journal\' \'keep\'}},',
+    '"keep":{{dataRaw \'journal\' \'keep\'}},"oseq":{{dataRaw \'journal\' \'oseq\'}},',
     '"accounts":{{{data \'accounts\'}}},"positions":{{{data \'positions\'}}},"orders":[]}',
     "{{/if}}",
 )

@@ -146,12 +146,19 @@ def test_concurrent_changes_replay_to_the_same_state(tmp_path: Path) -> None:
             broker["accounts"], broker["positions"], broker["orders"])
 
 
-def test_a_restarted_broker_keeps_the_keep_it_was_reset_with(tmp_path: Path) -> None:
-    """`keep` is broker state like the rest: a broker reset to keep 3 settled orders keeps 3
-    after a crash, not the default."""
+def test_a_restarted_broker_keeps_the_keep_and_the_order_count_it_was_reset_to(
+    tmp_path: Path
+) -> None:
+    """`keep` and the order counter are broker state like the rest: a broker reset to keep 3
+    settled orders keeps 3 after a crash, not the default; and its counter goes on from the
+    orders placed since the reset, not from those before it (the order census counts every
+    number the broker skips as an order it never saw)."""
     with Supervisor(tmp_path, headless=True, with_worker=False) as supervisor:
         url = supervisor.info.mockoon_url
         with httpx.Client(base_url=url, timeout=30) as api:
+            for n in range(8):  # before the reset: forgotten by it, counter included
+                api.post("/v2/orders", json=order(f"before{n}", qty=1, limit_price=4)
+                         ).raise_for_status()
             api.post("/__harness/reset", json={"cash": 1_000_000, "keep": 3}).raise_for_status()
             api.post("/v1/accounts", json={"id": ACCOUNT, "cash": 1_000_000}).raise_for_status()
             for n in range(5):
@@ -160,7 +167,8 @@ def test_a_restarted_broker_keeps_the_keep_it_was_reset_with(tmp_path: Path) -> 
             journaled(supervisor, api.get("/__harness/state").json()["seq"])
         restart_mockoon(supervisor, 1)
         with httpx.Client(base_url=url, timeout=30) as api:
-            assert api.get("/__harness/state").json()["keep"] == 3
+            restored = api.get("/__harness/state").json()
+            assert (restored["keep"], restored["oseq"]) == (3, 5), restored
             for n in range(5, 10):
                 api.post(f"{AGENT}/orders", json=order(f"r{n}", qty=1, limit_price=4)
                          ).raise_for_status()
