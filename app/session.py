@@ -45,8 +45,11 @@ class AgentSession:
         task.add_done_callback(self.tasks.discard)
         return task
 
-    async def _query(self, awaitable):
-        return await asyncio.wait_for(awaitable, QUERY_TIMEOUT_S)
+    async def _query(self, make):
+        """`make()`'s answer within QUERY_TIMEOUT_S. The query's coroutine is made here, in
+        the task that awaits it: made by the caller, a task cancelled before it started would
+        leave it unawaited (a warning on stderr at every such close)."""
+        return await asyncio.wait_for(make(), QUERY_TIMEOUT_S)
 
     # ---------------------------------------------------------------- the state
 
@@ -94,8 +97,8 @@ class AgentSession:
         # hold the others (they used to be awaited one after another, unbounded).
         want_work = beat % 2 == 0
         state, work = await asyncio.gather(
-            self._query(client.state(wid)),
-            self._query(client.pending_work(wid)) if want_work else _none())
+            self._query(lambda: client.state(wid)),
+            self._query(lambda: client.pending_work(wid)) if want_work else _none())
         if self.closed:
             return seen_total
         if self.silent:  # said as the phase comes back, not after the other queries
@@ -109,14 +112,16 @@ class AgentSession:
         if beat % ENDPOINTS_EVERY == 0:
             self._read_endpoints()
         if state.phase.value == "discovering":  # the backtests' progress, per candidate
-            progress = await self._query(client.agent_discovery_progress(wid, state.symbols))
+            progress = await self._query(
+                lambda: client.agent_discovery_progress(wid, state.symbols))
             if not self.closed:
                 self.c.discovery_changed.emit(progress)
         self.c.state_changed.emit(state)
         fresh = state.decisions_total - seen_total
         # Newest first; a few already seen are re-read because their approval or order
         # may have changed since.
-        page = await self._query(client.decisions(wid, limit=min(500, fresh + 10)))
+        page = await self._query(
+            lambda: client.decisions(wid, limit=min(500, fresh + 10)))
         if self.closed:
             return seen_total
         if page.decisions:
@@ -143,8 +148,8 @@ class AgentSession:
         run_id, said = None, False
         while not self.closed:
             try:
-                run_id = run_id or await self._query(self.c.client.current_run_id(
-                    self.workflow_id))
+                run_id = run_id or await self._query(
+                    lambda: self.c.client.current_run_id(self.workflow_id))
                 received = 0
                 async for run, event in self.c.client.stream_history_json(self.workflow_id,
                                                                           run_id):
