@@ -97,6 +97,45 @@ TABLES: dict[str, Table] = {
             ("replay_ms_per_tick", "replay, ms per tick"),
         )),
     ),
+    "long_haul": Table(
+        "a week in an hour: one agent for weeks of ticks, under kills, against the broker",
+        "One agent on two symbols through the real runtime (dev server, Mockoon, a worker behind "
+        "the task proxy), approvals by policy, a client polling as the window does, and workers, "
+        "Mockoon and the dev server SIGKILLed at seeded ticks. Sizes are sampled all along; "
+        "flatness is each figure's last window over its second; every order the broker numbered "
+        "is seen by a census taken each second.",
+        (
+            Row("ticks played", "ticks"),
+            Row("phase at the end", "phase"),
+            Row("orders placed", "orders"),
+            Row("orders filled", "orders_filled"),
+            Row("restarts per service", "restarts"),
+            Row("failover handovers", "failover_handovers"),
+            Row("windows of ticks", "windows"),
+            Row("every target met", "all_targets_met"),
+            Row("book equals broker to the cent", "targets.book_equals_broker_to_the_cent"),
+            Row("book cash, $", "book.cash", 2),
+            Row("broker cash, $", "broker.cash", 2),
+            Row("client_order_id twice at the broker", "broker.client_order_ids_twice"),
+            Row("orders the census missed", "broker.orders_unseen"),
+            Row("largest carry, bytes", "largest.max_carry_bytes"),
+            Row("largest reconciliation snapshot, bytes", "largest.max_snapshot_bytes"),
+            Row("most tokens held by the task proxy", "largest.max_proxy_tokens"),
+            Row("largest log file, bytes", "largest.max_log_file_bytes"),
+            Row("all logs, bytes", "largest.logs_bytes"),
+            Row("the dev server's store at the end, bytes", "largest.temporal_db_bytes"),
+            Row("flatness: carry", "flatness.max_carry_bytes"),
+            Row("flatness: snapshot", "flatness.max_snapshot_bytes"),
+            Row("flatness: broker journal", "flatness.journal_bytes"),
+            Row("flatness: dev server RSS", "flatness.rss_kib_temporal"),
+            Row("flatness: worker RSS", "flatness.rss_kib_worker"),
+            Row("flatness: supervisor and client RSS", "flatness.rss_kib_supervisor"),
+            Row("flatness: events per run", "flatness.max_events_per_run"),
+            Row("flatness: ms per tick", "flatness.ms_per_tick"),
+            Row("elapsed, s", "elapsed_s"),
+        ),
+        "what keeps it flat: [runtime.md](runtime.md#running-for-weeks).",
+    ),
     "book_chaos": Table(
         "the book against the broker after random kills of every service",
         "A long run while the worker, Mockoon and the dev server are each SIGKILLed at "
