@@ -63,8 +63,9 @@ async def _kill_at_random_ticks(harness: HarnessClient, supervisor: Supervisor,
             await asyncio.sleep(0.1)
         if state.phase in OVER:
             break
-        supervisor.wait_for(lambda i: all(s["status"] == "ready"
-                                          for s in i.services.values()), 60)
+        # In a thread: the order census samples on this loop meanwhile.
+        await asyncio.to_thread(supervisor.wait_for, lambda i: all(
+            s["status"] == "ready" for s in i.services.values()), 60)
         supervisor.kill_service(victim)
         done.append({"service": victim, "tick": state.tick})
     while state is None or state.phase not in OVER:
