@@ -60,5 +60,8 @@ async def test_as_a_context_it_samples_all_along_and_once_more_at_the_end(api):
     async with OrderCensus(str(api.base_url), "run-", every_s=0.05) as census:
         for n in range(1, 4):
             await asyncio.to_thread(_place, api, f"run-v{n}")
-            await asyncio.sleep(0.3)  # a few samples while it is held
+            for _ in range(200):  # until a background sample saw it (keep 1: it goes next)
+                if census.seen == n:
+                    break
+                await asyncio.sleep(0.05)
     assert census.seen == 3 and census.unseen == 0 and census.duplicates == 0
