@@ -16,9 +16,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from engine.config import Settings
-from engine.discovery import candidates
+from engine.discovery import candidates, causality
 from engine.discovery.bars import bars_before, bars_csv
-from engine.discovery.causality import cut_point, first_difference
 from engine.discovery.contracts import BacktestOutcome, BacktestRequest, CandidateSpec
 from engine.discovery.exposure import ExposureError, read_exposure
 from engine.discovery.scorecard_cache import ScorecardCache
@@ -82,24 +81,32 @@ class DiscoveryActivities:
 
     async def _causal(self, request: BacktestRequest, bars: list[dict], result,
                       outcome: BacktestOutcome) -> BacktestOutcome:
-        """Model-written code only: the same strategy on the first bars alone must give
-        the same signal there (engine/discovery/causality.py), else it looks ahead."""
-        cut = cut_point(len(bars), request.label)
-        again = await self._run(request.model_copy(update={"label": f"{request.label}-causal"}),
-                                bars[:cut])
-        try:
-            prefix = read_exposure(again.stdout, cut) if again.ok else None
-        except ExposureError as exc:
-            prefix, why = None, str(exc)
-        else:
-            why = again.reason
-        if prefix is None:
-            return _unscored(outcome, f"run again on its first {cut} bars, it failed ({why})")
-        at = first_difference(read_exposure(result.stdout, len(bars)), prefix)
-        if at is None:
-            return outcome
-        return _unscored(outcome, f"looks ahead: its signal at bar {at} ({bars[at]['t'][:10]}) "
-                         f"changes when the bars after {bars[cut - 1]['t'][:10]} are removed")
+        """Model-written code only: run again on bars that agree with the real ones up to
+        a cut and differ after it, the strategy's signal before the cut must not change
+        (engine/discovery/causality.py), else it looks ahead."""
+        cut = causality.cut_point(len(bars), request.label)
+        full = read_exposure(result.stdout, len(bars))
+        runs = causality.variants(bars, cut)
+        agains = await asyncio.gather(*(
+            self._run(request.model_copy(update={"label": f"{request.label}-causal-{i}"}),
+                      variant.bars) for i, variant in enumerate(runs)))
+        for variant, again in zip(runs, agains, strict=True):
+            try:
+                signal = read_exposure(again.stdout, len(variant.bars)) if again.ok else None
+            except ExposureError as exc:
+                signal, why = None, str(exc)
+            else:
+                why = again.reason
+            if signal is None:
+                return _unscored(outcome, f"run again with the bars after "
+                                 f"{bars[cut - 1]['t'][:10]} {variant.what}, it failed "
+                                 f"({why})")
+            at = causality.first_difference(full, signal[:cut])
+            if at is not None:
+                return _unscored(outcome, f"looks ahead: its signal at bar {at} "
+                                 f"({bars[at]['t'][:10]}) changes when the bars after "
+                                 f"{bars[cut - 1]['t'][:10]} are {variant.what}")
+        return outcome
 
     async def _cached_bars(self, symbol: str, date: str, *, inclusive: bool) -> list[dict]:
         key = (self._settings.market_base, symbol, date, inclusive)

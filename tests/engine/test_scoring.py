@@ -93,7 +93,7 @@ def test_the_causality_cut_is_deterministic_and_leaves_most_bars_to_compare():
     from engine.discovery.causality import cut_point, first_difference
 
     cuts = {cut_point(1970, f"agent-{i}-bt-written-x") for i in range(200)}
-    assert min(cuts) >= int(1970 * 0.55) and max(cuts) < int(1970 * 0.9) + 1
+    assert min(cuts) >= int(1970 * 0.55) and max(cuts) < int(1970 * 0.95) + 1
     assert len(cuts) > 50 and cut_point(1970, "a") == cut_point(1970, "a")
     full = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
     assert first_difference(full, full[:3]) is None
