@@ -51,7 +51,8 @@ KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms",
         # What the user sees (engine/chaos_observe.py), per kill, beside the history's figure.
         "first_query_median_ms", "first_query_p95_ms", "first_query_ms",
         "tick_seen_moving_median_ms", "tick_seen_moving_p95_ms", "tick_seen_moving_ms",
-        "duplicate_orders", "orders_unseen", "lost_ticks", "final_state_equal", "replay_ms_per_tick")
+        "duplicate_orders", "orders_unseen", "lost_ticks", "final_state_equal",
+        "replay_ms_per_tick")
 
 
 async def bench(ticks: int, kills: int, seed: int, server: bool,

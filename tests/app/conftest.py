@@ -64,6 +64,28 @@ def controller(qapp) -> FakeController:
 
 
 @pytest.fixture
+def make_controller(qapp, tmp_path):
+    """Real controllers (no runtime), deleted when the test ends. Not left to the
+    collector: it may free one in the middle of a later event (its history pump flushing
+    into a model deleted under it), in whichever test happens to allocate then."""
+    from shiboken6 import delete, isValid
+
+    from app.controller import Controller
+
+    made = []
+
+    def make(home=None, **options) -> Controller:
+        made.append(Controller(home or tmp_path / "home", **options))
+        return made[-1]
+
+    yield make
+    for controller in made:
+        controller.pump.clear()
+        if isValid(controller):
+            delete(controller)
+
+
+@pytest.fixture
 def qsettings(tmp_path) -> QSettings:
     return QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
 

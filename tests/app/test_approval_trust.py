@@ -44,13 +44,12 @@ class LostConnection:
         raise ConnectionError("connection to 127.0.0.1:7233 lost")
 
 
-def test_a_failed_send_says_so_and_the_dialog_can_be_used_again(qapp, qtbot, tmp_path):
+def test_a_failed_send_says_so_and_the_dialog_can_be_used_again(make_controller, qtbot, tmp_path):
     import asyncio
 
-    from app.controller import Controller
     from app.dialogs.approval import ApprovalDialog
 
-    controller = Controller(tmp_path / "home")
+    controller = make_controller()
     controller.client = LostConnection()
     window = QWidget()
     qtbot.addWidget(window)

@@ -7,14 +7,13 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel
 
-from app.controller import Controller
 from app.dialogs.about import AboutDialog, versions
 
 GOLDEN = Path(__file__).parents[1] / "histories" / "v2" / "tick_loop.run0.json"
 
 
-def test_export_writes_the_temporal_json_format(qapp, tmp_path):
-    controller = Controller(tmp_path / "home")
+def test_export_writes_the_temporal_json_format(make_controller, tmp_path):
+    controller = make_controller()
     events = json.loads(GOLDEN.read_text())["events"]
     controller.history.tree.add_batch([("run-1", e) for e in events])
     done = []
@@ -24,12 +23,12 @@ def test_export_writes_the_temporal_json_format(qapp, tmp_path):
     assert done == ["export"]
 
 
-def test_requests_before_the_agent_is_attached_say_so(qapp, tmp_path):
+def test_requests_before_the_agent_is_attached_say_so(make_controller):
     """Each request reaches the "not attached" path (the old test only reached the
     earlier-run check, which answered something else)."""
     import asyncio
 
-    controller = Controller(tmp_path / "home")
+    controller = make_controller()
     failures = []
     controller.request_failed.connect(lambda action, text: failures.append((action, text)))
     loop = asyncio.new_event_loop()
@@ -54,8 +53,8 @@ def test_requests_before_the_agent_is_attached_say_so(qapp, tmp_path):
             "audit", "list_agents"))
 
 
-def test_export_to_a_missing_folder_says_so(qapp, tmp_path):
-    controller = Controller(tmp_path / "home")
+def test_export_to_a_missing_folder_says_so(make_controller, tmp_path):
+    controller = make_controller()
     failures, done = [], []
     controller.request_failed.connect(lambda action, text: failures.append((action, text)))
     controller.request_done.connect(lambda action, text: done.append(action))
@@ -81,7 +80,7 @@ class RecordedHistory:
             yield run_id, event
 
 
-def test_earlier_run_clicked_twice_quickly_loads_once_and_says_so(qapp, tmp_path):
+def test_earlier_run_clicked_twice_quickly_loads_once_and_says_so(make_controller):
     import asyncio
 
     from app.session import AgentSession
@@ -91,7 +90,7 @@ def test_earlier_run_clicked_twice_quickly_loads_once_and_says_so(qapp, tmp_path
     attrs = dict(first.get("workflowExecutionStartedEventAttributes", {}))
     attrs["continuedExecutionRunId"] = "run-0"
     first["workflowExecutionStartedEventAttributes"] = attrs
-    controller = Controller(tmp_path / "home")
+    controller = make_controller()
     controller.client = RecordedHistory(events)
     controller.history.tree.add_batch([("run-1", e) for e in [first, *events[1:]]])
     session = AgentSession(controller, "agent-x")
@@ -122,7 +121,7 @@ def test_about_lists_the_versions(qtbot):
     assert "OpenAI Agents SDK" in text and found["Temporal Python SDK"] in text
 
 
-def test_open_web_ui_hands_the_dev_servers_url_to_the_system_browser(qapp, tmp_path):
+def test_open_web_ui_hands_the_dev_servers_url_to_the_system_browser(make_controller, tmp_path):
     from PySide6.QtCore import QObject, QUrl, Slot
     from PySide6.QtGui import QDesktopServices
 
@@ -140,7 +139,7 @@ def test_open_web_ui_hands_the_dev_servers_url_to_the_system_browser(qapp, tmp_p
     browser = Browser()
     QDesktopServices.setUrlHandler("http", browser, "open")
     try:
-        controller = Controller(tmp_path / "home")
+        controller = make_controller()
         failures = []
         controller.request_failed.connect(lambda action, text: failures.append(action))
         controller.open_web_ui()
@@ -197,7 +196,7 @@ class TwoAgents:
         raise ConnectionError("no worker")
 
 
-def test_switching_agents_cancels_the_old_agents_loader(qapp, tmp_path):
+def test_switching_agents_cancels_the_old_agents_loader(make_controller):
     """The earlier-run loader of the old agent kept running after New agent…: its events
     landed in the new agent's tree."""
     import asyncio
@@ -207,7 +206,7 @@ def test_switching_agents_cancels_the_old_agents_loader(qapp, tmp_path):
     first["workflowExecutionStartedEventAttributes"] = dict(
         first.get("workflowExecutionStartedEventAttributes", {}),
         continuedExecutionRunId="agent-a-run0")
-    controller = Controller(tmp_path / "home")
+    controller = make_controller()
     controller.client = TwoAgents(events)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

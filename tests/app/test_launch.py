@@ -11,8 +11,7 @@ from pathlib import Path
 
 from app import launch, platform_check
 from engine.runtime.state import runtime_file
-from tests.runtime.helpers import REPO, all_dead, env_without, wait_until
-from tests.runtime.test_cli_up_agent import _Lines
+from tests.runtime.helpers import REPO, OutputLines, all_dead, env_without, wait_until
 
 HARNESS = [sys.executable, "-c", "from app.launch import run; run()"]  # the console script
 
@@ -70,10 +69,10 @@ def test_without_a_display_it_says_so_and_runs_the_headless_feed(tmp_path):
                       HARNESS_HOME=str(tmp_path))
     process = subprocess.Popen(HARNESS, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, cwd=REPO, env=env)
-    out = _Lines(process)
+    out = OutputLines(process)
     try:
-        wait_until(lambda: out.first("harness: no display available"), 30, "the one line")
-        wait_until(lambda: out.first("[agent] "), 120, "the headless feed")
+        out.wait_for("harness: no display available", 30, "the one line")
+        out.wait_for("[agent] ", 120, "the headless feed")
         services = _all_ready(tmp_path)
     finally:
         process.send_signal(signal.SIGINT)
@@ -88,7 +87,7 @@ def test_the_window_starts_the_runtime_and_closing_it_leaves_no_child(tmp_path):
                       HARNESS_HOME=str(tmp_path), HARNESS_APP_CONFIG=str(tmp_path / "a.json"))
     process = subprocess.Popen(HARNESS, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, cwd=REPO, env=env)
-    out = _Lines(process)
+    out = OutputLines(process)
     try:
         services = wait_until(lambda: _all_ready(tmp_path), 120, "every service ready")
         assert any("window shown" in line for line in out.lines)

@@ -79,7 +79,7 @@ async def test_a_dev_server_restart_mid_order_places_it_once(harness, broker, ru
 async def test_the_app_stopped_and_started_again_keeps_book_and_broker_equal(tmp_path: Path):
     process, out = _up(tmp_path)
     try:
-        started = wait_until(lambda: out.first("[agent] started "), 90, "the agent to start")
+        started = out.wait_for("[agent] started ", 90, "the agent to start")
         wait_until(lambda: any(" filled @ " in line for line in out.lines), 90, "a fill")
     finally:
         _stop(process)
@@ -87,7 +87,7 @@ async def test_the_app_stopped_and_started_again_keeps_book_and_broker_equal(tmp
 
     again, out2 = _up(tmp_path)  # Mockoon restored from the journal, the agent re-attached
     try:
-        wait_until(lambda: out2.first("[agent] re-attached to "), 90, "re-attach")
+        out2.wait_for("[agent] re-attached to ", 90, "re-attach")
         info = read_runtime(tmp_path)
         harness = await HarnessClient.connect(
             Settings(temporal_address=info.temporal_address, mockoon_url=info.mockoon_url))

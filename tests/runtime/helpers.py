@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,42 @@ def wait_until(predicate: Callable[[], T], timeout: float, what: str,
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(every)
+
+
+class OutputLines:
+    """A process's merged output, collected on a thread, so a test can wait for a line.
+    A wait that fails says why: the process's exit code if it ended, and its last lines."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def first(self, prefix: str) -> str | None:
+        return next((line for line in self.lines if line.startswith(prefix)), None)
+
+    def wait_for(self, prefix: str, timeout: float, what: str) -> str:
+        """The first line starting with `prefix`; fails at once if the process ends
+        without printing one (waiting on would only hide why)."""
+        deadline = time.monotonic() + timeout
+        while (line := self.first(prefix)) is None:
+            ended = self.process.poll() is not None
+            if ended:
+                self._thread.join(timeout=5)  # its last lines
+                if (line := self.first(prefix)) is not None:
+                    return line
+            if ended or time.monotonic() > deadline:
+                why = (f"it exited with {self.process.returncode}" if ended
+                       else f"timed out after {timeout}s")
+                tail = "\n".join(self.lines[-40:])
+                raise AssertionError(f"{why} waiting for {what}; its output ended:\n{tail}")
+            time.sleep(0.05)
+        return line
 
 
 async def wait_until_async(predicate: Callable[[], T], timeout: float, what: str,

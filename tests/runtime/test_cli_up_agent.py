@@ -5,33 +5,16 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 from pathlib import Path
 
-from tests.runtime.helpers import REPO, cli_argv, wait_until
+from tests.runtime.helpers import REPO, OutputLines, cli_argv
 
 
-class _Lines:
-    """Collects a process's output lines on a thread, so the test can wait for one."""
-
-    def __init__(self, process: subprocess.Popen) -> None:
-        self.lines: list[str] = []
-        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
-        self._thread.start()
-
-    def _read(self, process: subprocess.Popen) -> None:
-        for line in process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def first(self, prefix: str) -> str | None:
-        return next((line for line in self.lines if line.startswith(prefix)), None)
-
-
-def _up(home: Path) -> tuple[subprocess.Popen, _Lines]:
+def _up(home: Path) -> tuple[subprocess.Popen, OutputLines]:
     process = subprocess.Popen(cli_argv(home, "up", "--agent", "--headless"),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                cwd=REPO)
-    return process, _Lines(process)
+    return process, OutputLines(process)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -42,8 +25,8 @@ def _stop(process: subprocess.Popen) -> None:
 def test_up_with_agent_prints_decisions_and_reattaches_after_a_restart(tmp_path: Path):
     process, out = _up(tmp_path)
     try:
-        started = wait_until(lambda: out.first("[agent] started "), 90, "the agent to start")
-        wait_until(lambda: out.first("[agent] t2 "), 60, "a decision in the feed")
+        started = out.wait_for("[agent] started ", 90, "the agent to start")
+        out.wait_for("[agent] t2 ", 60, "a decision in the feed")
     finally:
         _stop(process)
     assert process.returncode == 0, "\n".join(out.lines)
@@ -51,7 +34,7 @@ def test_up_with_agent_prints_decisions_and_reattaches_after_a_restart(tmp_path:
 
     again, out2 = _up(tmp_path)  # the SQLite store kept the agent: pick it up
     try:
-        line = wait_until(lambda: out2.first("[agent] re-attached to "), 90, "re-attach")
+        line = out2.wait_for("[agent] re-attached to ", 90, "re-attach")
     finally:
         _stop(again)
     assert line.endswith(workflow_id)

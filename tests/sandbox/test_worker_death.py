@@ -92,7 +92,7 @@ def test_reaping_kills_a_sandbox_whose_caller_is_dead_and_spares_a_live_ones(mon
         # reaper could scan before it and see nothing to match. A sandbox the reaper is
         # for has long been running, so wait for what it would see.
         for proc in (orphan, kept, named):
-            wait_until(lambda: _command_line(proc).startswith(proc.args[0].encode()), 10.0,
+            wait_until(lambda p=proc: _command_line(p).startswith(p.args[0].encode()), 10.0,
                        f"pid {proc.pid} to show its command line")
         # The session's supervised runtime may restart a worker at any moment, and every
         # worker start reaps too (the same function, in its own process): it can kill a
