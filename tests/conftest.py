@@ -6,6 +6,7 @@ separate task queues) and talk to `info.temporal_address` / `info.mockoon_url`.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,13 @@ from engine.runtime.state import RuntimeInfo
 from engine.runtime.supervisor import Supervisor
 
 START_TIMEOUT_S = 90.0  # generous: a loaded CI machine imports the worker slowly
+
+# A shell without job control (`make test &` in a script, some CI runners) starts the suite
+# with SIGINT ignored, and an ignored signal stays ignored across exec: every command a test
+# interrupts with Ctrl-C would ignore it and hang. Take Ctrl-C back, as a terminal's
+# foreground job has it; a handled signal is reset to the default in each child.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _start(tmp_path_factory: pytest.TempPathFactory, name: str, **options) -> Supervisor:

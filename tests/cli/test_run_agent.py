@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -33,8 +34,10 @@ def _start_run(home: Path, *args: str, tmp: Path) -> tuple[subprocess.Popen, Pat
     err = tmp / f"run-{uuid.uuid4().hex[:6]}.err"
     with err.open("w") as sink:
         # stdin a pipe nobody writes to: `--approve ask` waits on it like on a silent human.
-        process = subprocess.Popen(cli_argv(home, "run", *args), stdout=subprocess.DEVNULL,
-                                   stdin=subprocess.PIPE, stderr=sink, cwd=REPO)
+        argv = cli_argv(home, "run", *args)
+        argv[argv.index("engine.cli")] = "tests.cli.stack_dumping_cli"
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stdin=subprocess.PIPE,
+                                   stderr=sink, cwd=REPO)
     return process, err
 
 
@@ -42,7 +45,15 @@ def _interrupt(process: subprocess.Popen, err: Path, when: str = "started") -> s
     wait_until(lambda: when in err.read_text() or process.poll() is not None, 120,
                f"{when!r} on stderr")
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=STOP_S)
+    try:
+        process.wait(timeout=STOP_S)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)  # every thread's stack, onto its stderr
+        time.sleep(2)
+        process.kill()
+        process.wait()
+        raise AssertionError(f"still running {STOP_S} s after Ctrl-C; its stderr, then "
+                             f"where each thread was:\n{err.read_text()[-8000:]}") from None
     return err.read_text()
 
 
