@@ -82,7 +82,7 @@ class DiscoveryActivities:
     async def _causal(self, request: BacktestRequest, bars: list[dict], result,
                       outcome: BacktestOutcome) -> BacktestOutcome:
         """Model-written code only: run again on bars that agree with the real ones up to
-        a cut and differ after it, the strategy's signal before the cut must not change
+        a cut and differ after it. Its signal before the cut must not change
         (engine/discovery/causality.py), else it looks ahead."""
         cut = causality.cut_point(len(bars), request.label)
         full = read_exposure(result.stdout, len(bars))
