@@ -30,8 +30,8 @@ def test_a_worker_that_dies_by_itself_is_narrated_until_it_resumes(controller, q
     with qtbot.waitSignal(controller.crash_marked) as marked:
         story.on_services({"worker-1": {"status": "restarting", "pid": None}})
     assert marked.args == [12]
-    assert notices[-1] == ("error", "Worker killed at tick 12: waiting for a worker to take "
-                                    "over…")
+    assert notices[-1] == ("warn", "Worker killed at tick 12: waiting for a worker to take "
+                                   "over…")
     story.on_services({"worker-1": {"status": "starting", "pid": 4242}})
     assert "restarted worker (pid 4242) is starting" in notices[-1][1]
     story.on_event("WorkflowTaskTimedOut", time.time() + 0.5)  # the server's, not a worker's
@@ -39,6 +39,8 @@ def test_a_worker_that_dies_by_itself_is_narrated_until_it_resumes(controller, q
     story.on_event("WorkflowTaskCompleted", story.watch.killed_at + 2.25)
     level, text = notices[-1]
     assert level == "ok" and text.endswith("resumed at tick 12, 2,250 ms after the kill")
+    # A crash the runtime recovered from is no error: the Log button must not count one.
+    assert [level for level, _ in notices if level == "error"] == []
     notes = [n.detail for n in controller.history.tree.runs[0].children[-1].children
              if n.record.raw is None]
     assert notes == ["worker died at tick 12", "resumed at tick 12, 2,250 ms after the kill"]
