@@ -5,11 +5,11 @@ stdout pipe ends quietly, a malformed run id is one line."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -49,7 +49,8 @@ def _interrupt(process: subprocess.Popen, err: Path, when: str = "started") -> s
         process.wait(timeout=STOP_S)
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGUSR1)  # every thread's stack, onto its stderr
-        time.sleep(2)
+        with contextlib.suppress(AssertionError):  # a dump or not, the failure says more
+            wait_until(lambda: "most recent call first" in err.read_text(), 5, "the stacks")
         process.kill()
         process.wait()
         raise AssertionError(f"still running {STOP_S} s after Ctrl-C; its stderr, then "
