@@ -8,6 +8,7 @@ import asyncio
 
 from engine.order_census import OrderCensus
 from tests.mockoon.test_broker import order
+from tests.runtime.helpers import wait_until_async
 
 AGENT = "/v1/trading/accounts/agent-c"
 
@@ -60,8 +61,6 @@ async def test_as_a_context_it_samples_all_along_and_once_more_at_the_end(api):
     async with OrderCensus(str(api.base_url), "run-", every_s=0.05) as census:
         for n in range(1, 4):
             await asyncio.to_thread(_place, api, f"run-v{n}")
-            for _ in range(200):  # until a background sample saw it (keep 1: it goes next)
-                if census.seen == n:
-                    break
-                await asyncio.sleep(0.05)
+            # Until a background sample saw it (keep 1: the next order prunes it).
+            await wait_until_async(lambda n=n: census.seen == n, 10, f"the census to see {n}")
     assert census.seen == 3 and census.unseen == 0 and census.duplicates == 0
