@@ -20,6 +20,10 @@ sticky queue, 2 s model-call heartbeats):
   standby_failover    two workers, and the supervisor fails the dead worker's activities
                       and started workflow tasks over (the task proxy saw their tokens)
                       and resets its sticky queues the moment it dies
+  standby_failover_unhedged       the same, the observing client asking each query once
+  standby_failover_coarse_timers  the same, on a dev server with its default timer
+                      shift (timers under 1 s, such as a failed-over activity's retry,
+                      fire after about 1 s)
 With --server, also `server`: the dev server killed instead (restarted on its SQLite file).
 """
 
@@ -46,6 +50,11 @@ CONFIGURATIONS = {
     "standby_failover": {"workers": 2, "failover": True},
     # The same, the observing client asking each query once (engine/hedged.py off).
     "standby_failover_unhedged": {"workers": 2, "failover": True, "hedge": False},
+    # The same, on a dev server whose timers under 1 s fire after about 1 s (its default;
+    # engine/runtime/temporal_server.py PRECISE_TIMER_FLAGS): a failed-over activity's
+    # retry waits that second.
+    "standby_failover_coarse_timers": {"workers": 2, "failover": True,
+                                       "precise_timers": False},
 }
 KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms",
         # What the user sees (engine/chaos_observe.py), per kill, beside the history's figure.
@@ -76,6 +85,7 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
                 target=options.get("target", "worker"), workers=options["workers"],
                 failover=options["failover"], timeouts=options.get("timeouts", "tuned"),
                 hedge=options.get("hedge", True),
+                precise_timers=options.get("precise_timers", True),
             )
         report[name] = {k: result[k] for k in KEYS}
     return report

@@ -57,6 +57,7 @@ class RuntimeOptions:
     namespace: str = "default"
     headless: bool = False  # no Temporal Web UI
     tuned: bool = True  # the measured dev-server flags (temporal_server.TUNED_FLAGS)
+    precise_timers: bool = True  # timers under 1 s on time (temporal_server.py)
     worker_argv: tuple[str, ...] | None = None  # a bundle runs itself with a worker flag
     log_cap_bytes: int = DEFAULT_CAP_BYTES  # each child's log, then its .1 (log_trim.py)
 
@@ -125,6 +126,7 @@ def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Ser
         db_path=home / TEMPORAL_DB,
         namespace=options.namespace,
         tuned=options.tuned,
+        precise_timers=options.precise_timers,
     )
     argv = temporal_server_command(config, find_temporal_binary())
     child = ChildProcess("temporal", argv, logs_dir(home) / "temporal.log", cwd=home)

@@ -14,6 +14,7 @@ from engine.runtime.ports import free_loopback_ports
 from engine.runtime.services import RestartPolicy
 from engine.runtime.state import RuntimeInfo, read_runtime, runtime_file, write_runtime
 from engine.runtime.temporal_server import (
+    PRECISE_TIMER_FLAGS,
     TUNED_FLAGS,
     TemporalServerConfig,
     temporal_server_command,
@@ -58,7 +59,12 @@ def test_server_command_carries_the_tuning_and_persistence(tmp_path: Path) -> No
     assert argv[:3] == ["temporal", "server", "start-dev"]
     assert "--headless" in argv and "--db-filename" in argv
     assert argv[argv.index("--ip") + 1] == "127.0.0.1"
-    assert tuple(argv[-len(TUNED_FLAGS):]) == TUNED_FLAGS
+    assert tuple(argv[-len(TUNED_FLAGS + PRECISE_TIMER_FLAGS):]) == (TUNED_FLAGS
+                                                                    + PRECISE_TIMER_FLAGS)
+    coarse = temporal_server_command(
+        TemporalServerConfig(port=7000, ui_port=None, db_path=tmp_path / "t.db",
+                             precise_timers=False), binary="temporal")
+    assert tuple(coarse[-len(TUNED_FLAGS):]) == TUNED_FLAGS
     untuned = temporal_server_command(
         TemporalServerConfig(port=7000, ui_port=7001, db_path=tmp_path / "t.db", tuned=False),
         binary="temporal")
