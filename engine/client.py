@@ -8,6 +8,7 @@ check that a history still replays against today's code.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -43,7 +44,7 @@ from engine.discovery.contracts import (
     StrategyPick,
     StrategyReview,
 )
-from engine.hedged import HEDGE_AFTER_S, hedged
+from engine.hedged import HEDGE_AFTER_S, HedgeDelay, hedged
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.pending_work import pending_rows
@@ -91,7 +92,10 @@ class HarnessClient(DiscoveryCalls):
         self.temporal = client
         self.settings = settings
         self.read_only = read_only
-        self.hedge_after_s: float | None = HEDGE_AFTER_S  # None: never ask twice (a baseline)
+        # The longest wait before `state` asks again (engine/hedged.py); None: never ask
+        # twice (a baseline).
+        self.hedge_after_s: float | None = HEDGE_AFTER_S
+        self._hedge_delay = HedgeDelay()
 
     @classmethod
     async def connect(cls, settings: Settings, timeout: float = 10.0, *,
@@ -260,8 +264,13 @@ class HarnessClient(DiscoveryCalls):
         def ask():
             return handle.query("state", result_type=AgentStateView, rpc_timeout=next(asks))
 
+        after = None if self.hedge_after_s is None else self._hedge_delay.after(
+            self.hedge_after_s)
+        started = time.monotonic()
         with _not_found_as(workflow_id):
-            return await hedged(ask, self.hedge_after_s)
+            view = await hedged(ask, after)
+        self._hedge_delay.record(time.monotonic() - started)
+        return view
 
     async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
         request = DecisionPageRequest(offset=offset, limit=limit)

@@ -13,14 +13,39 @@ asking twice is harmless; the loser is cancelled.
 from __future__ import annotations
 
 import asyncio
+import statistics
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
 
-# Longer than a healthy query takes on this machine under load (20-150 ms, with a tick
-# running), far shorter than the sticky timeout it saves.
+# The longest wait before asking again: longer than a healthy query takes on this machine
+# under load (20-150 ms, with a tick running), far shorter than the sticky timeout it saves.
 HEDGE_AFTER_S = 0.25
+# The shortest: a query that arrives while the agent's workflow task runs waits for it
+# (10-50 ms a tick here), which is no reason to ask twice.
+HEDGE_FLOOR_S = 0.1
+
+
+class HedgeDelay:
+    """How long to wait before asking again: three times the median of the recent answers,
+    within [HEDGE_FLOOR_S, the ceiling]. A fixed 250 ms made every query after a worker
+    kill take 250 ms plus the standby's answer (first answers 290-340 ms at the median on
+    a quiet machine, bench/recovery.py), though a healthy answer there takes 5-20 ms. The
+    median shrugs off the few slow answers around a kill; under load the wait grows with
+    the answers, so a busy runtime is not asked everything twice."""
+
+    def __init__(self, keep: int = 32) -> None:
+        self._recent: deque[float] = deque(maxlen=keep)
+
+    def record(self, seconds: float) -> None:
+        self._recent.append(seconds)
+
+    def after(self, ceiling: float = HEDGE_AFTER_S) -> float:
+        if not self._recent:
+            return ceiling
+        return min(ceiling, max(HEDGE_FLOOR_S, 3 * statistics.median(self._recent)))
 
 
 async def hedged(ask: Callable[[], Awaitable[T]], after: float | None = HEDGE_AFTER_S) -> T:
