@@ -73,7 +73,9 @@ TABLES: dict[str, Table] = {
         "kill to next progress, per runtime configuration, side by side",
         "The same experiment per configuration: the agent runs undisturbed, then again while "
         "its worker is SIGKILLed at seeded moments; progress is the first event a live worker "
-        "writes after a kill. The baseline keeps the SDK's default timeouts and one worker.",
+        "writes after a kill; beside it, what a second client polling `state` saw: its first "
+        "answer and the tick moving. The baseline keeps the SDK's default timeouts and one "
+        "worker.",
         (
             Row("ticks per run of the experiment", "ticks"),
             Row("kills per configuration", "kills_per_configuration"),
@@ -87,10 +89,15 @@ TABLES: dict[str, Table] = {
             ("tuned", "tuned timeouts, one worker"),
             ("standby", "tuned + hot standby"),
             ("standby_failover", "tuned + standby + active failover"),
+            ("standby_failover_unhedged", "the same, each query asked once"),
+            ("standby_failover_coarse_timers", "the same, the server's default timer shift"),
             ("server", "the dev server killed instead"),
         ), (
             ("median_ms", "median, ms"),
             ("p95_ms", "p95, ms"),
+            ("first_query_median_ms", "first answer, median ms"),
+            ("first_query_p95_ms", "first answer, p95 ms"),
+            ("tick_seen_moving_p95_ms", "tick seen moving, p95 ms"),
             ("duplicate_orders", "orders twice"),
             ("lost_ticks", "lost ticks"),
             ("final_state_equal", "same book and journal"),
