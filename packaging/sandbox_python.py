@@ -16,6 +16,8 @@ the standard library and numpy): no pip, no tests, no Tk, no pandas.
 
 from __future__ import annotations
 
+import compileall
+import py_compile
 import shutil
 import sys
 import sysconfig
@@ -90,7 +92,22 @@ def assemble(dest: Path) -> Path:
     interpreter = dest / "bin" / _base_interpreter().name
     if interpreter.name != "python3":
         interpreter.rename(dest / "bin" / "python3")
+    compile_unchecked(dest / "lib")
     return dest / "bin" / "python3"
+
+
+def compile_unchecked(lib: Path) -> None:
+    """Bytecode that holds whatever the files' times. A .pyc records its source's mtime,
+    and PyInstaller copies `datas` without keeping mtimes: every one the bundle shipped was
+    stale, and the sandbox (read-only, so nothing is written back) compiled the standard
+    library and numpy again on every run: `import numpy` took 0.29 s against 0.07 s, and
+    the window's first discovery 7.5 s against 3.1 s. Unchecked-hash .pyc files are used
+    as they are; the carried tree is only ever rebuilt whole (above), never edited."""
+    if not compileall.compile_dir(
+        lib, quiet=2, force=True, workers=0,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    ):
+        raise RuntimeError(f"the carried Python's library did not compile: {lib}")
 
 
 if __name__ == "__main__":

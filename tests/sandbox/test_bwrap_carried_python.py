@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -62,6 +63,22 @@ async def test_numpy_and_the_interpreter_come_from_the_carried_directory(use_car
     executable, numpy_file = result.stdout.split()
     assert executable == "/opt/python/bin/python3"
     assert numpy_file.startswith("/opt/python/lib/") and "/usr/" not in numpy_file
+
+
+def test_its_bytecode_holds_when_a_copy_changes_the_files_times(carried):
+    """PyInstaller copies the carried tree without keeping mtimes, and the sandbox mounts
+    it read-only: bytecode checked against its source's mtime was stale in every bundle,
+    so each sandbox run compiled the standard library and numpy again."""
+    for source in (carried / "lib").rglob("*.py"):
+        os.utime(source, (1_000_000_000, 1_000_000_000))  # as a copy that keeps no times
+    trace = subprocess.run(
+        [str(carried / "bin" / "python3"), "-v", "-c",
+         "import numpy, json, argparse, dataclasses, traceback, tempfile"],
+        capture_output=True, text=True, timeout=60)
+    assert trace.returncode == 0, trace.stderr[-2000:]
+    assert "code object from" in trace.stderr  # -v does trace the loads
+    stale = [line for line in trace.stderr.splitlines() if "bytecode is stale" in line]
+    assert not stale, stale[:5]
 
 
 def test_the_carried_python_is_mounted_read_only(use_carried):
