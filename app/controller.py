@@ -44,11 +44,21 @@ class StartAborted(RuntimeError):
 # task proxy imports temporalio's service protos) must not import temporalio at the same
 # time: its modules import each other, and two threads doing so raise _DeadlockError.
 _TEMPORALIO_IMPORT = threading.Lock()
+IMPORT_WAIT_S = 30.0  # for the runtime's imports; past it the plugin is imported anyway
 
 
-def _import_client():
+def _import_client(runtime_imported: threading.Event | None = None):
+    """The client, and the plugin its writes connect with. The plugin loads the Agents SDK
+    (1-1.5 s of CPU): imported here, beside the runtime's start, and not by `connect()` on
+    the window's thread once the runtime is up. There it froze the window and started the
+    agent 1.6 s after worker-1 polled (the bundle's smoke test, its first tick). It waits
+    for the runtime's own temporalio imports (`runtime_imported`), as the lock requires."""
     with _TEMPORALIO_IMPORT:
         from engine.client import HarnessClient, RequestRejected
+    if runtime_imported is not None:
+        runtime_imported.wait(IMPORT_WAIT_S)
+    with _TEMPORALIO_IMPORT:
+        import engine.plugin  # noqa: F401 - imported for connect()
 
     return HarnessClient, RequestRejected
 
@@ -92,7 +102,10 @@ class Controller(ControllerSignals):
 
     async def _boot(self) -> None:
         loop = asyncio.get_running_loop()
-        imported = loop.run_in_executor(None, _import_client)  # overlaps the runtime start
+        runtime_imported = threading.Event()
+        self._runtime_imported = runtime_imported
+        # Overlaps the runtime start.
+        imported = loop.run_in_executor(None, _import_client, runtime_imported)
         self._runtime_start = loop.run_in_executor(None, self._attach_or_start)
         try:
             started = await asyncio.shield(self._runtime_start)
@@ -142,8 +155,11 @@ class Controller(ControllerSignals):
         started (its handle: no timer, so it may be made here and moved)."""
         from engine.runtime.state import attach
 
-        with _TEMPORALIO_IMPORT:
-            from engine.runtime.supervisor import Supervisor
+        try:
+            with _TEMPORALIO_IMPORT:
+                from engine.runtime.supervisor import Supervisor
+        finally:
+            self._runtime_imported.set()  # the client's thread may import the plugin now
 
         if self.runtime is not None:  # a retry after the client failed: the same runtime
             return self.runtime
