@@ -6,6 +6,13 @@ when the slower of the two was. Started after worker-1 is ready, the standby fin
 modules in the page cache and the cores free (bench/startup.py measures both ways:
 RuntimeOptions.stagger_standby). The supervisor spawns every service on its own thread
 (PR_SET_PDEATHSIG is bound to it): these only say which.
+
+A trade-off, measured on 2026-12-06 (quiet machine, 3 runs each way): both at once bring
+every service up sooner (a relaunch healthy in 2.47-2.55 s against 3.78-4.12 s, the
+bundle in 3.9-4.4 s against 7.2-7.6 s), but worker-1 polls later, and what a user waits
+for comes later: the relaunched agent's next tick 2.84-2.89 s against 2.45-2.58 s, the
+bundle's first tick 8.9-10.0 s against 7.96-8.39 s. The standby matters only once a
+worker dies, so worker-1 goes first.
 """
 
 from __future__ import annotations
