@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from app.approval_request import describe_review
+from app.client_import import TEMPORALIO_IMPORT, import_client
 from app.format import describe_error as _describe
 from app.history_pump import HistoryPump
 from app.models.history_model import HistoryModel
@@ -38,29 +39,6 @@ REVIEW_TIMEOUT_S = 30.0  # a review that takes longer is shown as failed (retry 
 
 class StartAborted(RuntimeError):
     """The window closed before the runtime started: nothing was started."""
-
-
-# The client's import (a thread) and the runtime's start (another thread: the supervisor's
-# task proxy imports temporalio's service protos) must not import temporalio at the same
-# time: its modules import each other, and two threads doing so raise _DeadlockError.
-_TEMPORALIO_IMPORT = threading.Lock()
-IMPORT_WAIT_S = 30.0  # for the runtime's imports; past it the plugin is imported anyway
-
-
-def _import_client(runtime_imported: threading.Event | None = None):
-    """The client, and the plugin its writes connect with. The plugin loads the Agents SDK
-    (1-1.5 s of CPU): imported here, beside the runtime's start, and not by `connect()` on
-    the window's thread once the runtime is up. There it froze the window and started the
-    agent 1.6 s after worker-1 polled (the bundle's smoke test, its first tick). It waits
-    for the runtime's own temporalio imports (`runtime_imported`), as the lock requires."""
-    with _TEMPORALIO_IMPORT:
-        from engine.client import HarnessClient, RequestRejected
-    if runtime_imported is not None:
-        runtime_imported.wait(IMPORT_WAIT_S)
-    with _TEMPORALIO_IMPORT:
-        import engine.plugin  # noqa: F401 - imported for connect()
-
-    return HarnessClient, RequestRejected
 
 
 class Controller(ControllerSignals):
@@ -105,7 +83,7 @@ class Controller(ControllerSignals):
         runtime_imported = threading.Event()
         self._runtime_imported = runtime_imported
         # Overlaps the runtime start.
-        imported = loop.run_in_executor(None, _import_client, runtime_imported)
+        imported = loop.run_in_executor(None, import_client, runtime_imported)
         self._runtime_start = loop.run_in_executor(None, self._attach_or_start)
         try:
             started = await asyncio.shield(self._runtime_start)
@@ -156,7 +134,7 @@ class Controller(ControllerSignals):
         from engine.runtime.state import attach
 
         try:
-            with _TEMPORALIO_IMPORT:
+            with TEMPORALIO_IMPORT:
                 from engine.runtime.supervisor import Supervisor
         finally:
             self._runtime_imported.set()  # the client's thread may import the plugin now

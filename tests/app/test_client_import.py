@@ -18,7 +18,7 @@ from tests.runtime.helpers import REPO
 
 PROBE = """
 import json, sys, threading
-from app import controller
+from app import client_import, controller  # the window's module must not load the SDK either
 loaded_by = []
 class Watch:  # the first import of the SDK, and on which thread
     def find_spec(self, name, path=None, target=None):
@@ -29,7 +29,7 @@ sys.meta_path.insert(0, Watch())
 before = "agents" in sys.modules
 runtime_imported = threading.Event()
 done = []
-pool = threading.Thread(target=lambda: done.append(controller._import_client(runtime_imported)),
+pool = threading.Thread(target=lambda: done.append(client_import.import_client(runtime_imported)),
                         name="pool")
 pool.start()
 pool.join(1.0)

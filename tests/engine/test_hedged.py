@@ -47,8 +47,7 @@ async def test_a_late_first_ask_is_asked_again_and_the_first_answer_wins() -> No
     async def ask() -> str:
         asked.append("ask")
         if len(asked) == 1:
-            await asyncio.sleep(10)  # stuck on a dead worker's sticky queue
-            return "late"
+            await asyncio.Event().wait()  # stuck on a dead worker's sticky queue
         return "second"
 
     assert await asyncio.wait_for(hedged(ask, 0.01), 5) == "second"
@@ -66,12 +65,15 @@ async def test_a_prompt_answer_is_asked_once() -> None:
 
 
 async def test_when_both_asks_fail_the_first_error_is_raised() -> None:
-    errors = iter((LookupError("first"), ValueError("second")))
+    second_failed = asyncio.Event()
+    asks = iter(("first", "second"))
 
     async def ask() -> None:
-        error = next(errors)
-        await asyncio.sleep(0.05 if isinstance(error, LookupError) else 0)
-        raise error
+        if next(asks) == "first":
+            await second_failed.wait()  # late, and then fails after the second did
+            raise LookupError("first")
+        second_failed.set()
+        raise ValueError("second")
 
     with pytest.raises(LookupError, match="first"):
         await hedged(ask, 0.01)
