@@ -24,6 +24,9 @@ sticky queue, 2 s model-call heartbeats):
   standby_failover_coarse_timers  the same, on a dev server with its default timer
                       shift (timers under 1 s, such as a failed-over activity's retry,
                       fire after about 1 s)
+  standby_failover_spawned_restarts  the same, the killed worker spawned again (it
+                      imports beside the standby's take-over) instead of forked from the
+                      worker zygote (engine/runtime/worker_forks.py)
 With --server, also `server`: the dev server killed instead (restarted on its SQLite file).
 """
 
@@ -55,6 +58,10 @@ CONFIGURATIONS = {
     # retry waits that second.
     "standby_failover_coarse_timers": {"workers": 2, "failover": True,
                                        "precise_timers": False},
+    # The same, the killed worker spawned again (importing the Agents SDK, 1.7 s of CPU,
+    # beside the standby taking over) instead of forked from the worker zygote.
+    "standby_failover_spawned_restarts": {"workers": 2, "failover": True,
+                                          "fork_workers": False},
 }
 KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms",
         # What the user sees (engine/chaos_observe.py), per kill, beside the history's figure.
@@ -86,6 +93,7 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
                 failover=options["failover"], timeouts=options.get("timeouts", "tuned"),
                 hedge=options.get("hedge", True),
                 precise_timers=options.get("precise_timers", True),
+                fork_workers=options.get("fork_workers", True),
             )
         report[name] = {k: result[k] for k in KEYS}
     return report

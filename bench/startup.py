@@ -5,11 +5,12 @@ children as `harness up` does (one worker; --workers 2: and a hot standby). Prin
 median of N runs with the tuned server flags, the same for the untuned server
 (`baseline`), and a `breakdown` that shows where the time goes.
 
-With --legs, three legs alternate run by run, each change of issue 21 measured alone:
-`new` (this code), `simultaneous_standby` (this code, both workers spawned at once:
-RuntimeOptions.stagger_standby off) and `old_worker` (the same, the workers importing the
-engine of --old-ref, exported with `git archive`; what the standby change and the worker's
-own changes each saved is the difference of two legs).
+With --legs, four legs alternate run by run, each change of issue 21 measured alone:
+`new` (this code: the standby forked from worker-1's zygote), `spawned_standby` (this code,
+the standby spawned once worker-1 polls, and importing: RuntimeOptions.fork_workers off),
+`simultaneous_standby` (both workers spawned at once: stagger_standby off too) and
+`old_worker` (the same, the workers importing the engine of --old-ref, exported with
+`git archive`; what each change saved is the difference of two legs).
 
     python bench/startup.py [--runs 5] [--no-baseline] [--workers 2] [--legs]
 """
@@ -106,17 +107,19 @@ def old_engine(ref: str, into: Path) -> Path:
 def legs(runs: int, workers: int, old_ref: str) -> dict[str, object]:
     """The three legs of --legs, alternating run by run (the load drifts meanwhile)."""
     results: dict[str, list[dict[str, float]]] = {
-        "new": [], "simultaneous_standby": [], "old_worker": []}
+        "new": [], "spawned_standby": [], "simultaneous_standby": [], "old_worker": []}
     with tempfile.TemporaryDirectory(prefix="harness-bench-old-") as old:
         old_engine(old_ref, Path(old))
         for _ in range(runs):
             results["new"].append(cold_start(worker_count=workers))
+            results["spawned_standby"].append(
+                cold_start(worker_count=workers, fork_workers=False))
             results["simultaneous_standby"].append(
-                cold_start(worker_count=workers, stagger_standby=False))
+                cold_start(worker_count=workers, stagger_standby=False, fork_workers=False))
             os.environ["PYTHONPATH"] = old  # the workers inherit it; this process is imported
             try:
-                results["old_worker"].append(
-                    cold_start(worker_count=workers, stagger_standby=False))
+                results["old_worker"].append(cold_start(
+                    worker_count=workers, stagger_standby=False, fork_workers=False))
             finally:
                 del os.environ["PYTHONPATH"]
     return {name: {**medians(rows), "per_run": [{k: round(v, 3) for k, v in r.items()}

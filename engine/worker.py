@@ -47,6 +47,7 @@ from engine.plugin import agents_plugin
 from engine.runtime.worker_process import worker_identity
 from engine.temporal_connect import connect
 from engine.worker_runner import workflow_runner
+from engine.worker_zygote import leave_zygote_behind
 from engine.workflows.discovery import BacktestWorkflow, StrategyDiscoveryWorkflow
 from engine.workflows.trading_agent import TradingAgentWorkflow
 
@@ -188,8 +189,26 @@ def imports_done(collections_before: int = 0) -> str:
             f"{gc.get_freeze_count()} objects frozen")
 
 
-def main() -> None:
-    started = imports_done(globals().get("COLLECTIONS_BEFORE", 0))
+def main(collections_before: int | None = None, connect_timeout: float = 60.0,
+         settings: Settings | None = None) -> None:
+    """A supervised worker, imported (`python -m engine.worker`, or `harness worker`
+    without flags). `settings`: this worker's (default: from the environment)."""
+    if collections_before is None:
+        collections_before = globals().get("COLLECTIONS_BEFORE", 0)
+    # Spawned as worker-1, it first leaves an imported fork of itself behind: the runtime's
+    # later workers start from it at once (engine/worker_zygote.py). Each runs _run() with
+    # its own environment, so it loads its own settings.
+    leave_zygote_behind(lambda: _run(_collections(), connect_timeout))
+    _run(collections_before, connect_timeout, settings)
+
+
+def _collections() -> int:
+    return sum(generation["collections"] for generation in gc.get_stats())
+
+
+def _run(collections_before: int, connect_timeout: float,
+         settings: Settings | None = None) -> None:
+    started = imports_done(collections_before)
     level = os.environ.get("HARNESS_LOG_LEVEL", "INFO")
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if level.upper() != "DEBUG":
@@ -197,10 +216,11 @@ def main() -> None:
         # the activities log what they did. HARNESS_LOG_LEVEL=DEBUG brings them back.
         logging.getLogger("httpx").setLevel(logging.WARNING)
     log.info("worker %s %s", os.environ.get("HARNESS_WORKER_ID", "?"), started)
-    home = os.environ.get("HARNESS_HOME")
-    settings = load_settings(Path(home) if home else None)
+    if settings is None:
+        home = os.environ.get("HARNESS_HOME")
+        settings = load_settings(Path(home) if home else None)
     ready = os.environ.get("HARNESS_READY_FILE")
-    asyncio.run(serve(settings, Path(ready) if ready else None, connect_timeout=60.0))
+    asyncio.run(serve(settings, Path(ready) if ready else None, connect_timeout))
 
 
 if __name__ == "__main__":

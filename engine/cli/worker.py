@@ -184,11 +184,9 @@ def run(args: argparse.Namespace) -> int:
 
         gc.disable()
         before = sum(generation["collections"] for generation in gc.get_stats())
-        from engine.worker import imports_done, serve
+        from engine.worker import main
 
-        log.info("worker %s %s", os.environ.get("HARNESS_WORKER_ID", "?"),
-                 imports_done(before))
-        asyncio.run(serve(settings, ready, args.connect_timeout))
+        main(before, args.connect_timeout, settings)
         return 0
     how = ("mTLS" if not isinstance(connection["tls"], bool) else
            "TLS" if connection["tls"] else "plaintext")

@@ -26,6 +26,7 @@ from engine.runtime.temporal_server import (
     temporal_answers,
     temporal_server_command,
 )
+from engine.runtime.worker_forks import ForkedWorkerProcess, WorkerZygote
 from engine.runtime.worker_process import (
     default_worker_command,
     ready_file,
@@ -59,6 +60,9 @@ class RuntimeOptions:
     tuned: bool = True  # the measured dev-server flags (temporal_server.TUNED_FLAGS)
     precise_timers: bool = True  # timers under 1 s on time (temporal_server.py)
     worker_argv: tuple[str, ...] | None = None  # a bundle runs itself with a worker flag
+    # Later workers forked from an imported worker-1 (engine/runtime/worker_forks.py); only
+    # with the default worker command (another command is another program).
+    fork_workers: bool = True
     log_cap_bytes: int = DEFAULT_CAP_BYTES  # each child's log, then its .1 (log_trim.py)
 
 
@@ -73,6 +77,7 @@ class RuntimePlan:
     # proxy in front of it when failover is active (engine/runtime/task_proxy.py).
     worker_temporal_address: str = ""
     proxy_port: int | None = None
+    zygote: WorkerZygote | None = None  # where later workers are forked from
 
     def describe(self, home: Path, namespace: str, started_at: float) -> RuntimeInfo:
         """What runtime.json says about this runtime now (this process supervises it)."""
@@ -110,13 +115,16 @@ def plan_runtime(home: Path, options: RuntimeOptions,
     mockoon_url = services["mockoon"].address
 
     worker_address = f"{LOOPBACK}:{proxy_port}" if proxied else address
+    zygote = None
+    if options.with_worker and options.fork_workers and options.worker_argv is None:
+        zygote = WorkerZygote(home, logs_dir(home) / "worker-zygote.log")
     if options.with_worker:
         for index in range(1, options.worker_count + 1):
             wid = worker_id(index)
             services[wid] = _plan_worker(home, options, wid, worker_address, mockoon_url,
-                                         journal.url if journal is not None else "")
+                                         journal.url if journal is not None else "", zygote)
     return RuntimePlan(services, address, ui_url, mockoon_url, bool(options.temporal_address),
-                       worker_address, proxy_port)
+                       worker_address, proxy_port, zygote)
 
 
 def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Service:
@@ -182,13 +190,17 @@ def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,
 
 
 def _plan_worker(home: Path, options: RuntimeOptions, wid: str, temporal_address: str,
-                 mockoon_url: str, journal_url: str) -> Service:
+                 mockoon_url: str, journal_url: str, zygote: WorkerZygote | None) -> Service:
     argv = list(options.worker_argv or default_worker_command())
     env = worker_env(home=home, temporal_address=temporal_address,
                      namespace=options.namespace, mockoon_url=mockoon_url, wid=wid,
                      broker_journal_url=journal_url)
     ready = ready_file(home, wid)
-    child = ChildProcess(wid, argv, logs_dir(home) / f"{wid}.log", env=env, cwd=home)
+    log_path = logs_dir(home) / f"{wid}.log"
+    if zygote is not None:
+        child: ChildProcess = ForkedWorkerProcess(wid, argv, log_path, env, home, zygote)
+    else:
+        child = ChildProcess(wid, argv, log_path, env=env, cwd=home)
     return Service(
         child,
         is_ready=lambda pid: worker_is_ready(ready, pid),

@@ -49,10 +49,13 @@ class ChildProcess:
         if self.running:
             raise RuntimeError(f"{self.name} is already running (pid {self.pid})")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **self.extra_env}
+        return self._spawn({**os.environ, **self.extra_env})
+
+    def _spawn(self, env: dict[str, str], banner: bool = True) -> int:
         with open(self.log_path, "ab") as log:
-            log.write(self._banner().encode())
-            log.flush()
+            if banner:
+                log.write(self._banner().encode())
+                log.flush()
             # The child gets its own dup of the log fd; ours closes when the block ends.
             self._popen = subprocess.Popen(
                 self.argv,

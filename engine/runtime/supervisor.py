@@ -352,6 +352,8 @@ class Supervisor:
             with self._cond:
                 for service in group:
                     service.status = "stopped"
+            if group is workers and self._plan is not None and self._plan.zygote is not None:
+                self._plan.zygote.stop()  # after its workers: they would die with it
         with self._cond:
             self._cond.notify_all()
 

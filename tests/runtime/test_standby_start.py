@@ -37,7 +37,9 @@ def test_the_standby_is_spawned_after_worker_1_is_ready(tmp_path):
 def test_start_without_awaiting_the_standby_returns_once_worker_1_polls(tmp_path):
     """`harness up` and the window: usable once worker-1 polls; the standby keeps starting
     (runtime.json says so) and then polls too."""
-    supervisor = Supervisor(tmp_path, headless=True, worker_count=2)
+    # Spawned, not forked: a forked standby polls within a few hundred ms, so it could be
+    # ready before start() returns, and the check below would prove nothing.
+    supervisor = Supervisor(tmp_path, headless=True, worker_count=2, fork_workers=False)
     try:
         info = supervisor.start(timeout=120, await_standby=False)
         statuses = {name: s["status"] for name, s in info.services.items()}
