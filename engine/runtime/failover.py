@@ -61,7 +61,8 @@ class Failover:
         self.home = home
         self._address = temporal_address
         self._namespace = namespace
-        self._proxy = TaskProxy(temporal_address) if proxy_port is not None else None
+        self._proxy = (TaskProxy(temporal_address, on_orphan=self._orphan)
+                       if proxy_port is not None else None)
         self._proxy_port = proxy_port
         self._loop = asyncio.new_event_loop()
         self._client_ready: Future = Future()
@@ -73,6 +74,7 @@ class Failover:
         # week must not grow the supervisor.
         self.handovers: deque[Handover] = deque(maxlen=KEEP_HANDOVERS)
         self.handover_count = 0
+        self.orphans_failed = 0  # tasks that reached a worker after its handover
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -118,12 +120,16 @@ class Failover:
 
     def hand_over(self, worker: str, state: Inflight, pid: int | None = None) -> Future:
         """worker_died, with its in-flight record already read."""
-        tasks: dict[bytes, str] = {}
         identity = worker_identity(worker, pid) if pid is not None else ""
-        if self._proxy is not None and identity:
-            tasks = self._proxy.held.take(identity)
         return asyncio.run_coroutine_threadsafe(
-            self._hand_over(worker, state, tasks, identity), self._loop)
+            self._hand_over(worker, state, identity), self._loop)
+
+    def _orphan(self, kind: str, token: bytes) -> None:
+        """The task proxy's on_orphan (on this loop): a task that reached a dead worker's
+        poll after its handover is failed over the same way."""
+        self.orphans_failed += 1
+        fail = self._fail_activity if kind == "activity" else self._fail_workflow_task
+        self._loop.create_task(fail("a dead worker", token))
 
     # -- the failover thread -------------------------------------------------------------
 
@@ -154,72 +160,27 @@ class Failover:
             log.warning("active failover is off: %s", exc)
             self._client_ready.set_exception(exc)
 
-    async def _hand_over(self, worker: str, state: Inflight,
-                         tasks: dict[bytes, str], identity: str = "") -> Handover:
-        from temporalio.api.common.v1 import WorkflowExecution
-        from temporalio.api.enums.v1 import WorkflowTaskFailedCause
-        from temporalio.api.failure.v1 import Failure
-        from temporalio.api.workflowservice.v1 import (
-            ResetStickyTaskQueueRequest,
-            RespondWorkflowTaskFailedRequest,
-        )
-        from temporalio.exceptions import ApplicationError
-
+    async def _hand_over(self, worker: str, state: Inflight, identity: str = "") -> Handover:
         started = time.monotonic()
+        tasks: dict[bytes, str] = {}
+        activities = list(state.activities.values())
         if self._proxy is not None and identity:
-            self._proxy.cancel_polls(identity)  # before any retry could be handed to them
-        client = await asyncio.wrap_future(self._client_ready)
-        failure = ApplicationError(
-            f"{worker} died while running this activity; retried on another worker",
-            type=WORKER_DIED,
-            # Soon, whatever the back-off says, but not at once: the server may not have
-            # dropped the dead worker's open polls yet, and a task handed to one of them
-            # would wait out its heartbeat timeout.
-            next_retry_delay=RETRY_DELAY,
-        )
-
-        async def fail(token: bytes) -> bool:
-            try:
-                await client.get_async_activity_handle(task_token=token).fail(failure)
-                return True
-            except Exception as exc:  # noqa: BLE001 - completed or timed out meanwhile
-                log.debug("failover: activity already settled: %s", exc)
-                return False
-
-        async def fail_task(token: bytes) -> bool:
-            # The cause SDKs give when a worker lost a workflow's state: the server
-            # reschedules the task on the shared queue with the full history.
-            request = RespondWorkflowTaskFailedRequest(
-                namespace=self._namespace, task_token=token, identity=f"{worker} failover",
-                cause=WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_STICKY_TASK_QUEUE,
-                failure=Failure(message=f"{worker} died while running this workflow task"),
-            )
-            try:
-                await client.workflow_service.respond_workflow_task_failed(request)
-                return True
-            except Exception as exc:  # noqa: BLE001 - answered or timed out meanwhile
-                log.debug("failover: workflow task already settled: %s", exc)
-                return False
-
-        async def reset(workflow_id: str) -> bool:
-            # The latest run: the one recorded may have continued as new since.
-            request = ResetStickyTaskQueueRequest(
-                namespace=self._namespace, execution=WorkflowExecution(workflow_id=workflow_id)
-            )
-            try:
-                await client.workflow_service.reset_sticky_task_queue(request)
-                return True
-            except Exception as exc:  # noqa: BLE001 - closed or continued meanwhile
-                log.debug("failover: no sticky queue to reset for %s: %s", workflow_id, exc)
-                return False
-
+            # Before any await: its tokens and its polls, in one step on the proxy's loop
+            # (task_proxy.TaskProxy.retire), before any retry could be handed to them.
+            tasks, seen = self._proxy.retire(identity)
+            # What the proxy saw handed over but the worker had not yet recorded as running.
+            activities += [t for t in seen if t not in activities]
         # Sticky queues first: a failed workflow task must not go back to the dead
         # worker's queue.
         workflows = dict.fromkeys([*(w for w, _ in state.workflows), *tasks.values()])
-        resets = await asyncio.gather(*(reset(w) for w in workflows))
-        failed = await asyncio.gather(*(fail(t) for t in state.activities.values()),
-                                      *(fail_task(t) for t in tasks))
-        count = len(state.activities)
+        resets = await asyncio.gather(*(self._reset_sticky(w) for w in workflows))
+        if self._proxy is not None and identity:
+            # Its sticky queues are gone: no task can be meant for its polls any more.
+            self._proxy.cancel_polls(identity)
+        failed = await asyncio.gather(
+            *(self._fail_activity(worker, t) for t in activities),
+            *(self._fail_workflow_task(worker, t) for t in tasks))
+        count = len(activities)
         handover = Handover(
             worker=worker,
             activities_failed=sum(failed[:count]),
@@ -233,6 +194,61 @@ class Failover:
                     "%d sticky queues reset in %.1f ms", worker, handover.activities_failed,
                     handover.workflow_tasks_failed, handover.workflows_reset, handover.ms)
         return handover
+
+    async def _fail_activity(self, worker: str, token: bytes) -> bool:
+        from temporalio.exceptions import ApplicationError
+
+        client = await asyncio.wrap_future(self._client_ready)
+        failure = ApplicationError(
+            f"{worker} died while running this activity; retried on another worker",
+            type=WORKER_DIED,
+            # Soon, whatever the back-off says, but not at once: the server may not have
+            # dropped the dead worker's open polls yet, and a task handed to one of them
+            # would wait out its heartbeat timeout.
+            next_retry_delay=RETRY_DELAY,
+        )
+        try:
+            await client.get_async_activity_handle(task_token=token).fail(failure)
+            return True
+        except Exception as exc:  # noqa: BLE001 - completed or timed out meanwhile
+            log.debug("failover: activity already settled: %s", exc)
+            return False
+
+    async def _fail_workflow_task(self, worker: str, token: bytes) -> bool:
+        from temporalio.api.enums.v1 import WorkflowTaskFailedCause
+        from temporalio.api.failure.v1 import Failure
+        from temporalio.api.workflowservice.v1 import RespondWorkflowTaskFailedRequest
+
+        client = await asyncio.wrap_future(self._client_ready)
+        # The cause SDKs give when a worker lost a workflow's state: the server
+        # reschedules the task on the shared queue with the full history.
+        request = RespondWorkflowTaskFailedRequest(
+            namespace=self._namespace, task_token=token, identity=f"{worker} failover",
+            cause=WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_STICKY_TASK_QUEUE,
+            failure=Failure(message=f"{worker} died while running this workflow task"),
+        )
+        try:
+            await client.workflow_service.respond_workflow_task_failed(request)
+            return True
+        except Exception as exc:  # noqa: BLE001 - answered or timed out meanwhile
+            log.debug("failover: workflow task already settled: %s", exc)
+            return False
+
+    async def _reset_sticky(self, workflow_id: str) -> bool:
+        from temporalio.api.common.v1 import WorkflowExecution
+        from temporalio.api.workflowservice.v1 import ResetStickyTaskQueueRequest
+
+        client = await asyncio.wrap_future(self._client_ready)
+        # The latest run: the one recorded may have continued as new since.
+        request = ResetStickyTaskQueueRequest(
+            namespace=self._namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+        )
+        try:
+            await client.workflow_service.reset_sticky_task_queue(request)
+            return True
+        except Exception as exc:  # noqa: BLE001 - closed or continued meanwhile
+            log.debug("failover: no sticky queue to reset for %s: %s", workflow_id, exc)
+            return False
 
 
 def start_failover(home: Path, plan: RuntimePlan, namespace: str,

@@ -13,6 +13,11 @@ bundle in 3.9-4.4 s against 7.2-7.6 s), but worker-1 polls later, and what a use
 for comes later: the relaunched agent's next tick 2.84-2.89 s against 2.45-2.58 s, the
 bundle's first tick 8.9-10.0 s against 7.96-8.39 s. The standby matters only once a
 worker dies, so worker-1 goes first.
+
+Since 2026-12-06 the standby is forked from worker-1's zygote (engine/worker_zygote.py)
+instead of importing: started once worker-1 polls, it polls 0.2-0.5 s later, so a relaunch
+is healthy in 2.2-2.7 s with no cost to the next tick (bench/relaunch.py; docs/runtime.md).
+Staggering still matters: spawned beside worker-1, before any zygote exists, it would import.
 """
 
 from __future__ import annotations

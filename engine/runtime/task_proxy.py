@@ -23,12 +23,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 
 import grpc  # its fork handlers are switched off in engine/__init__.py
 from temporalio.api.workflowservice.v1 import (
     PollActivityTaskQueueRequest,
+    PollActivityTaskQueueResponse,
     PollWorkflowTaskQueueRequest,
     PollWorkflowTaskQueueResponse,
+    RespondActivityTaskCanceledRequest,
+    RespondActivityTaskCompletedRequest,
+    RespondActivityTaskFailedRequest,
     RespondWorkflowTaskCompletedRequest,
     RespondWorkflowTaskCompletedResponse,
     RespondWorkflowTaskFailedRequest,
@@ -41,6 +46,12 @@ POLL = _SERVICE + "PollWorkflowTaskQueue"
 ACTIVITY_POLL = _SERVICE + "PollActivityTaskQueue"
 COMPLETED = _SERVICE + "RespondWorkflowTaskCompleted"
 FAILED = _SERVICE + "RespondWorkflowTaskFailed"
+# An activity's answers, each carrying its task token.
+ACTIVITY_ANSWERS = {
+    _SERVICE + "RespondActivityTaskCompleted": RespondActivityTaskCompletedRequest,
+    _SERVICE + "RespondActivityTaskFailed": RespondActivityTaskFailedRequest,
+    _SERVICE + "RespondActivityTaskCanceled": RespondActivityTaskCanceledRequest,
+}
 
 MAX_MESSAGE = 128 * 1024 * 1024  # a poll answer carries the whole history of a run
 # The workers' gRPC core pings every 30 s even when idle; a stock gRPC server would answer
@@ -112,14 +123,64 @@ class HeldTasks:
             return sum(len(t) for t in self._by_identity.values())
 
 
+# A task that reaches a worker after its failover: ("workflow" or "activity", its token).
+OrphanHandler = Callable[[str, bytes], None]
+DEAD_KEPT = 64  # identities remembered as dead (each incarnation has its own pid)
+# A poll whose worker hung up stays open this long, for the failover to find it, unless
+# the worker is retired meanwhile (then the failover cancels it).
+HUNG_UP_POLL_GRACE_S = 1.0
+
+
+class HeldActivities:
+    """Which activity tasks each worker identity runs (thread-safe), from the answer to its
+    poll (or an eager start in a workflow task's answer) to its own answer. The worker's
+    in-flight file (engine/inflight_recorder.py) is written only once the activity runs
+    in Python: a kill in between left the activity to its heartbeat timeout. Bounded: a
+    worker runs at most its concurrency limit at once, and a token is dropped on any
+    answer, refused ones included; PER_WORKER caps a worker that never answers."""
+
+    PER_WORKER = 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_identity: dict[str, dict[bytes, None]] = {}
+
+    def started(self, identity: str, token: bytes) -> None:
+        with self._lock:
+            tokens = self._by_identity.setdefault(identity, {})
+            tokens[token] = None
+            while len(tokens) > self.PER_WORKER:
+                tokens.pop(next(iter(tokens)))
+
+    def answered(self, token: bytes) -> None:
+        with self._lock:
+            for identity, tokens in list(self._by_identity.items()):
+                if tokens.pop(token, 0) is None and not tokens:
+                    del self._by_identity[identity]
+
+    def take(self, identity: str) -> list[bytes]:
+        with self._lock:
+            return list(self._by_identity.pop(identity, {}))
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(t) for t in self._by_identity.values())
+
+
 class TaskProxy:
     """The gRPC pass-through; start() and stop() run on the caller's asyncio loop."""
 
-    def __init__(self, upstream: str, held: HeldTasks | None = None) -> None:
+    def __init__(self, upstream: str, held: HeldTasks | None = None,
+                 on_orphan: OrphanHandler | None = None) -> None:
         self.upstream = upstream
         self.held = held or HeldTasks()
-        # identity -> its long polls in flight here (tasks of the proxy's own loop)
-        self._polls: dict[str, set[asyncio.Task]] = {}
+        self.activities = HeldActivities()
+        # identity -> its long polls in flight upstream (tasks of the proxy's loop) -> method
+        self._polls: dict[str, dict[asyncio.Future, str]] = {}
+        # Workers retired by a failover, newest last; a task answered to one of their
+        # polls after that goes to on_orphan instead of into the book.
+        self._dead: dict[str, None] = {}
+        self.on_orphan = on_orphan
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
         self._channel: grpc.aio.Channel | None = None
@@ -150,38 +211,131 @@ class TaskProxy:
         assert self._channel is not None
         metadata = [(k, v) for k, v in context.invocation_metadata() or ()
                     if k not in _HOP_HEADERS and not k.startswith(":")]
-        call = self._channel.unary_unary(method)  # no (de)serializers: bytes in, bytes out
         identity = _poller(method, request)
-        if identity:
-            self._polls.setdefault(identity, set()).add(asyncio.current_task())
+        upstream = asyncio.ensure_future(self._upstream(
+            method, request, identity, metadata, context.time_remaining()))
         try:
-            response = await call(request, metadata=metadata, timeout=context.time_remaining())
+            if not identity:
+                return await upstream  # a caller that hangs up cancels the call
+            self._polls.setdefault(identity, {})[upstream] = method
+            upstream.add_done_callback(lambda done: self._poll_ended(identity, done))
+            # A poll outlives its worker's hang-up: a worker that dies as the server answers
+            # its poll hangs up first, and cancelling the poll then threw the task away
+            # (the server had already counted it as started by that worker: a 2 s stall).
+            # So the poll stays open until the failover cancels it (retire(), then
+            # cancel_polls()), and whatever it brings meanwhile is booked or orphaned.
+            return await asyncio.shield(upstream)
+        except asyncio.CancelledError:
+            if identity:
+                asyncio.get_running_loop().call_later(
+                    HUNG_UP_POLL_GRACE_S, self._cancel_if_alive, identity, upstream)
+            raise
         except grpc.aio.AioRpcError as exc:
-            if method in (COMPLETED, FAILED):  # refused (timed out, say): nobody holds it now
-                self._note(method, request, b"")
             # abort() takes a tuple of (key, value) pairs: a grpc.aio.Metadata raises
             # TypeError there, and the worker then saw UNKNOWN instead of the real code (a
             # heartbeat's NOT_FOUND for an activity that timed out, say).
             await context.abort(exc.code(), exc.details() or "",
                                 tuple(exc.trailing_metadata() or ()))
             raise  # abort() raises; this line is never reached
-        finally:
-            polls = self._polls.get(identity) if identity else None
-            if polls is not None:
-                polls.discard(asyncio.current_task())
-                if not polls:  # one key per worker incarnation would pile up otherwise
-                    del self._polls[identity]
-        self._note(method, request, response)
+
+    async def _upstream(self, method: str, request: bytes, identity: str,
+                        metadata: list, timeout: float | None) -> bytes:
+        """The call itself, and the book-keeping of its answer (a task of its own)."""
+        assert self._channel is not None
+        call = self._channel.unary_unary(method)  # no (de)serializers: bytes in, bytes out
+        pending = call(request, metadata=metadata, timeout=timeout)
+        try:
+            response = await pending
+        except asyncio.CancelledError:
+            # Cancelled (by the failover) just as the server's answer came in: the server
+            # counts that task as started by this worker.
+            await self._answered_to_nobody(method, request, identity, pending)
+            raise
+        except grpc.aio.AioRpcError:
+            if method in (COMPLETED, FAILED) or method in ACTIVITY_ANSWERS:
+                self._note(method, request, b"")  # refused (timed out, say): nobody holds it
+            raise
+        self._book(method, request, identity, response)
         return response
+
+    def _poll_ended(self, identity: str, upstream: asyncio.Future) -> None:
+        polls = self._polls.get(identity)
+        if polls is not None:
+            polls.pop(upstream, None)
+            if not polls:  # one key per worker incarnation would pile up otherwise
+                del self._polls[identity]
+        if not upstream.cancelled():
+            upstream.exception()  # retrieved: a hung-up poll's error has no reader
+
+    def _cancel_if_alive(self, identity: str, upstream: asyncio.Future) -> None:
+        """A live worker that cancelled its own poll (at its shutdown): nothing to wait
+        for. A dead one's polls are the failover's to cancel."""
+        if identity not in self._dead:
+            upstream.cancel()
+
+    def _book(self, method: str, request: bytes, identity: str, response: bytes) -> None:
+        if identity in self._dead:
+            self._orphan(method, response)
+        else:
+            self._note(method, request, response)
+
+    async def _answered_to_nobody(self, method: str, request: bytes, identity: str,
+                                  pending: grpc.aio.UnaryUnaryCall) -> None:
+        """A poll cancelled after the server had answered it: its task, if any, is
+        booked (retire() then fails it over) or, for a retired worker, orphaned. Before
+        this, such a task sat with a dead worker until its 2 s timeout."""
+        if not identity or not pending.done() or pending.cancelled():
+            return
+        try:
+            response = await pending  # done: returns the answer without suspending
+        except (asyncio.CancelledError, grpc.aio.AioRpcError):
+            return
+        self._book(method, request, identity, response)
+
+    def retire(self, identity: str) -> tuple[dict[bytes, str], list[bytes]]:
+        """A worker died: the workflow tasks (token -> workflow id) and the activity tasks
+        (tokens) it held, taken from the book, and its long polls cancelled, upstream too.
+        Call on the proxy's loop: with no await in between, an answer to one of its polls
+        is either in what is returned or, arriving later, handed to on_orphan (it had
+        reached the proxy, or the server had matched it, before the cancel)."""
+        self._dead[identity] = None
+        while len(self._dead) > DEAD_KEPT:
+            self._dead.pop(next(iter(self._dead)))
+        tasks, activities = self.held.take(identity), self.activities.take(identity)
+        # Its activity polls now: a failed-over activity's retry must not be handed to one.
+        # Its workflow-task polls once its sticky queues are reset (cancel_polls()): until
+        # then the server may still answer one, and that task is failed over on arrival.
+        for poll, method in list(self._polls.get(identity, {}).items()):
+            if method == ACTIVITY_POLL:
+                poll.cancel()
+        return tasks, activities
 
     def cancel_polls(self, identity: str) -> int:
         """Cancel a dead worker's long polls, upstream too (call on the proxy's loop): the
-        server must not hand a task, a failed-over activity's retry say, to a poll whose
-        answer would go to nobody."""
-        polls = self._polls.pop(identity, set())
-        for task in polls:
-            task.cancel()
+        server must not hand a task to a poll whose answer would go to nobody."""
+        polls = self._polls.pop(identity, {})
+        for poll in polls:
+            poll.cancel()
         return len(polls)
+
+    def _orphan(self, method: str, response: bytes) -> None:
+        try:
+            if method == POLL:
+                task = PollWorkflowTaskQueueResponse.FromString(response)
+                # A query task is not held: its client's next ask goes to a live worker.
+                kind = "workflow" if task.task_token and not task.HasField("query") else ""
+            elif method == ACTIVITY_POLL:
+                task = PollActivityTaskQueueResponse.FromString(response)
+                kind = "activity" if task.task_token else ""
+            else:
+                return
+        except Exception as exc:  # noqa: BLE001 - the timeouts remain the safety net
+            log.debug("task proxy: could not read a late %s: %s", method, exc)
+            return
+        if kind and self.on_orphan is not None:
+            log.warning("task proxy: a %s task reached a worker after its failover; failing "
+                        "it over now", kind)
+            self.on_orphan(kind, task.task_token)
 
     def _note(self, method: str, request: bytes, response: bytes) -> None:
         """Book-keeping only: a message we fail to parse is forwarded all the same."""
@@ -194,6 +348,11 @@ class TaskProxy:
                     identity = PollWorkflowTaskQueueRequest.FromString(request).identity
                     self.held.started(identity, task.task_token,
                                       task.workflow_execution.workflow_id)
+            elif method == ACTIVITY_POLL:
+                activity = PollActivityTaskQueueResponse.FromString(response)
+                if activity.task_token:
+                    identity = PollActivityTaskQueueRequest.FromString(request).identity
+                    self.activities.started(identity, activity.task_token)
             elif method == COMPLETED:
                 answer = RespondWorkflowTaskCompletedRequest.FromString(request)
                 self.held.answered(answer.task_token)
@@ -201,8 +360,12 @@ class TaskProxy:
                 if follow_up.workflow_task.task_token:  # the server handed the next one over
                     self.held.started(answer.identity, follow_up.workflow_task.task_token,
                                       follow_up.workflow_task.workflow_execution.workflow_id)
+                for eager in follow_up.activity_tasks:  # started on this worker at once
+                    self.activities.started(answer.identity, eager.task_token)
             elif method == FAILED:
                 self.held.answered(RespondWorkflowTaskFailedRequest.FromString(request).task_token)
+            elif method in ACTIVITY_ANSWERS:
+                self.activities.answered(ACTIVITY_ANSWERS[method].FromString(request).task_token)
         except Exception as exc:  # noqa: BLE001 - never break the worker's traffic
             log.debug("task proxy: could not read %s: %s", method, exc)
 

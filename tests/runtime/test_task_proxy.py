@@ -4,8 +4,13 @@ purpose by tests/chaos/test_failover.py."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from engine.runtime.task_proxy import HeldTasks
 from engine.runtime.worker_process import worker_identity
+from tests.runtime.helpers import wait_until_async
 
 
 def test_a_dead_worker_gives_up_only_its_own_unanswered_tasks():
@@ -84,3 +89,237 @@ async def test_a_dead_workers_long_poll_is_cancelled_upstream_too():
     finally:
         await proxy.stop()
         await upstream.stop(0)
+
+
+class _AnsweredThenCancelledCall:
+    """A test double of grpc.aio's call, for the one moment a real server cannot be made
+    to hit on demand: the server has answered the poll, and the poll is cancelled (its
+    worker's connection dropped, or the failover retired it) before the proxy reads the
+    answer. Awaited, it raises CancelledError once, as asyncio does then; the answer
+    stays readable after, as on grpc's call."""
+
+    def __init__(self, response: bytes) -> None:
+        self.response = response
+        self.awaited = 0
+
+    def done(self) -> bool:
+        return True
+
+    def cancelled(self) -> bool:
+        return False
+
+    def __await__(self):
+        self.awaited += 1
+        if self.awaited == 1:
+            raise asyncio.CancelledError
+        return self.response
+        yield  # a generator, as __await__ must be
+
+
+class _Context:
+    def invocation_metadata(self):
+        return ()
+
+    def time_remaining(self):
+        return 60.0
+
+
+def _proxy_answering(response: bytes, on_orphan=None):
+    from engine.runtime.task_proxy import TaskProxy
+
+    proxy = TaskProxy("127.0.0.1:1", on_orphan=on_orphan)
+    call = _AnsweredThenCancelledCall(response)
+
+    class Channel:
+        def unary_unary(self, _method):
+            return lambda *_args, **_kwargs: call
+
+    proxy._channel = Channel()
+    return proxy
+
+
+def _workflow_task(token: bytes, workflow_id: str, query: bool = False) -> bytes:
+    from temporalio.api.common.v1 import WorkflowExecution
+    from temporalio.api.query.v1 import WorkflowQuery
+    from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueResponse
+
+    task = PollWorkflowTaskQueueResponse(
+        task_token=token, workflow_execution=WorkflowExecution(workflow_id=workflow_id))
+    if query:
+        task.query.CopyFrom(WorkflowQuery(query_type="state"))
+    return task.SerializeToString()
+
+
+def _poll(identity: str) -> bytes:
+    from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
+
+    return PollWorkflowTaskQueueRequest(identity=identity).SerializeToString()
+
+
+async def test_a_task_answered_to_a_poll_cancelled_as_its_worker_died_is_failed_over():
+    """Before: the proxy lost such a task, the failover found nothing to fail (`0 workflow
+    tasks failed over`), and the standby waited out the task's 2 s timeout."""
+    from engine.runtime.task_proxy import POLL
+
+    identity = worker_identity("worker-1", 4242)
+    proxy = _proxy_answering(_workflow_task(b"t1", "agent-a"))
+    with pytest.raises(asyncio.CancelledError):
+        await proxy.forward(POLL, _poll(identity), _Context())
+    assert proxy.retire(identity) == ({b"t1": "agent-a"}, [])  # what the failover fails
+
+
+async def test_a_task_that_reaches_a_retired_worker_is_handed_to_on_orphan():
+    from engine.runtime.task_proxy import POLL
+
+    identity = worker_identity("worker-1", 4242)
+    orphans: list[tuple[str, bytes]] = []
+    proxy = _proxy_answering(_workflow_task(b"late", "agent-a"),
+                             on_orphan=lambda kind, token: orphans.append((kind, token)))
+    assert proxy.retire(identity) == ({}, [])
+    with pytest.raises(asyncio.CancelledError):
+        await proxy.forward(POLL, _poll(identity), _Context())
+    assert orphans == [("workflow", b"late")]
+    assert proxy.held.count() == 0  # failed over, not booked under the dead worker
+
+
+async def test_a_query_task_to_a_retired_worker_is_neither_booked_nor_failed():
+    from engine.runtime.task_proxy import POLL
+
+    identity = worker_identity("worker-1", 4242)
+    orphans: list = []
+    proxy = _proxy_answering(_workflow_task(b"q", "agent-a", query=True),
+                             on_orphan=lambda kind, token: orphans.append((kind, token)))
+    proxy.retire(identity)
+    with pytest.raises(asyncio.CancelledError):
+        await proxy.forward(POLL, _poll(identity), _Context())
+    assert orphans == [] and proxy.held.count() == 0
+
+
+def test_activities_are_booked_from_their_hand_over_to_their_answer():
+    """An activity handed to a worker (by its poll, or eagerly in a workflow task's
+    answer) is its until it answers: a kill before the worker's own in-flight record is
+    written no longer leaves the activity to its heartbeat timeout."""
+    from temporalio.api.workflowservice.v1 import (
+        PollActivityTaskQueueRequest,
+        PollActivityTaskQueueResponse,
+        RespondActivityTaskCompletedRequest,
+        RespondActivityTaskFailedRequest,
+        RespondWorkflowTaskCompletedRequest,
+        RespondWorkflowTaskCompletedResponse,
+    )
+
+    from engine.runtime.task_proxy import _SERVICE, ACTIVITY_POLL, COMPLETED, TaskProxy
+
+    one, two = worker_identity("worker-1", 1), worker_identity("worker-2", 2)
+    proxy = TaskProxy("127.0.0.1:1")
+    for identity, token in ((one, b"a1"), (one, b"a2"), (two, b"b1")):
+        proxy._note(ACTIVITY_POLL, PollActivityTaskQueueRequest(identity=identity)
+                    .SerializeToString(), PollActivityTaskQueueResponse(task_token=token)
+                    .SerializeToString())
+    eager = RespondWorkflowTaskCompletedResponse()
+    eager.activity_tasks.add(task_token=b"a3")
+    proxy._note(COMPLETED, RespondWorkflowTaskCompletedRequest(task_token=b"w", identity=one)
+                .SerializeToString(), eager.SerializeToString())
+    proxy._note(_SERVICE + "RespondActivityTaskCompleted",
+                RespondActivityTaskCompletedRequest(task_token=b"a1").SerializeToString(), b"")
+    proxy._note(_SERVICE + "RespondActivityTaskFailed",
+                RespondActivityTaskFailedRequest(task_token=b"b1").SerializeToString(), b"")
+    assert proxy.activities.count() == 2
+    assert proxy.retire(one) == ({}, [b"a2", b"a3"])
+    assert proxy.retire(two) == ({}, [])  # answered: nothing left, and no key lingers
+    assert proxy.activities.count() == 0
+
+
+def test_a_worker_that_never_answers_holds_at_most_its_cap():
+    from engine.runtime.task_proxy import HeldActivities
+
+    held = HeldActivities()
+    identity = worker_identity("worker-1", 1)
+    for n in range(HeldActivities.PER_WORKER + 10):
+        held.started(identity, n.to_bytes(4, "big"))
+    assert held.count() == HeldActivities.PER_WORKER
+    assert held.take(identity)[0] == (10).to_bytes(4, "big")  # the oldest went first
+
+
+async def _upstream_answering_on(release: asyncio.Event, answer: bytes, arrived: asyncio.Event,
+                                 cancelled: asyncio.Event):
+    """A real gRPC server standing in for Temporal: each call waits for `release`, then
+    answers `answer`."""
+    import grpc
+
+    async def poll(_request: bytes, _context) -> bytes:
+        arrived.set()
+        try:
+            await release.wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return answer
+
+    class Upstream(grpc.GenericRpcHandler):
+        def service(self, details):
+            return grpc.unary_unary_rpc_method_handler(poll)
+
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers([Upstream()])
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    return server, port
+
+
+async def test_a_poll_whose_worker_hung_up_stays_open_and_its_task_is_booked():
+    """The race behind the 2 s stalls left after the fixes above: the worker dies as the
+    server answers its poll, so it hangs up before the answer reaches it. The proxy used
+    to cancel the poll upstream at the hang-up and lose the task the server had already
+    counted as started. Now the poll stays open, and its task waits for the failover."""
+    import grpc
+
+    from engine.runtime.task_proxy import POLL, TaskProxy
+
+    release, arrived, cancelled = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    upstream, port = await _upstream_answering_on(
+        release, _workflow_task(b"t1", "agent-a"), arrived, cancelled)
+    proxy = TaskProxy(f"127.0.0.1:{port}")
+    address = await proxy.start()
+    identity = worker_identity("worker-1", 4242)
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
+            await asyncio.wait_for(arrived.wait(), 10)
+            poll.cancel()  # the worker hangs up
+            await asyncio.sleep(0.2)
+            assert not cancelled.is_set()  # still open at the server
+            release.set()  # the server answers it
+            await wait_until_async(lambda: proxy.held.count() == 1, 10, "the task booked")
+            assert proxy.retire(identity) == ({b"t1": "agent-a"}, [])
+    finally:
+        await proxy.stop()
+        await upstream.stop(0)
+
+
+async def test_a_live_workers_cancelled_poll_is_cancelled_upstream_after_a_grace(monkeypatch):
+    """A worker that cancels its own poll (its shutdown) is not dying: once the grace is
+    over and nobody retired it, the poll is cancelled at the server too."""
+    import grpc
+
+    from engine.runtime import task_proxy
+    from engine.runtime.task_proxy import POLL, TaskProxy
+
+    monkeypatch.setattr(task_proxy, "HUNG_UP_POLL_GRACE_S", 0.1)
+    release, arrived, cancelled = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    upstream, port = await _upstream_answering_on(
+        release, _workflow_task(b"t1", "agent-a"), arrived, cancelled)
+    proxy = TaskProxy(f"127.0.0.1:{port}")
+    address = await proxy.start()
+    identity = worker_identity("worker-1", 4242)
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
+            await asyncio.wait_for(arrived.wait(), 10)
+            poll.cancel()
+            await asyncio.wait_for(cancelled.wait(), 10)
+            await wait_until_async(lambda: not proxy._polls, 10, "no poll key left")
+    finally:
+        await proxy.stop()
+        await upstream.stop(0)
+
