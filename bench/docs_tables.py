@@ -91,6 +91,7 @@ TABLES: dict[str, Table] = {
             ("standby_failover", "tuned + standby + active failover"),
             ("standby_failover_unhedged", "the same, each query asked once"),
             ("standby_failover_coarse_timers", "the same, the server's default timer shift"),
+            ("standby_failover_spawned_restarts", "the same, a killed worker spawned, not forked"),
             ("server", "the dev server killed instead"),
         ), (
             ("median_ms", "median, ms"),
@@ -174,6 +175,7 @@ TABLES: dict[str, Table] = {
             Row("dev server ready, s", "server_ready_s"),
             Row("Mockoon ready, s", "mockoon_ready_s"),
             Row("worker ready, s", "worker_ready_s"),
+            Row("hot standby ready, s", "standby_ready_s"),
             Row("all ready, s", "all_ready_s"),
             Row("untuned dev server ready, s", "baseline.server_ready_s"),
             Row("all ready with the untuned dev server, s", "baseline.all_ready_s"),
@@ -186,6 +188,28 @@ TABLES: dict[str, Table] = {
                 "breakdown.without_worker.all_ready_s"),
         ),
         "the runtime: [runtime.md](runtime.md).",
+    ),
+    "relaunch": Table(
+        "the app SIGKILLed and launched again on the same home: seconds until it works again",
+        "A `harness up` process hosting the runtime, an agent ticking on it; each kill SIGKILLs "
+        "that process and launches it again at once. Medians over the kills, beside a cold "
+        "start measured in the same run; with an older ref, that ref's app relaunched "
+        "alternately on the same home and agent.",
+        (
+            Row("relaunch to usable (server, Mockoon, worker-1), s", "relaunch_to_usable.median"),
+            Row("relaunch to every service ready, s", "relaunch_to_healthy.median"),
+            Row("  slowest of the kills, s", "relaunch_to_healthy.max"),
+            Row("relaunch to the agent's next tick, s", "relaunch_to_next_tick.median"),
+            Row("  slowest of the kills, s", "relaunch_to_next_tick.max"),
+            Row("cold start, every service ready, s", "cold_start_all_ready_s.median"),
+            Row("older app: the ref", "old.ref"),
+            Row("older app: every service ready, s", "old.relaunch_to_healthy.median"),
+            Row("older app: next tick, s", "old.relaunch_to_next_tick.median"),
+            Row("ratio new/old: every service ready", "ratio_new_to_old.healthy"),
+            Row("ratio new/old: next tick", "ratio_new_to_old.next_tick"),
+            Row("kills", "kills"),
+        ),
+        "where the time goes: [runtime.md](runtime.md#the-workers).",
     ),
     "ui": Table(
         "the desktop window: first paint, stalls while history streams, a large history",

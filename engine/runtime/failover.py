@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 WORKER_DIED = "WorkerDied"
 RETRY_DELAY = timedelta(milliseconds=100)
 KEEP_HANDOVERS = 100  # the newest kept for a report; handover_count counts them all
+ORPHAN_WAIT_S = 2.0  # the longest an orphaned task waits for its worker's handover
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Failover:
         self.handovers: deque[Handover] = deque(maxlen=KEEP_HANDOVERS)
         self.handover_count = 0
         self.orphans_failed = 0  # tasks that reached a worker after its handover
+        # identity -> set once its handover reset the sticky queues (orphans wait for it)
+        self._settling: dict[str, asyncio.Event] = {}
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -124,12 +127,24 @@ class Failover:
         return asyncio.run_coroutine_threadsafe(
             self._hand_over(worker, state, identity), self._loop)
 
-    def _orphan(self, kind: str, token: bytes) -> None:
+    def _orphan(self, kind: str, token: bytes, identity: str) -> None:
         """The task proxy's on_orphan (on this loop): a task that reached a dead worker's
-        poll after its handover is failed over the same way."""
+        poll after it was retired is failed over the same way."""
         self.orphans_failed += 1
+        self._loop.create_task(self._fail_orphan(kind, token, identity))
+
+    async def _fail_orphan(self, kind: str, token: bytes, identity: str) -> None:
+        # Not before the handover has reset its sticky queues, a round trip after its polls
+        # were cancelled: failed sooner, the task's retry was handed to another of its
+        # polls the server had not dropped yet, and waited out its timeout there (seen).
+        settled = self._settling.get(identity)
+        if settled is not None:
+            try:
+                await asyncio.wait_for(settled.wait(), ORPHAN_WAIT_S)
+            except TimeoutError:
+                pass  # a handover stuck on the server: fail it anyway
         fail = self._fail_activity if kind == "activity" else self._fail_workflow_task
-        self._loop.create_task(fail("a dead worker", token))
+        await fail("a dead worker", token)
 
     # -- the failover thread -------------------------------------------------------------
 
@@ -164,6 +179,9 @@ class Failover:
         started = time.monotonic()
         tasks: dict[bytes, str] = {}
         activities = list(state.activities.values())
+        settled = self._settling.setdefault(identity, asyncio.Event())
+        while len(self._settling) > KEEP_HANDOVERS:
+            self._settling.pop(next(iter(self._settling)))
         if self._proxy is not None and identity:
             # Before any await: its tokens and its polls, in one step on the proxy's loop
             # (task_proxy.TaskProxy.retire), before any retry could be handed to them.
@@ -174,9 +192,7 @@ class Failover:
         # worker's queue.
         workflows = dict.fromkeys([*(w for w, _ in state.workflows), *tasks.values()])
         resets = await asyncio.gather(*(self._reset_sticky(w) for w in workflows))
-        if self._proxy is not None and identity:
-            # Its sticky queues are gone: no task can be meant for its polls any more.
-            self._proxy.cancel_polls(identity)
+        settled.set()  # its polls were cancelled a round trip ago: orphans may go now
         failed = await asyncio.gather(
             *(self._fail_activity(worker, t) for t in activities),
             *(self._fail_workflow_task(worker, t) for t in tasks))

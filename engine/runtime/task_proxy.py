@@ -123,8 +123,9 @@ class HeldTasks:
             return sum(len(t) for t in self._by_identity.values())
 
 
-# A task that reaches a worker after its failover: ("workflow" or "activity", its token).
-OrphanHandler = Callable[[str, bytes], None]
+# A task that reaches a worker after its failover: ("workflow" or "activity", its token,
+# the dead worker's identity).
+OrphanHandler = Callable[[str, bytes, str], None]
 DEAD_KEPT = 64  # identities remembered as dead (each incarnation has its own pid)
 # A poll whose worker hung up stays open this long, for the failover to find it, unless
 # the worker is retired meanwhile (then the failover cancels it).
@@ -222,8 +223,8 @@ class TaskProxy:
             # A poll outlives its worker's hang-up: a worker that dies as the server answers
             # its poll hangs up first, and cancelling the poll then threw the task away
             # (the server had already counted it as started by that worker: a 2 s stall).
-            # So the poll stays open until the failover cancels it (retire(), then
-            # cancel_polls()), and whatever it brings meanwhile is booked or orphaned.
+            # So the poll stays open until the failover retires the worker, a few ms
+            # later, and whatever it brings meanwhile is booked or orphaned.
             return await asyncio.shield(upstream)
         except asyncio.CancelledError:
             if identity:
@@ -275,7 +276,7 @@ class TaskProxy:
 
     def _book(self, method: str, request: bytes, identity: str, response: bytes) -> None:
         if identity in self._dead:
-            self._orphan(method, response)
+            self._orphan(method, response, identity)
         else:
             self._note(method, request, response)
 
@@ -296,18 +297,14 @@ class TaskProxy:
         """A worker died: the workflow tasks (token -> workflow id) and the activity tasks
         (tokens) it held, taken from the book, and its long polls cancelled, upstream too.
         Call on the proxy's loop: with no await in between, an answer to one of its polls
-        is either in what is returned or, arriving later, handed to on_orphan (it had
-        reached the proxy, or the server had matched it, before the cancel)."""
+        is either in what is returned or, arriving later, handed to on_orphan (the server
+        had answered it before the cancel reached it)."""
         self._dead[identity] = None
         while len(self._dead) > DEAD_KEPT:
             self._dead.pop(next(iter(self._dead)))
         tasks, activities = self.held.take(identity), self.activities.take(identity)
-        # Its activity polls now: a failed-over activity's retry must not be handed to one.
-        # Its workflow-task polls once its sticky queues are reset (cancel_polls()): until
-        # then the server may still answer one, and that task is failed over on arrival.
-        for poll, method in list(self._polls.get(identity, {}).items()):
-            if method == ACTIVITY_POLL:
-                poll.cancel()
+        # Before any task is failed over: its retry must not be handed to a dead poll.
+        self.cancel_polls(identity)
         return tasks, activities
 
     def cancel_polls(self, identity: str) -> int:
@@ -318,7 +315,7 @@ class TaskProxy:
             poll.cancel()
         return len(polls)
 
-    def _orphan(self, method: str, response: bytes) -> None:
+    def _orphan(self, method: str, response: bytes, identity: str) -> None:
         try:
             if method == POLL:
                 task = PollWorkflowTaskQueueResponse.FromString(response)
@@ -335,7 +332,7 @@ class TaskProxy:
         if kind and self.on_orphan is not None:
             log.warning("task proxy: a %s task reached a worker after its failover; failing "
                         "it over now", kind)
-            self.on_orphan(kind, task.task_token)
+            self.on_orphan(kind, task.task_token, identity)
 
     def _note(self, method: str, request: bytes, response: bytes) -> None:
         """Book-keeping only: a message we fail to parse is forwarded all the same."""

@@ -174,7 +174,7 @@ async def test_a_task_that_reaches_a_retired_worker_is_handed_to_on_orphan():
     identity = worker_identity("worker-1", 4242)
     orphans: list[tuple[str, bytes]] = []
     proxy = _proxy_answering(_workflow_task(b"late", "agent-a"),
-                             on_orphan=lambda kind, token: orphans.append((kind, token)))
+                             on_orphan=lambda kind, token, _who: orphans.append((kind, token)))
     assert proxy.retire(identity) == ({}, [])
     with pytest.raises(asyncio.CancelledError):
         await proxy.forward(POLL, _poll(identity), _Context())
@@ -188,7 +188,7 @@ async def test_a_query_task_to_a_retired_worker_is_neither_booked_nor_failed():
     identity = worker_identity("worker-1", 4242)
     orphans: list = []
     proxy = _proxy_answering(_workflow_task(b"q", "agent-a", query=True),
-                             on_orphan=lambda kind, token: orphans.append((kind, token)))
+                             on_orphan=lambda kind, token, _who: orphans.append((kind, token)))
     proxy.retire(identity)
     with pytest.raises(asyncio.CancelledError):
         await proxy.forward(POLL, _poll(identity), _Context())
