@@ -1,4 +1,4 @@
-"""The task proxy's book of held workflow tasks (engine/runtime/task_proxy.py). Its
+"""The task proxy (engine/runtime/task_proxy.py) and its book of held tasks (task_book.py). Its
 forwarding is exercised for real by every supervised runtime with failover, and its
 purpose by tests/chaos/test_failover.py."""
 
@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from engine.runtime.task_proxy import HeldTasks
+from engine.runtime.task_book import HeldTasks
 from engine.runtime.worker_process import worker_identity
 from tests.runtime.helpers import wait_until_async
 
@@ -231,7 +231,7 @@ def test_activities_are_booked_from_their_hand_over_to_their_answer():
 
 
 def test_a_worker_that_never_answers_holds_at_most_its_cap():
-    from engine.runtime.task_proxy import HeldActivities
+    from engine.runtime.task_book import HeldActivities
 
     held = HeldActivities()
     identity = worker_identity("worker-1", 1)
