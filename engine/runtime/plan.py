@@ -95,7 +95,9 @@ def plan_runtime(home: Path, options: RuntimeOptions,
     """Check prerequisites and build every service; nothing is started yet. With a
     `journal`, Mockoon posts every broker change to it and is ready only once the journal
     has been replayed into it (see engine/runtime/broker_journal.py)."""
-    n_local_ports = 0 if options.temporal_address else 2 - options.headless
+    # The dev server's gRPC and HTTP API, and its Web UI unless headless: chosen together,
+    # so that no two are the same.
+    n_local_ports = 0 if options.temporal_address else 3 - options.headless
     # Not in front of a remote cluster: its TLS and API key are the workers' own business.
     proxied = options.with_worker and options.active_failover and not options.temporal_address
     ports = free_loopback_ports(1 + n_local_ports + proxied)
@@ -109,7 +111,7 @@ def plan_runtime(home: Path, options: RuntimeOptions,
         server = _plan_temporal(home, options, server_ports)
         services["temporal"] = server
         address = server.address
-        ui_url = None if options.headless else f"http://{LOOPBACK}:{server_ports[1]}"
+        ui_url = None if options.headless else f"http://{LOOPBACK}:{server_ports[2]}"
 
     services["mockoon"] = _plan_mockoon(home, options, mockoon_port, journal)
     mockoon_url = services["mockoon"].address
@@ -130,7 +132,8 @@ def plan_runtime(home: Path, options: RuntimeOptions,
 def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Service:
     config = TemporalServerConfig(
         port=ports[0],
-        ui_port=None if options.headless else ports[1],
+        http_port=ports[1],
+        ui_port=None if options.headless else ports[2],
         db_path=home / TEMPORAL_DB,
         namespace=options.namespace,
         tuned=options.tuned,
@@ -145,7 +148,7 @@ def _plan_temporal(home: Path, options: RuntimeOptions, ports: list[int]) -> Ser
                                                               options.namespace, 1.0)
 
     return Service(child, is_ready=is_ready, address=config.address, port=config.port,
-                   other_ports=() if config.ui_port is None else (config.ui_port,))
+                   other_ports=tuple(p for p in (config.http_port, config.ui_port) if p))
 
 
 def _plan_mockoon(home: Path, options: RuntimeOptions, port: int,

@@ -78,6 +78,10 @@ class TemporalServerConfig:
     tuned: bool = True
     precise_timers: bool = True  # with `tuned`, PRECISE_TIMER_FLAGS (off: a bench's baseline)
     log_level: str = "warn"
+    # Its HTTP API. None: the server picks a free port itself, just before it binds --port,
+    # and the kernel may hand it that very port if --port was just probed free and released
+    # (seen in CI: "failed listening for HTTP API on 127.0.0.1:39721", the --port value).
+    http_port: int | None = None
 
     @property
     def address(self) -> str:
@@ -97,6 +101,8 @@ def temporal_server_command(config: TemporalServerConfig, binary: str | None = N
         "--db-filename", str(config.db_path),
         "--log-level", config.log_level,
     ]
+    if config.http_port is not None:
+        argv += ["--http-port", str(config.http_port)]
     # "default" always exists; --namespace only adds others.
     if config.namespace != "default":
         argv += ["--namespace", config.namespace]

@@ -61,8 +61,9 @@ class ShortTimers:
 
 async def _short_timers(tmp_path: Path, precise: bool) -> tuple[float, float]:
     """(the 100 ms sleep, by the server's event times; the gap between the two attempts)."""
-    (port,) = free_loopback_ports(1)
-    config = TemporalServerConfig(port=port, ui_port=None, db_path=tmp_path / "t.db",
+    port, http_port = free_loopback_ports(2)  # both ours: see TemporalServerConfig
+    config = TemporalServerConfig(port=port, http_port=http_port, ui_port=None,
+                                  db_path=tmp_path / "t.db",
                                   precise_timers=precise)
     with open(tmp_path / "server.log", "w") as log:
         server = subprocess.Popen(temporal_server_command(config), stdout=log,

@@ -69,6 +69,27 @@ def test_server_command_carries_the_tuning_and_persistence(tmp_path: Path) -> No
         TemporalServerConfig(port=7000, ui_port=7001, db_path=tmp_path / "t.db", tuned=False),
         binary="temporal")
     assert "--dynamic-config-value" not in untuned and "--ui-port" in untuned
+    assert "--http-port" not in argv  # unless given: the server's own choice
+    pinned = temporal_server_command(
+        TemporalServerConfig(port=7000, ui_port=None, db_path=tmp_path / "t.db", http_port=7002),
+        binary="temporal")
+    assert pinned[pinned.index("--http-port") + 1] == "7002"
+
+
+def test_the_runtime_chooses_every_port_of_its_dev_server(tmp_path: Path) -> None:
+    """The dev server picked its HTTP API port itself, just before binding --port, and was
+    once handed that very port (the kernel reuses a port just probed free): it died with
+    "address already in use". The plan now picks it with the others, all distinct."""
+    from engine.runtime.plan import RuntimeOptions, plan_runtime
+
+    for headless in (True, False):
+        plan = plan_runtime(tmp_path, RuntimeOptions(with_worker=False, headless=headless))
+        server = plan.services["temporal"]
+        argv = server.child.argv
+        ports = [int(argv[argv.index(flag) + 1])
+                 for flag in ("--port", "--http-port", "--ui-port") if flag in argv]
+        assert len(ports) == 3 - headless and len(set(ports)) == len(ports), argv
+        assert set(server.bind_ports) == set(ports)  # each checked free before each spawn
 
 
 def test_free_ports_are_distinct() -> None:

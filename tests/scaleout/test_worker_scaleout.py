@@ -51,8 +51,9 @@ CONFIG = AgentConfig(symbols=["AAPL", "MSFT"], start_date="2004-01-02", max_tick
 @pytest.fixture
 def remote_cluster(tmp_path: Path):
     """A second dev server standing in for a remote cluster, with its own namespace."""
-    (port,) = free_loopback_ports(1)
-    config = TemporalServerConfig(port=port, ui_port=None, db_path=tmp_path / "remote.db",
+    port, http_port = free_loopback_ports(2)  # both ours: see TemporalServerConfig
+    config = TemporalServerConfig(port=port, http_port=http_port, ui_port=None,
+                                  db_path=tmp_path / "remote.db",
                                   namespace=NAMESPACE)
     log = open(tmp_path / "remote-server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(temporal_server_command(config), stdout=log,
