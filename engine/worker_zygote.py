@@ -4,9 +4,9 @@ runtime's later workers (why: engine/runtime/worker_forks.py, which also has the
 The fork happens right after the imports, before the worker starts a thread, an event loop
 or a connection, so a forked worker is as sound as a fresh process: it then runs exactly
 what a spawned worker runs after its imports. (OpenBLAS, which numpy loads, keeps a thread
-pool; it stops it around fork() itself, with pthread_atfork.) The zygote frees the
-collector of every imported object first (gc.freeze), so the pages the forks share stay
-shared.
+pool; it stops it around fork() itself, with pthread_atfork.) The zygote first takes every
+imported object out of the collector's sight (gc.freeze), so that collections in the forks
+do not write to, and so copy, the pages they share with it.
 
 The zygote lives in its own session, so a chaos kill of worker-1's process group spares
 it, and exits when the supervisor does (a pidfd on it). Its workers do not die with it:
@@ -101,6 +101,9 @@ def _serve(listener: socket.socket, supervisor_pid: int,
                 conn.settimeout(2.0)
                 request = _request(conn)
                 if request.get("op") == "spawn":
+                    if not (isinstance(request.get("env"), dict)
+                            and isinstance(request.get("log"), str)):
+                        raise ValueError("spawn takes env (an object) and log (a path)")
                     pid = os.fork()
                     if pid == 0:
                         listener.close()

@@ -153,6 +153,8 @@ def test_the_zygote_answers_clearly_and_refuses_what_it_does_not_know(runtime):
         ask(name, {"op": "format-disk"})
     with pytest.raises(ZygoteError, match="refused"):
         ask(name, {"op": "wait"})  # no pid
+    with pytest.raises(ZygoteError, match="spawn takes env"):
+        ask(name, {"op": "spawn", "name": "worker-9"})  # refused before any fork
     assert ask(name, {"op": "wait", "pid": 1}) == {"code": None}  # not its child
     # Not JSON: refused, and the zygote still serves.
     import socket
