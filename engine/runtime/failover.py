@@ -78,6 +78,7 @@ class Failover:
         self.orphans_failed = 0  # tasks that reached a worker after its handover
         # identity -> set once its handover reset the sticky queues (orphans wait for it)
         self._settling: dict[str, asyncio.Event] = {}
+        self._orphan_tasks: set[asyncio.Task] = set()
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -131,7 +132,9 @@ class Failover:
         """The task proxy's on_orphan (on this loop): a task that reached a dead worker's
         poll after it was retired is failed over the same way."""
         self.orphans_failed += 1
-        self._loop.create_task(self._fail_orphan(kind, token, identity))
+        task = self._loop.create_task(self._fail_orphan(kind, token, identity))
+        self._orphan_tasks.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(self._orphan_tasks.discard)
 
     async def _fail_orphan(self, kind: str, token: bytes, identity: str) -> None:
         # Not before the handover has reset its sticky queues, a round trip after its polls
