@@ -126,14 +126,25 @@ class Haul:
             await asyncio.sleep(SAMPLE_S)
 
     async def chaos(self, plan: list[tuple[int, str]]) -> None:
+        killed: tuple[str, int] | None = None  # the last kill: (service, pid)
+
+        def back(info) -> bool:
+            # Every service ready, and the last one killed running again under a new pid:
+            # right after a kill the supervisor may not have seen the death yet, and still
+            # says "ready" (a restart forked from the zygote is back in about 0.3 s, so the
+            # next kill of the plan can come that soon).
+            return all(s["status"] == "ready" for s in info.services.values()) and (
+                killed is None or info.services[killed[0]]["pid"] != killed[1])
+
         for at_tick, victim in plan:
             while self.tick < at_tick and not self.over:
                 await asyncio.sleep(0.2)
             if self.over:
                 return
-            ready = await asyncio.to_thread(self.supervisor.wait_for, lambda i: all(
-                s["status"] == "ready" for s in i.services.values()), 120)
+            ready = await asyncio.to_thread(self.supervisor.wait_for, back, 120)
             pid = self.supervisor.kill_service(victim) if ready else None
+            if pid is not None:
+                killed = (victim, pid)
             self.kills.append({"service": victim, "tick": self.tick, "killed": pid is not None})
 
     def _roll_window(self) -> None:

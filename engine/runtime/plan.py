@@ -100,7 +100,8 @@ def plan_runtime(home: Path, options: RuntimeOptions,
     n_local_ports = 0 if options.temporal_address else 3 - options.headless
     # Not in front of a remote cluster: its TLS and API key are the workers' own business.
     proxied = options.with_worker and options.active_failover and not options.temporal_address
-    ports = free_loopback_ports(1 + n_local_ports + proxied)
+    fixed = (options.mockoon_port,) if options.mockoon_port else ()
+    ports = free_loopback_ports(1 + n_local_ports + proxied, avoid=fixed)
     proxy_port = ports.pop() if proxied else None
     mockoon_port, server_ports = options.mockoon_port or ports[0], ports[1:]
     services: dict[str, Service] = {}

@@ -103,3 +103,34 @@ def test_ready_file_must_name_the_live_pid(tmp_path: Path) -> None:
     ready.write_text('{"pid": 123}')
     assert worker_is_ready(ready, 123)
     assert not worker_is_ready(ready, 456)  # a stale file from a previous run
+
+
+def test_free_ports_never_include_a_port_promised_elsewhere(monkeypatch) -> None:
+    """A fixed port nothing listens on yet is free, so the kernel may hand it out (a CI run
+    saw the dev server take the fixed Mockoon port). Which port bind(0) gives cannot be
+    forced, so a stand-in for the socket module offers the promised port first."""
+    import types
+
+    from engine.runtime import ports as ports_module
+
+    offered = iter([4242, 5000, 5001])
+
+    class OfferingSocket:
+        def __init__(self, *_args) -> None:
+            self.port = 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_exc) -> None:
+            pass
+
+        def bind(self, _address) -> None:
+            self.port = next(offered)
+
+        def getsockname(self):
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(ports_module, "socket", types.SimpleNamespace(
+        socket=OfferingSocket, AF_INET=0, SOCK_STREAM=0))
+    assert ports_module.free_loopback_ports(2, avoid={4242}) == [5000, 5001]
