@@ -49,9 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Without pidfds (not Linux >= 5.3) exits are polled this often (recovery time counts).
-
-
 class Supervisor:
     def __init__(
         self,
@@ -353,7 +350,7 @@ class Supervisor:
                 for service in group:
                     service.status = "stopped"
             if group is workers and self._plan is not None and self._plan.zygote is not None:
-                self._plan.zygote.stop()  # after its workers: they would die with it
+                self._plan.zygote.stop()  # idle now: it forks only restarts
         with self._cond:
             self._cond.notify_all()
 

@@ -5,6 +5,7 @@ purpose by tests/chaos/test_failover.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -241,11 +242,16 @@ def test_a_worker_that_never_answers_holds_at_most_its_cap():
     assert held.take(identity)[0] == (10).to_bytes(4, "big")  # the oldest went first
 
 
-async def _upstream_answering_on(release: asyncio.Event, answer: bytes, arrived: asyncio.Event,
-                                 cancelled: asyncio.Event):
-    """A real gRPC server standing in for Temporal: each call waits for `release`, then
-    answers `answer`."""
+@contextlib.asynccontextmanager
+async def _proxy_before_a_held_poll(answer: bytes):
+    """A task proxy in front of a real gRPC server standing in for Temporal, whose every
+    call waits for `release` and then answers `answer`. Yields (proxy, a channel to the
+    proxy, release, arrived, cancelled): the events of the server's side."""
     import grpc
+
+    from engine.runtime.task_proxy import TaskProxy
+
+    release, arrived, cancelled = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def poll(_request: bytes, _context) -> bytes:
         arrived.set()
@@ -260,11 +266,17 @@ async def _upstream_answering_on(release: asyncio.Event, answer: bytes, arrived:
         def service(self, details):
             return grpc.unary_unary_rpc_method_handler(poll)
 
-    server = grpc.aio.server()
-    server.add_generic_rpc_handlers([Upstream()])
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    return server, port
+    upstream = grpc.aio.server()
+    upstream.add_generic_rpc_handlers([Upstream()])
+    port = upstream.add_insecure_port("127.0.0.1:0")
+    await upstream.start()
+    proxy = TaskProxy(f"127.0.0.1:{port}")
+    try:
+        async with grpc.aio.insecure_channel(await proxy.start()) as channel:
+            yield proxy, channel, release, arrived, cancelled
+    finally:
+        await proxy.stop()
+        await upstream.stop(0)
 
 
 async def test_a_poll_whose_worker_hung_up_stays_open_and_its_task_is_booked():
@@ -272,54 +284,35 @@ async def test_a_poll_whose_worker_hung_up_stays_open_and_its_task_is_booked():
     server answers its poll, so it hangs up before the answer reaches it. The proxy used
     to cancel the poll upstream at the hang-up and lose the task the server had already
     counted as started. Now the poll stays open, and its task waits for the failover."""
-    import grpc
+    from engine.runtime.task_proxy import POLL
 
-    from engine.runtime.task_proxy import POLL, TaskProxy
-
-    release, arrived, cancelled = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    upstream, port = await _upstream_answering_on(
-        release, _workflow_task(b"t1", "agent-a"), arrived, cancelled)
-    proxy = TaskProxy(f"127.0.0.1:{port}")
-    address = await proxy.start()
     identity = worker_identity("worker-1", 4242)
-    try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
-            await asyncio.wait_for(arrived.wait(), 10)
-            poll.cancel()  # the worker hangs up
-            await asyncio.sleep(0.2)
-            assert not cancelled.is_set()  # still open at the server
-            release.set()  # the server answers it
-            await wait_until_async(lambda: proxy.held.count() == 1, 10, "the task booked")
-            assert proxy.retire(identity) == ({b"t1": "agent-a"}, [])
-    finally:
-        await proxy.stop()
-        await upstream.stop(0)
+    async with _proxy_before_a_held_poll(_workflow_task(b"t1", "agent-a")) as (
+            proxy, channel, release, arrived, cancelled):
+        poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
+        await asyncio.wait_for(arrived.wait(), 10)
+        poll.cancel()  # the worker hangs up
+        # Nothing to wait on for a cancel that must not come: a bounded look, as long as
+        # the hang-up took to reach the server before the fix (well under 0.2 s).
+        await asyncio.sleep(0.2)
+        assert not cancelled.is_set()  # still open at the server
+        release.set()  # the server answers it
+        await wait_until_async(lambda: proxy.held.count() == 1, 10, "the task booked")
+        assert proxy.retire(identity) == ({b"t1": "agent-a"}, [])
 
 
 async def test_a_live_workers_cancelled_poll_is_cancelled_upstream_after_a_grace(monkeypatch):
     """A worker that cancels its own poll (its shutdown) is not dying: once the grace is
     over and nobody retired it, the poll is cancelled at the server too."""
-    import grpc
-
     from engine.runtime import task_proxy
-    from engine.runtime.task_proxy import POLL, TaskProxy
+    from engine.runtime.task_proxy import POLL
 
     monkeypatch.setattr(task_proxy, "HUNG_UP_POLL_GRACE_S", 0.1)
-    release, arrived, cancelled = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    upstream, port = await _upstream_answering_on(
-        release, _workflow_task(b"t1", "agent-a"), arrived, cancelled)
-    proxy = TaskProxy(f"127.0.0.1:{port}")
-    address = await proxy.start()
     identity = worker_identity("worker-1", 4242)
-    try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
-            await asyncio.wait_for(arrived.wait(), 10)
-            poll.cancel()
-            await asyncio.wait_for(cancelled.wait(), 10)
-            await wait_until_async(lambda: not proxy._polls, 10, "no poll key left")
-    finally:
-        await proxy.stop()
-        await upstream.stop(0)
-
+    async with _proxy_before_a_held_poll(_workflow_task(b"t1", "agent-a")) as (
+            proxy, channel, _release, arrived, cancelled):
+        poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
+        await asyncio.wait_for(arrived.wait(), 10)
+        poll.cancel()
+        await asyncio.wait_for(cancelled.wait(), 10)
+        await wait_until_async(lambda: not proxy._polls, 10, "no poll key left")
