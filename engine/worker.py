@@ -181,7 +181,7 @@ def imports_done(collections_before: int = 0) -> str:
     """The collector back on, the objects imported so far frozen out of its sight (every
     later full collection skips them); a line saying what the start-up cost.
     `collections_before`: how many ran when the collector was turned off."""
-    collections = sum(g["collections"] for g in gc.get_stats()) - collections_before
+    collections = _collections() - collections_before
     gc.enable()
     gc.freeze()
     return (f"imported in {time.process_time():.2f} s of CPU; {collections} garbage "
