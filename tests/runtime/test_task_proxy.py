@@ -49,47 +49,21 @@ def test_a_workflow_holds_one_task_at_most():
 async def test_a_dead_workers_long_poll_is_cancelled_upstream_too():
     """The proxy cancels the dead worker's open polls at the server, so no task (the
     retry of an activity it was running, say) is handed to a poll nobody will read."""
-    import asyncio
-
-    import grpc
     from temporalio.api.workflowservice.v1 import PollActivityTaskQueueRequest
 
-    from engine.runtime.task_proxy import ACTIVITY_POLL, TaskProxy
+    from engine.runtime.task_proxy import ACTIVITY_POLL
 
-    arrived, cancelled = asyncio.Event(), asyncio.Event()
-
-    async def long_poll(_request: bytes, _context) -> bytes:  # a server that never answers
-        arrived.set()
-        try:
-            await asyncio.sleep(60)
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-        return b""
-
-    class Upstream(grpc.GenericRpcHandler):
-        def service(self, details):
-            return grpc.unary_unary_rpc_method_handler(long_poll)
-
-    upstream = grpc.aio.server()
-    upstream.add_generic_rpc_handlers([Upstream()])
-    port = upstream.add_insecure_port("127.0.0.1:0")
-    await upstream.start()
-    proxy = TaskProxy(f"127.0.0.1:{port}")
-    address = await proxy.start()
     identity = worker_identity("worker-1", 4242)
-    try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            poll = asyncio.ensure_future(channel.unary_unary(ACTIVITY_POLL)(
-                PollActivityTaskQueueRequest(identity=identity).SerializeToString(), timeout=30))
-            await asyncio.wait_for(arrived.wait(), 10)
-            assert proxy.cancel_polls(worker_identity("worker-2", 4242)) == 0  # not its poll
-            assert proxy.cancel_polls(identity) == 1
-            await asyncio.wait_for(cancelled.wait(), 10)
-            poll.cancel()
-    finally:
-        await proxy.stop()
-        await upstream.stop(0)
+    # A server that never answers: the poll is never released.
+    async with _proxy_before_a_held_poll(b"") as (proxy, channel, _release, arrived,
+                                                  cancelled):
+        poll = asyncio.ensure_future(channel.unary_unary(ACTIVITY_POLL)(
+            PollActivityTaskQueueRequest(identity=identity).SerializeToString(), timeout=30))
+        await asyncio.wait_for(arrived.wait(), 10)
+        assert proxy.cancel_polls(worker_identity("worker-2", 4242)) == 0  # not its poll
+        assert proxy.cancel_polls(identity) == 1
+        await asyncio.wait_for(cancelled.wait(), 10)
+        poll.cancel()
 
 
 class _AnsweredThenCancelledCall:
