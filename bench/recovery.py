@@ -27,6 +27,8 @@ sticky queue, 2 s model-call heartbeats):
   standby_failover_spawned_restarts  the same, the killed worker spawned again (it
                       imports beside the standby's take-over) instead of forked from the
                       worker zygote (engine/runtime/worker_forks.py)
+  standby_failover_tick_bounded_runs  the same, the agent's runs bounded in ticks only
+                      (25), not also in events (engine/workflows/run_length.py)
 With --server, also `server`: the dev server killed instead (restarted on its SQLite file).
 """
 
@@ -62,6 +64,10 @@ CONFIGURATIONS = {
     # beside the standby taking over) instead of forked from the worker zygote.
     "standby_failover_spawned_restarts": {"workers": 2, "failover": True,
                                           "fork_workers": False},
+    # The same, the agent's runs bounded in ticks only (continue_as_new_every), as before
+    # runs were also bounded in events: a take-over replays up to 25 ticks of history.
+    "standby_failover_tick_bounded_runs": {"workers": 2, "failover": True,
+                                           "agent": {"continue_as_new_events": 10**9}},
 }
 KEYS = ("kills", "median_ms", "p95_ms", "recoveries_ms",
         # What the user sees (engine/chaos_observe.py), per kill, beside the history's figure.
@@ -84,11 +90,13 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
     if only:
         runs = {name: runs[name] for name in only.split(",")}
     report: dict = {"ticks": ticks, "kills_per_configuration": kills, "seed": seed,
-                    "symbols": symbols, "continue_as_new_every": config.continue_as_new_every}
+                    "symbols": symbols, "continue_as_new_every": config.continue_as_new_every,
+                    "continue_as_new_events": config.continue_as_new_events}
     for name, options in runs.items():
         with tempfile.TemporaryDirectory(prefix=f"harness-recovery-{name}-") as home:
+            agent = config.model_copy(update=options.get("agent", {}))
             result = await chaos_on_new_runtime(
-                Path(home), config, kills=kills, seed=seed,
+                Path(home), agent, kills=kills, seed=seed,
                 target=options.get("target", "worker"), workers=options["workers"],
                 failover=options["failover"], timeouts=options.get("timeouts", "tuned"),
                 hedge=options.get("hedge", True),

@@ -123,9 +123,12 @@ class AgentConfig(Payload):
     approval_policy: ApprovalPolicy = ApprovalPolicy.HUMAN
     model: str = "offline-analyst"
     max_ticks: int | None = Field(default=None, ge=1)
-    # A worker that takes the agent over replays its current run: 25 ticks keep that
-    # replay short (measured 15-40 ms a tick) and flat however long the agent lives.
+    # A worker that takes the agent over replays its current run before it answers a query:
+    # runs bounded in ticks and in events keep that replay short, however long the agent
+    # lives (engine/workflows/run_length.py).
     continue_as_new_every: int = Field(default=25, ge=1)
+    continue_as_new_events: int = Field(
+        default=200, ge=50, description="A run whose history has this many events continues as new")
     seed: int = 0
     journal_keep: int = Field(default=500, ge=10, description="Decisions kept in state")
     equity_keep: int = Field(default=2_000, ge=10, description="Equity points kept in state")

@@ -7,9 +7,9 @@ approval (NEEDS_APPROVAL) or record why not (BLOCK). Approvals are a workflow
 update with a validator and a durable expiry timer; the approval policy says
 whether the loop keeps ticking meanwhile (`human`), stops its clock until the
 human answers (`wait`), or decides at once (`auto-approve`, `auto-reject`), so
-every decision is part of the history. The run continues as new every N ticks
-(or when Temporal suggests it), carrying its whole memory, so histories stay
-small forever.
+every decision is part of the history. The run continues as new every N ticks,
+or sooner once its history passes a budget (engine/workflows/run_length.py),
+carrying its whole memory, so histories, and a take-over's replay, stay small forever.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from agents import Agent
     from temporalio.exceptions import ActivityError, ApplicationError
     from temporalio.exceptions import TimeoutError as ActivityTimeout
 
+    from engine.agent.tools import ToolContext
     from engine.contracts import (
         EQUITY_KEEP_MAX,
         JOURNAL_KEEP_MAX,
@@ -51,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.workflows.failures import describe_failure, is_non_retryable
     from engine.workflows.model_turns import RealModel, is_real_model
     from engine.workflows.reconcile import PREFIX as DISAGREE
+    from engine.workflows.run_length import run_is_over
     from engine.workflows.strategy_approval import StrategyApprovalDesk
     from engine.workflows.strategy_steps import STRATEGY_DISCOVERY, StrategySteps
 
@@ -77,8 +80,6 @@ BOUNDED_CARRY = "bounded-carry"
 # Issue 19, real models: tool turns without response_format then a final turn for the intent,
 # bounded calls, usage per tick, the daily model budget (engine/workflows/model_turns.py).
 REAL_MODEL_TURNS = "real-model-turns"
-# Continue as new when the run's history passes AgentConfig.continue_as_new_bytes.
-HISTORY_BYTE_BUDGET = "history-byte-budget"
 
 
 @workflow.defn(name="TradingAgentWorkflow")
@@ -94,8 +95,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         self._book_lock = asyncio.Lock()  # guardrail check + order + fill are one critical section
         self._expiry_timers: dict[str, asyncio.Task[None]] = {}
         self._agent = build_agent(params.config, batched_reads=True)
-        self._agent_before_batched_reads = build_agent(params.config)
-        self._agent_before_local_reads = build_agent(params.config, local_reads=False)
+        self._older_agents: dict[str, Agent[ToolContext]] = {}  # see _older_agent
         self._real = RealModel.of(params.config) if is_real_model(params.config.model) else None
         self._book_v3 = False  # set by run(): RECONCILED_BOOK
         self._book_v6 = False  # set by run(): BOOK_SURVIVES_WEEKS
@@ -144,9 +144,7 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
                 not await self._open_owed_account() or memory.paused
             ):
                 continue  # no order before the agent has its own account
-            if ticks_this_run >= self._config.continue_as_new_every or (
-                workflow.info().is_continue_as_new_suggested()
-            ) or self._history_over_budget():
+            if run_is_over(self._config, ticks_this_run):
                 await self._continue_as_new()
             self._phase = Phase.RUNNING
             if self._book_v3 and self._reconcile_needed():
@@ -217,6 +215,14 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         """Only agents configured with discovery take the patch: others keep their history."""
         return self._config.discovery is not None and workflow.patched(STRATEGY_DISCOVERY)
 
+    def _older_agent(self, version: str, **options) -> Agent[ToolContext]:
+        """The agent of an older version, built on first use: only a history recorded on
+        that version needs it, and each build cost every run (and every take-over's
+        replay) about 2 ms."""
+        if version not in self._older_agents:
+            self._older_agents[version] = build_agent(self._config, **options)
+        return self._older_agents[version]
+
     def _reached_max_ticks(self) -> bool:
         return self._config.max_ticks is not None and self._memory.tick >= self._config.max_ticks
 
@@ -249,10 +255,11 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         if memory.strategies and self._discovers():
             await self._refresh_signals(context)
 
-        agent = self._agent_before_local_reads
-        if workflow.patched(LOCAL_TOOL_READS):
-            agent = self._agent if workflow.patched(BATCHED_TOOL_READS) else (
-                self._agent_before_batched_reads)
+        agent = self._agent
+        if not workflow.patched(LOCAL_TOOL_READS):
+            agent = self._older_agent("before-local-reads", local_reads=False)
+        elif not workflow.patched(BATCHED_TOOL_READS):
+            agent = self._older_agent("before-batched-reads")
         real = self._real.fresh() if self._real and workflow.patched(REAL_MODEL_TURNS) else None
         spent = model_budget.spent(memory, self._config, workflow.now()) if real else ""
         if spent:  # the day's model budget is used up: HOLD without asking the model
@@ -291,12 +298,6 @@ class TradingAgentWorkflow(BrokerSteps, ApprovalDesk, StrategyApprovalDesk,  # _
         if spent:  # go on at the next UTC day
             await self._sleep_unless_stopped(model_budget.seconds_to_next_day(workflow.now()))
         return True
-
-    def _history_over_budget(self) -> bool:
-        # patched() only once the budget is passed: runs that never pass it keep their history.
-        size = workflow.info().get_current_history_size()
-        return size >= self._config.continue_as_new_bytes and workflow.patched(
-            HISTORY_BYTE_BUDGET)
 
     # ------------------------------------------------------------------ the book
 

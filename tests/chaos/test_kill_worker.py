@@ -20,7 +20,8 @@ TICKS = 120
 KILL_AT = (20, 70)  # ticks at (or after) which the worker is killed
 CONFIG = AgentConfig(
     symbols=["AAPL", "MSFT"], start_date="2004-01-02", max_ticks=TICKS,
-    continue_as_new_every=50,  # the kills also straddle continue-as-new
+    # Runs end on the history's event budget (about 10 ticks here): the kills also
+    # straddle continue-as-new.
     limits=RiskLimits(approval_notional=1e9),  # no approvals: nobody is there to answer
 )
 
@@ -62,12 +63,16 @@ async def test_killed_worker_resumes_with_the_same_decisions_and_no_duplicate_or
         assert runtime_supervisor.kill_worker() is not None
     summary = await harness.result(workflow_id)
 
-    assert summary.ticks == TICKS and summary.counters.runs == reference.counters.runs
+    assert summary.ticks == TICKS
     assert await journal(harness, workflow_id) == await journal(harness, reference_id)
     assert (summary.cash, summary.positions, summary.realized_pnl) == (
         reference.cash, reference.positions, reference.realized_pnl
     )
-    assert summary.counters == reference.counters
+    # A kill adds events (the failed-over tasks), so a run may end a tick sooner than the
+    # reference's: everything but the number of runs is the same.
+    assert summary.counters.model_copy(update={"runs": 0}) == (
+        reference.counters.model_copy(update={"runs": 0}))
+    assert summary.counters.runs > 1 and reference.counters.runs > 1
     for run_id, run in ((reference_id, reference), (workflow_id, summary)):
         placed = orders_for(broker, run_id)
         assert max(Counter(o["client_order_id"] for o in placed).values()) == 1

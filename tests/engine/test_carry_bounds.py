@@ -25,7 +25,9 @@ async def test_a_verbose_model_still_continues_as_new(harness, chat_double):
     workflow_id = f"test-verbose-{uuid.uuid4().hex[:6]}"
     try:
         await harness.start_agent(agent_config(
-            max_ticks=28, continue_as_new_every=25, model=DOUBLE_MODEL,
+            # One continue-as-new, on the tick count (not the history's event budget).
+            max_ticks=28, continue_as_new_every=25, continue_as_new_events=10**6,
+            model=DOUBLE_MODEL,
             limits=RiskLimits(approval_notional=1e9)), workflow_id)
         # Before: the carry of run 2 was ~2.6 MB, its continue-as-new failed again and
         # again, and the agent never got past tick 25.

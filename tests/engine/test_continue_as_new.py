@@ -28,8 +28,9 @@ def _comparable(state) -> dict:
 
 
 async def test_state_after_continue_as_new_equals_state_without_it(harness):
+    # Runs bounded in ticks only here (no event budget), to compare one run with seven.
     common = {"symbols": ["AAPL", "IBM"], "max_ticks": 45, "limits": LIMITS,
-              "start_date": "2004-01-02"}
+              "start_date": "2004-01-02", "continue_as_new_events": 10**6}
     straight = await harness.start_agent(
         agent_config(continue_as_new_every=1000, **common), f"test-can-off-{uuid.uuid4().hex[:6]}"
     )

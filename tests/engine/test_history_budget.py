@@ -24,3 +24,39 @@ async def test_a_run_continues_as_new_when_its_history_passes_the_byte_budget(ha
     # than the server's byte count): no run grows far beyond it.
     assert all(size < BUDGET * 1.5 + 4 * tick_bytes for size in sizes[:-1]), sizes
     assert summary.counters.runs == len(histories)
+
+
+
+EVENTS = 60  # a tick of one symbol writes about 10-14 events
+
+
+async def test_a_run_continues_as_new_when_its_history_passes_the_event_budget(harness):
+    """What a take-over replays follows the events, not the ticks (engine/workflows/
+    run_length.py): a run ends at the first tick boundary past the event budget, and its
+    history holds the marker of the patch the budget is behind."""
+    from engine.workflows.run_length import HISTORY_EVENT_BUDGET
+
+    workflow_id = f"test-events-{uuid.uuid4().hex[:6]}"
+    await harness.start_agent(agent_config(max_ticks=30, continue_as_new_every=1000,
+                                           continue_as_new_events=EVENTS), workflow_id)
+    summary = await harness.result(workflow_id)
+    assert summary.ticks == 30
+    histories = await harness.run_histories(workflow_id)
+    lengths = [len(h.events) for h in histories]
+    assert len(histories) >= 3 and summary.counters.runs == len(histories), lengths
+    for history in histories[:-1]:
+        # Past the budget by at most the tick that crossed it and the run's closing events.
+        assert EVENTS <= len(history.events) < 2 * EVENTS, lengths
+        assert HISTORY_EVENT_BUDGET in _patch_ids(history)
+    state = await harness.state(workflow_id)
+    assert state.decisions_total == 30 and state.counters.ticks == 30
+
+
+def _patch_ids(history) -> set[str]:
+    """The ids of a run's `workflow.patched` markers."""
+    import json
+
+    return {json.loads(e.marker_recorded_event_attributes.details["patch-data"]
+                       .payloads[0].data)["id"]
+            for e in history.events if e.HasField("marker_recorded_event_attributes")
+            and e.marker_recorded_event_attributes.marker_name == "core_patch"}

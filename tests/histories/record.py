@@ -42,12 +42,14 @@ HERE = Path(__file__).parent
 # fees read, the bar sent with each order), the carry bounded by bytes (bounded-carry) and
 # the strategist turn behind its own patch (a real model's discovery, recorded with the
 # chat-completions TEST DOUBLE), a real model's tool turns and final turn, its usage and daily
-# budget, and the history byte budget.
-VERSION = "v6"
+# budget, and the history byte budget; v7 with the history event budget (runs of two
+# symbols end after about 10 ticks).
+VERSION = "v7"
 DOUBLE_MODEL = "compatible:test-double"  # tests/support/chat_completions_server.py
 
 SCENARIOS = {
-    # Orders, holds, a supersede, an expiry, and continue-as-new every 12 ticks.
+    # Orders, holds, a supersede, an expiry, and continue-as-new on the event budget (200
+    # events, about 10 ticks here) and on the tick count (12).
     "tick_loop": AgentConfig(
         symbols=["AAPL", "MSFT"], start_date="2004-01-02", max_ticks=30,
         continue_as_new_every=12, approval_expiry_s=1.0,
