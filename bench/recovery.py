@@ -27,6 +27,9 @@ sticky queue, 2 s model-call heartbeats):
   standby_failover_spawned_restarts  the same, the killed worker spawned again (it
                       imports beside the standby's take-over) instead of forked from the
                       worker zygote (engine/runtime/worker_forks.py)
+  standby_failover_sticky_polls_cancelled  the same, the dead worker's sticky-queue polls
+                      cancelled at its failover like its others (engine/runtime/
+                      task_proxy.py TaskProxy.retire)
   standby_failover_tick_bounded_runs  the same, the agent's runs bounded in ticks only
                       (25), not also in events (engine/workflows/run_length.py)
 With --server, also `server`: the dev server killed instead (restarted on its SQLite file).
@@ -64,6 +67,10 @@ CONFIGURATIONS = {
     # beside the standby taking over) instead of forked from the worker zygote.
     "standby_failover_spawned_restarts": {"workers": 2, "failover": True,
                                           "fork_workers": False},
+    # The same, the dead worker's sticky-queue polls cancelled at its failover like the
+    # others (a task handed to one then was lost, or waited out the sticky timeout).
+    "standby_failover_sticky_polls_cancelled": {"workers": 2, "failover": True,
+                                                "keep_dead_sticky_polls": False},
     # The same, the agent's runs bounded in ticks only (continue_as_new_every), as before
     # runs were also bounded in events: a take-over replays up to 25 ticks of history.
     "standby_failover_tick_bounded_runs": {"workers": 2, "failover": True,
@@ -102,6 +109,7 @@ async def bench(ticks: int, kills: int, seed: int, server: bool,
                 hedge=options.get("hedge", True),
                 precise_timers=options.get("precise_timers", True),
                 fork_workers=options.get("fork_workers", True),
+                keep_dead_sticky_polls=options.get("keep_dead_sticky_polls", True),
             )
         report[name] = {k: result[k] for k in KEYS}
     return report

@@ -44,7 +44,7 @@ from engine.discovery.contracts import (
     StrategyPick,
     StrategyReview,
 )
-from engine.hedged import HEDGE_AFTER_S, HedgeDelay, hedged
+from engine.hedged import HEDGE_AFTER_S, HedgeDelay, again_if_worker_died, hedged
 from engine.listing import AgentRow, RunRow, list_agents, list_runs
 from engine.models import RiskLimits
 from engine.pending_work import pending_rows
@@ -274,10 +274,10 @@ class HarnessClient(DiscoveryCalls):
 
     async def decisions(self, workflow_id: str, offset: int = 0, limit: int = 50) -> DecisionPage:
         request = DecisionPageRequest(offset=offset, limit=limit)
+        handle = self._handle(workflow_id)
         with _not_found_as(workflow_id):
-            return await self._handle(workflow_id).query(
-                "decisions", request, result_type=DecisionPage
-            )
+            return await again_if_worker_died(
+                lambda: handle.query("decisions", request, result_type=DecisionPage))
 
     async def history(self, workflow_id: str, run_id: str | None = None) -> WorkflowHistory:
         with _not_found_as(workflow_id):

@@ -20,6 +20,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# How the failover answers a query that reached a dead worker's poll (engine/runtime/
+# failover.py): asked again, it goes to a live worker.
+ASK_AGAIN = "the worker this query reached had died; ask again"
 # The longest wait before asking again: longer than a healthy query takes on this machine
 # under load (20-150 ms, with a tick running), far shorter than the sticky timeout it saves.
 HEDGE_AFTER_S = 0.25
@@ -48,16 +51,33 @@ class HedgeDelay:
         return min(ceiling, max(HEDGE_FLOOR_S, 3 * statistics.median(self._recent)))
 
 
-async def hedged(ask: Callable[[], Awaitable[T]], after: float | None = HEDGE_AFTER_S) -> T:
-    """`ask()` once; if it has not answered after `after` seconds, once more (never with
-    None). The first answer is returned; an error only once both attempts have failed
-    (the first's)."""
-    if after is None:
+def worker_died(exc: BaseException) -> bool:
+    """The failover's answer to a query that reached a dead worker (ASK_AGAIN)."""
+    return ASK_AGAIN in str(exc)
+
+
+async def again_if_worker_died(ask: Callable[[], Awaitable[T]]) -> T:
+    """`ask()`, and once more if the failover answered that its worker had died."""
+    try:
         return await ask()
+    except Exception as exc:
+        if not worker_died(exc):
+            raise
+    return await ask()
+
+
+async def hedged(ask: Callable[[], Awaitable[T]], after: float | None = HEDGE_AFTER_S) -> T:
+    """`ask()` once; if it has not answered after `after` seconds, or said at once that its
+    worker had died, once more (never with None). The first answer is returned; an error
+    only once both attempts have failed (the first's)."""
+    if after is None:
+        return await again_if_worker_died(ask)
     first = asyncio.ensure_future(ask())
     done, _ = await asyncio.wait({first}, timeout=after)
     if done:
-        return first.result()
+        error = first.exception()
+        if error is None or not worker_died(error):
+            return first.result()
     second = asyncio.ensure_future(ask())
     pending = {first, second}
     try:

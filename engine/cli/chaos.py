@@ -81,13 +81,14 @@ def _chaos(args: argparse.Namespace) -> int:
 async def chaos_on_new_runtime(
     home: Path, config, *, kills: int, seed: int, target: str, workers: int = 2,
     failover: bool = True, log=None, timeouts: str = "tuned", hedge: bool = True,
-    precise_timers: bool = True, fork_workers: bool = True,
+    precise_timers: bool = True, fork_workers: bool = True, keep_dead_sticky_polls: bool = True,
 ) -> dict:
     """Start a runtime in `home`, run the experiment, stop the runtime; the report's JSON.
     `timeouts="sdk-default"` (engine/config.py) only for bench/recovery.py's baseline: it
     goes into the home's settings.json, which the workers read; `precise_timers=False`
     (engine/runtime/temporal_server.py) only for its timer baseline, and
-    `fork_workers=False` (engine/runtime/worker_forks.py) for its spawned-restart one."""
+    `fork_workers=False` (engine/runtime/worker_forks.py) for its spawned-restart one, and
+    `keep_dead_sticky_polls=False` (engine/runtime/task_proxy.py) for its sticky-poll one."""
     import httpx
 
     from engine.chaos_run import run_chaos
@@ -101,7 +102,8 @@ async def chaos_on_new_runtime(
         return await _chaos_on_apps(home, config, kills=kills, seed=seed, workers=workers,
                                     log=log)
     supervisor = Supervisor(home, headless=True, worker_count=workers, active_failover=failover,
-                            precise_timers=precise_timers, fork_workers=fork_workers)
+                            precise_timers=precise_timers, fork_workers=fork_workers,
+                            keep_dead_sticky_polls=keep_dead_sticky_polls)
     supervisor.start(timeout=120)
     try:
         info = supervisor.info

@@ -58,11 +58,12 @@ class Failover:
     the workers must then be given that address instead of the server's."""
 
     def __init__(self, home: Path, temporal_address: str, namespace: str,
-                 proxy_port: int | None = None) -> None:
+                 proxy_port: int | None = None, keep_sticky_polls: bool = True) -> None:
         self.home = home
         self._address = temporal_address
         self._namespace = namespace
-        self._proxy = (TaskProxy(temporal_address, on_orphan=self._orphan)
+        self._proxy = (TaskProxy(temporal_address, on_orphan=self._orphan,
+                                 keep_sticky_polls=keep_sticky_polls)
                        if proxy_port is not None else None)
         self._proxy_port = proxy_port
         self._loop = asyncio.new_event_loop()
@@ -137,9 +138,13 @@ class Failover:
         task.add_done_callback(self._orphan_tasks.discard)
 
     async def _fail_orphan(self, kind: str, token: bytes, identity: str) -> None:
-        # Not before the handover has reset its sticky queues, a round trip after its polls
-        # were cancelled: failed sooner, the task's retry was handed to another of its
-        # polls the server had not dropped yet, and waited out its timeout there (seen).
+        if kind == "query":  # nothing to hand over: its client asks again (engine/hedged.py)
+            await self._fail_query(token)
+            return
+        # Not before the handover has reset the sticky queues, a round trip after it
+        # cancelled the dead worker's polls of the shared queues: failed sooner, the
+        # task's retry was handed to one the server had not dropped yet, and waited out
+        # its timeout there (seen).
         settled = self._settling.get(identity)
         if settled is not None:
             try:
@@ -253,6 +258,22 @@ class Failover:
             log.debug("failover: workflow task already settled: %s", exc)
             return False
 
+    async def _fail_query(self, token: bytes) -> None:
+        from temporalio.api.enums.v1 import QueryResultType
+        from temporalio.api.workflowservice.v1 import RespondQueryTaskCompletedRequest
+
+        from engine.hedged import ASK_AGAIN
+
+        client = await asyncio.wrap_future(self._client_ready)
+        # Unanswered, the query would wait out its client's timeout.
+        request = RespondQueryTaskCompletedRequest(
+            namespace=self._namespace, task_token=token, error_message=ASK_AGAIN,
+            completed_type=QueryResultType.QUERY_RESULT_TYPE_FAILED)
+        try:
+            await client.workflow_service.respond_query_task_completed(request)
+        except Exception as exc:  # noqa: BLE001 - its client gave up meanwhile
+            log.debug("failover: query already settled: %s", exc)
+
     async def _reset_sticky(self, workflow_id: str) -> bool:
         from temporalio.api.common.v1 import WorkflowExecution
         from temporalio.api.workflowservice.v1 import ResetStickyTaskQueueRequest
@@ -271,13 +292,15 @@ class Failover:
 
 
 def start_failover(home: Path, plan: RuntimePlan, namespace: str,
-                   leftovers: dict[str, Inflight] | None = None) -> Failover:
+                   leftovers: dict[str, Inflight] | None = None, *,
+                   keep_sticky_polls: bool = True) -> Failover:
     """The failover thread, its client connecting ahead of time and its task proxy
     listening (see failover.py). `leftovers`: the in-flight records workers that died with
     a previous runtime here (its app was killed) left behind, taken before our own workers
     started (engine/runtime/inflight.py take_leftovers): their activities are failed over
     at once, as for any dead worker. Without them, the records are taken here."""
-    failover = Failover(home, plan.temporal_address, namespace, proxy_port=plan.proxy_port)
+    failover = Failover(home, plan.temporal_address, namespace, proxy_port=plan.proxy_port,
+                        keep_sticky_polls=keep_sticky_polls)
     failover.start()
     for worker, state in (take_leftovers(home) if leftovers is None else leftovers).items():
         failover.hand_over(worker, state)

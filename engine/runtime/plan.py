@@ -63,6 +63,9 @@ class RuntimeOptions:
     # Later workers forked from an imported worker-1 (engine/runtime/worker_forks.py); only
     # with the default worker command (another command is another program).
     fork_workers: bool = True
+    # A dead worker's sticky-queue polls stay open after its failover (task_proxy.py
+    # TaskProxy.retire); off only for a bench's baseline.
+    keep_dead_sticky_polls: bool = True
     log_cap_bytes: int = DEFAULT_CAP_BYTES  # each child's log, then its .1 (log_trim.py)
 
 

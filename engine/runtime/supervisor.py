@@ -126,8 +126,9 @@ class Supervisor:
                 # It hands over the work of workers that died with a previous runtime here.
                 from engine.runtime.failover import start_failover
 
-                self.failover = start_failover(self.home, self._plan, self.options.namespace,
-                                               leftovers)
+                self.failover = start_failover(
+                    self.home, self._plan, self.options.namespace, leftovers,
+                    keep_sticky_polls=self.options.keep_dead_sticky_polls)
             if self._plan.remote_temporal:
                 watch_remote(self._plan.temporal_address, self.options.namespace, timeout,
                              self._cond, self._stop_requested, self._remote_ok)

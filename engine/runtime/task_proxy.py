@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 
 import grpc  # its fork handlers are switched off in engine/__init__.py
+from temporalio.api.enums.v1 import TaskQueueKind
 from temporalio.api.workflowservice.v1 import (
     PollActivityTaskQueueRequest,
     PollActivityTaskQueueResponse,
@@ -73,12 +74,15 @@ _HOP_HEADERS = frozenset({"user-agent", "te", "content-type", "grpc-accept-encod
                           "grpc-timeout", "grpc-encoding"})
 
 
-# A task that reaches a worker after its failover: ("workflow" or "activity", its token,
-# the dead worker's identity).
+# The kinds of queue a worker polls: its own sticky queue, the shared one of workflow
+# tasks, the shared one of activities.
+STICKY, WORKFLOW, ACTIVITY = "sticky", "workflow", "activity"
+# A task that reaches a worker after its failover: ("workflow", "activity" or "query", its
+# token, the dead worker's identity).
 OrphanHandler = Callable[[str, bytes, str], None]
 DEAD_KEPT = 64  # identities remembered as dead (each incarnation has its own pid)
 # A poll whose worker hung up stays open this long, for the failover to find it, unless
-# the worker is retired meanwhile (then the failover cancels it).
+# the worker is retired meanwhile (then retire() cancels it, or keeps a sticky one).
 HUNG_UP_POLL_GRACE_S = 1.0
 
 
@@ -86,11 +90,15 @@ class TaskProxy:
     """The gRPC pass-through; start() and stop() run on the caller's asyncio loop."""
 
     def __init__(self, upstream: str, held: HeldTasks | None = None,
-                 on_orphan: OrphanHandler | None = None) -> None:
+                 on_orphan: OrphanHandler | None = None, keep_sticky_polls: bool = True) -> None:
+        """`keep_sticky_polls=False` cancels a dead worker's sticky polls too (as before
+        retire() kept them): only for bench/recovery.py's baseline."""
         self.upstream = upstream
+        self.keep_sticky_polls = keep_sticky_polls
         self.held = held or HeldTasks()
         self.activities = HeldActivities()
-        # identity -> its long polls in flight upstream (tasks of the proxy's loop) -> method
+        # identity -> its long polls in flight upstream (tasks of the proxy's loop) -> the
+        # kind of queue polled (STICKY, WORKFLOW or ACTIVITY)
         self._polls: dict[str, dict[asyncio.Future, str]] = {}
         # Workers retired by a failover, newest last; a task answered to one of their
         # polls after that goes to on_orphan instead of into the book.
@@ -126,19 +134,20 @@ class TaskProxy:
         assert self._channel is not None
         metadata = [(k, v) for k, v in context.invocation_metadata() or ()
                     if k not in _HOP_HEADERS and not k.startswith(":")]
-        identity = _poller(method, request)
+        identity, queue = _poller(method, request)
         upstream = asyncio.ensure_future(self._upstream(
             method, request, identity, metadata, context.time_remaining()))
         try:
             if not identity:
                 return await upstream  # a caller that hangs up cancels the call
-            self._polls.setdefault(identity, {})[upstream] = method
+            self._polls.setdefault(identity, {})[upstream] = queue
             upstream.add_done_callback(lambda done: self._poll_ended(identity, done))
             # A poll outlives its worker's hang-up: a worker that dies as the server answers
             # its poll hangs up first, and cancelling the poll then threw the task away
             # (the server had already counted it as started by that worker: a 2 s stall).
             # So the poll stays open until the failover retires the worker, a few ms
-            # later, and whatever it brings meanwhile is booked or orphaned.
+            # later (a sticky one longer: see retire()), and whatever it brings is booked
+            # or orphaned.
             return await asyncio.shield(upstream)
         except asyncio.CancelledError:
             if identity:
@@ -184,7 +193,7 @@ class TaskProxy:
 
     def _cancel_if_alive(self, identity: str, upstream: asyncio.Future) -> None:
         """A live worker that cancelled its own poll (at its shutdown): nothing to wait
-        for. A dead one's polls are the failover's to cancel."""
+        for. A dead one's polls are retire()'s to cancel or keep."""
         if identity not in self._dead:
             upstream.cancel()
 
@@ -209,32 +218,42 @@ class TaskProxy:
 
     def retire(self, identity: str) -> tuple[dict[bytes, str], list[bytes]]:
         """A worker died: the workflow tasks (token -> workflow id) and the activity tasks
-        (tokens) it held, taken from the book, and its long polls cancelled, upstream too.
-        Call on the proxy's loop: with no await in between, an answer to one of its polls
-        is either in what is returned or, arriving later, handed to on_orphan (the server
-        had answered it before the cancel reached it)."""
+        (tokens) it held, taken from the book, and its polls of shared queues cancelled,
+        upstream too, before anything is failed over: a retry handed to one would go to
+        nobody. Call on the proxy's loop: with no await in between, an answer to one of
+        its polls is either in what is returned or, arriving later, handed to on_orphan.
+
+        Its sticky-queue polls stay open until they end by themselves. The server hands a
+        workflow's next task to the sticky queue of the worker that ran the last one, and
+        the failover's reset moves only the tasks after it. Cancelled, such a poll could
+        lose a task the server handed it in that instant (counted as started by the dead
+        worker, it waited out its 2 s timeout), and a task scheduled just before the reset
+        waited out the sticky queue's 1 s. Open, each brings at most one task, which is
+        failed over (on_orphan) in a few ms; nothing else is sent there after the reset."""
         self._dead[identity] = None
         while len(self._dead) > DEAD_KEPT:
             self._dead.pop(next(iter(self._dead)))
         tasks, activities = self.held.take(identity), self.activities.take(identity)
-        # Before any task is failed over: its retry must not be handed to a dead poll.
-        self.cancel_polls(identity)
+        self.cancel_polls(identity, queues=(WORKFLOW, ACTIVITY) if self.keep_sticky_polls
+                          else (STICKY, WORKFLOW, ACTIVITY))
         return tasks, activities
 
-    def cancel_polls(self, identity: str) -> int:
-        """Cancel a dead worker's long polls, upstream too (call on the proxy's loop): the
-        server must not hand a task to a poll whose answer would go to nobody."""
-        polls = self._polls.pop(identity, {})
-        for poll in polls:
-            poll.cancel()
-        return len(polls)
+    def cancel_polls(self, identity: str,
+                     queues: tuple[str, ...] = (STICKY, WORKFLOW, ACTIVITY)) -> int:
+        """Cancel a worker's long polls of those kinds of queue, upstream too (call on the
+        proxy's loop)."""
+        polls = self._polls.get(identity, {})
+        cancelled = [poll for poll, queue in polls.items() if queue in queues]
+        for poll in cancelled:
+            poll.cancel()  # its done callback drops it from self._polls
+        return len(cancelled)
 
     def _orphan(self, method: str, response: bytes, identity: str) -> None:
         try:
             if method == POLL:
                 task = PollWorkflowTaskQueueResponse.FromString(response)
-                # A query task is not held: its client's next ask goes to a live worker.
-                kind = "workflow" if task.task_token and not task.HasField("query") else ""
+                kind = ("query" if task.HasField("query") else "workflow") if (
+                    task.task_token) else ""
             elif method == ACTIVITY_POLL:
                 task = PollActivityTaskQueueResponse.FromString(response)
                 kind = "activity" if task.task_token else ""
@@ -281,16 +300,19 @@ class TaskProxy:
             log.debug("task proxy: could not read %s: %s", method, exc)
 
 
-def _poller(method: str, request: bytes) -> str:
-    """The identity of a long poll's worker ('' for any other call)."""
+def _poller(method: str, request: bytes) -> tuple[str, str]:
+    """The identity of a long poll's worker and the kind of queue it polls (('', '') for
+    any other call)."""
     try:
         if method == POLL:
-            return PollWorkflowTaskQueueRequest.FromString(request).identity
+            poll = PollWorkflowTaskQueueRequest.FromString(request)
+            sticky = poll.task_queue.kind == TaskQueueKind.TASK_QUEUE_KIND_STICKY
+            return poll.identity, STICKY if sticky else WORKFLOW
         if method == ACTIVITY_POLL:
-            return PollActivityTaskQueueRequest.FromString(request).identity
+            return PollActivityTaskQueueRequest.FromString(request).identity, ACTIVITY
     except Exception:  # noqa: BLE001 - forwarded all the same
         pass
-    return ""
+    return "", ""
 
 
 class _Forwarder(grpc.GenericRpcHandler):

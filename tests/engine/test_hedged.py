@@ -77,3 +77,51 @@ async def test_when_both_asks_fail_the_first_error_is_raised() -> None:
 
     with pytest.raises(LookupError, match="first"):
         await hedged(ask, 0.01)
+
+
+async def test_a_query_that_reached_a_dead_worker_is_asked_again_at_once() -> None:
+    """The failover answers such a query ASK_AGAIN in a few ms: the second ask goes out
+    then, not after the wait (a minute here), and its answer wins."""
+    from engine.hedged import ASK_AGAIN
+
+    answers = iter((RuntimeError(f"query failed: {ASK_AGAIN}"), "second"))
+
+    async def ask() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert await asyncio.wait_for(hedged(ask, 60.0), 5) == "second"
+
+
+async def test_another_early_error_is_not_asked_again() -> None:
+    asked: list[int] = []
+
+    async def ask() -> None:
+        asked.append(1)
+        raise LookupError("no such agent")
+
+    with pytest.raises(LookupError):
+        await hedged(ask, 60.0)
+    assert len(asked) == 1
+
+
+async def test_an_unhedged_read_is_asked_again_only_when_its_worker_died() -> None:
+    from engine.hedged import ASK_AGAIN, again_if_worker_died
+
+    answers = iter((RuntimeError(ASK_AGAIN), "page"))
+
+    async def ask() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert await again_if_worker_died(ask) == "page"
+    with pytest.raises(RuntimeError, match="ask again"):  # twice: the second error stands
+        await again_if_worker_died(lambda: _raise(RuntimeError(ASK_AGAIN)))
+
+
+async def _raise(error: Exception) -> None:
+    raise error

@@ -46,24 +46,76 @@ def test_a_workflow_holds_one_task_at_most():
     assert held.take(worker_identity("worker-2", 13)) == {b"new": "w"}
 
 
-async def test_a_dead_workers_long_poll_is_cancelled_upstream_too():
-    """The proxy cancels the dead worker's open polls at the server, so no task (the
-    retry of an activity it was running, say) is handed to a poll nobody will read."""
+async def test_retire_cancels_the_shared_queue_polls_and_keeps_the_sticky_one():
+    """retire() cancels the dead worker's polls of the shared queues at the server, so no
+    retry is handed to a poll nobody reads, and keeps its sticky-queue poll open: the
+    workflow's next task may already be on its way there (the reset moves only the tasks
+    after it), and cancelling the poll could lose it (2 s) or leave it to the sticky
+    queue's timeout (1 s). What the kept poll brings is failed over (on_orphan)."""
     from temporalio.api.workflowservice.v1 import PollActivityTaskQueueRequest
 
-    from engine.runtime.task_proxy import ACTIVITY_POLL
+    from engine.runtime.task_proxy import ACTIVITY_POLL, POLL
 
     identity = worker_identity("worker-1", 4242)
-    # A server that never answers: the poll is never released.
-    async with _proxy_before_a_held_poll(b"") as (proxy, channel, _release, arrived,
-                                                  cancelled):
-        poll = asyncio.ensure_future(channel.unary_unary(ACTIVITY_POLL)(
-            PollActivityTaskQueueRequest(identity=identity).SerializeToString(), timeout=30))
-        await asyncio.wait_for(arrived.wait(), 10)
-        assert proxy.cancel_polls(worker_identity("worker-2", 4242)) == 0  # not its poll
-        assert proxy.cancel_polls(identity) == 1
-        await asyncio.wait_for(cancelled.wait(), 10)
+    orphans: list[tuple[str, bytes]] = []
+    async with _proxy_before_a_held_poll(
+            _workflow_task(b"late", "agent-a"),
+            on_orphan=lambda kind, token, _who: orphans.append((kind, token))) as (
+            proxy, channel, release, arrived, cancelled):
+        polls = [channel.unary_unary(ACTIVITY_POLL)(PollActivityTaskQueueRequest(
+                     identity=identity).SerializeToString(), timeout=30),
+                 channel.unary_unary(POLL)(_poll(identity), timeout=30),
+                 channel.unary_unary(POLL)(_poll(identity, sticky=True), timeout=30)]
+        await wait_until_async(lambda: len(arrived) == 3, 10, "the polls at the server")
+        assert proxy.cancel_polls(worker_identity("worker-2", 4242)) == 0  # not its polls
+        for poll in polls:
+            poll.cancel()  # the worker dies: it hangs up
+        assert proxy.retire(identity) == ({}, [])
+        await wait_until_async(lambda: sorted(cancelled) == sorted([ACTIVITY_POLL, POLL]), 10,
+                               "the shared queues' polls cancelled at the server")
+        # Nothing to wait on for a cancel that must not come: a bounded look, longer than
+        # the other polls' cancels took to reach the server.
+        await asyncio.sleep(0.2)
+        assert len(cancelled) == 2  # the sticky one is still open there
+        release.set()  # the server hands it the workflow's next task
+        await wait_until_async(lambda: orphans == [("workflow", b"late")], 10,
+                               "the task failed over")
+        assert proxy.held.count() == 0
+
+
+async def test_the_benchs_baseline_cancels_the_sticky_poll_too():
+    """bench/recovery.py's `standby_failover_sticky_polls_cancelled`: as before."""
+    from engine.runtime.task_proxy import POLL
+
+    identity = worker_identity("worker-1", 4242)
+    async with _proxy_before_a_held_poll(b"", keep_sticky_polls=False) as (
+            proxy, channel, _release, arrived, cancelled):
+        poll = channel.unary_unary(POLL)(_poll(identity, sticky=True), timeout=30)
+        await wait_until_async(lambda: arrived, 10, "the poll at the server")
         poll.cancel()
+        proxy.retire(identity)
+        await wait_until_async(lambda: cancelled == [POLL], 10, "the sticky poll cancelled")
+
+
+async def test_a_query_that_reaches_a_retired_workers_sticky_poll_is_failed_over():
+    """Without an answer, a query handed to a dead worker's open sticky poll would wait
+    out its client's timeout: it goes to on_orphan, whose answer tells the client to ask
+    again (engine/hedged.py)."""
+    from engine.runtime.task_proxy import POLL
+
+    identity = worker_identity("worker-1", 4242)
+    orphans: list[tuple[str, bytes]] = []
+    async with _proxy_before_a_held_poll(
+            _workflow_task(b"q", "agent-a", query=True),
+            on_orphan=lambda kind, token, _who: orphans.append((kind, token))) as (
+            proxy, channel, release, arrived, _cancelled):
+        poll = channel.unary_unary(POLL)(_poll(identity, sticky=True), timeout=30)
+        await wait_until_async(lambda: arrived, 10, "the poll at the server")
+        poll.cancel()
+        proxy.retire(identity)
+        release.set()
+        await wait_until_async(lambda: orphans == [("query", b"q")], 10, "the query failed")
+        assert proxy.held.count() == 0
 
 
 class _AnsweredThenCancelledCall:
@@ -125,10 +177,14 @@ def _workflow_task(token: bytes, workflow_id: str, query: bool = False) -> bytes
     return task.SerializeToString()
 
 
-def _poll(identity: str) -> bytes:
+def _poll(identity: str, sticky: bool = False) -> bytes:
+    from temporalio.api.enums.v1 import TaskQueueKind
+    from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
 
-    return PollWorkflowTaskQueueRequest(identity=identity).SerializeToString()
+    kind = TaskQueueKind.TASK_QUEUE_KIND_STICKY if sticky else TaskQueueKind.TASK_QUEUE_KIND_NORMAL
+    return PollWorkflowTaskQueueRequest(
+        identity=identity, task_queue=TaskQueue(name="q", kind=kind)).SerializeToString()
 
 
 async def test_a_task_answered_to_a_poll_cancelled_as_its_worker_died_is_failed_over():
@@ -155,19 +211,6 @@ async def test_a_task_that_reaches_a_retired_worker_is_handed_to_on_orphan():
         await proxy.forward(POLL, _poll(identity), _Context())
     assert orphans == [("workflow", b"late")]
     assert proxy.held.count() == 0  # failed over, not booked under the dead worker
-
-
-async def test_a_query_task_to_a_retired_worker_is_neither_booked_nor_failed():
-    from engine.runtime.task_proxy import POLL
-
-    identity = worker_identity("worker-1", 4242)
-    orphans: list = []
-    proxy = _proxy_answering(_workflow_task(b"q", "agent-a", query=True),
-                             on_orphan=lambda kind, token, _who: orphans.append((kind, token)))
-    proxy.retire(identity)
-    with pytest.raises(asyncio.CancelledError):
-        await proxy.forward(POLL, _poll(identity), _Context())
-    assert orphans == [] and proxy.held.count() == 0
 
 
 def test_activities_are_booked_from_their_hand_over_to_their_answer():
@@ -217,34 +260,39 @@ def test_a_worker_that_never_answers_holds_at_most_its_cap():
 
 
 @contextlib.asynccontextmanager
-async def _proxy_before_a_held_poll(answer: bytes):
+async def _proxy_before_a_held_poll(answer: bytes, on_orphan=None, **proxy_options):
     """A task proxy in front of a real gRPC server standing in for Temporal, whose every
     call waits for `release` and then answers `answer`. Yields (proxy, a channel to the
-    proxy, release, arrived, cancelled): the events of the server's side."""
+    proxy, release, arrived, cancelled): the server's side, the last two as the methods
+    that arrived and that were cancelled there."""
     import grpc
 
     from engine.runtime.task_proxy import TaskProxy
 
-    release, arrived, cancelled = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    release = asyncio.Event()
+    arrived: list[str] = []
+    cancelled: list[str] = []
 
-    async def poll(_request: bytes, _context) -> bytes:
-        arrived.set()
-        try:
-            await release.wait()
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-        return answer
+    def handler(method: str):
+        async def poll(_request: bytes, _context) -> bytes:
+            arrived.append(method)
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                cancelled.append(method)
+                raise
+            return answer
+        return poll
 
     class Upstream(grpc.GenericRpcHandler):
         def service(self, details):
-            return grpc.unary_unary_rpc_method_handler(poll)
+            return grpc.unary_unary_rpc_method_handler(handler(details.method))
 
     upstream = grpc.aio.server()
     upstream.add_generic_rpc_handlers([Upstream()])
     port = upstream.add_insecure_port("127.0.0.1:0")
     await upstream.start()
-    proxy = TaskProxy(f"127.0.0.1:{port}")
+    proxy = TaskProxy(f"127.0.0.1:{port}", on_orphan=on_orphan, **proxy_options)
     try:
         async with grpc.aio.insecure_channel(await proxy.start()) as channel:
             yield proxy, channel, release, arrived, cancelled
@@ -264,12 +312,12 @@ async def test_a_poll_whose_worker_hung_up_stays_open_and_its_task_is_booked():
     async with _proxy_before_a_held_poll(_workflow_task(b"t1", "agent-a")) as (
             proxy, channel, release, arrived, cancelled):
         poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
-        await asyncio.wait_for(arrived.wait(), 10)
+        await wait_until_async(lambda: arrived, 10, "the poll at the server")
         poll.cancel()  # the worker hangs up
         # Nothing to wait on for a cancel that must not come: a bounded look, as long as
         # the hang-up took to reach the server before the fix (well under 0.2 s).
         await asyncio.sleep(0.2)
-        assert not cancelled.is_set()  # still open at the server
+        assert not cancelled  # still open at the server
         release.set()  # the server answers it
         await wait_until_async(lambda: proxy.held.count() == 1, 10, "the task booked")
         assert proxy.retire(identity) == ({b"t1": "agent-a"}, [])
@@ -285,8 +333,8 @@ async def test_a_live_workers_cancelled_poll_is_cancelled_upstream_after_a_grace
     identity = worker_identity("worker-1", 4242)
     async with _proxy_before_a_held_poll(_workflow_task(b"t1", "agent-a")) as (
             proxy, channel, _release, arrived, cancelled):
-        poll = channel.unary_unary(POLL)(_poll(identity), timeout=30)
-        await asyncio.wait_for(arrived.wait(), 10)
+        poll = channel.unary_unary(POLL)(_poll(identity, sticky=True), timeout=30)
+        await wait_until_async(lambda: arrived, 10, "the poll at the server")
         poll.cancel()
-        await asyncio.wait_for(cancelled.wait(), 10)
+        await wait_until_async(lambda: cancelled == [POLL], 10, "the poll cancelled upstream")
         await wait_until_async(lambda: not proxy._polls, 10, "no poll key left")
