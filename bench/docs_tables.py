@@ -82,6 +82,7 @@ TABLES: dict[str, Table] = {
             Row("seed", "seed"),
             Row("symbols", "symbols"),
             Row("agent run length (continue-as-new), ticks", "continue_as_new_every"),
+            Row("agent run length (continue-as-new), history events", "continue_as_new_events"),
         ),
         "how failover works: [runtime.md](runtime.md#active-failover).",
         Grid("configuration", (
@@ -92,6 +93,9 @@ TABLES: dict[str, Table] = {
             ("standby_failover_unhedged", "the same, each query asked once"),
             ("standby_failover_coarse_timers", "the same, the server's default timer shift"),
             ("standby_failover_spawned_restarts", "the same, a killed worker spawned, not forked"),
+            ("standby_failover_sticky_polls_cancelled",
+             "the same, the dead worker's sticky polls cancelled"),
+            ("standby_failover_tick_bounded_runs", "the same, runs bounded in ticks only"),
             ("server", "the dev server killed instead"),
         ), (
             ("median_ms", "median, ms"),
