@@ -138,6 +138,13 @@ class TaskProxy:
         upstream = asyncio.ensure_future(self._upstream(
             method, request, identity, metadata, context.time_remaining()))
         try:
+            if method == COMPLETED:
+                # The answer may hand the worker the workflow's next task (and activities):
+                # a worker that dies as it comes back hangs up, and cancelling the call then
+                # lost that task, which waited out its 2 s timeout (seen in a history: the
+                # next task started by the dead worker in the same millisecond).
+                upstream.add_done_callback(_retrieved)
+                return await asyncio.shield(upstream)
             if not identity:
                 return await upstream  # a caller that hangs up cancels the call
             self._polls.setdefault(identity, {})[upstream] = queue
@@ -267,6 +274,25 @@ class TaskProxy:
                         "it over now", kind)
             self.on_orphan(kind, task.task_token, identity)
 
+    def _follow_up(self, identity: str, follow_up: RespondWorkflowTaskCompletedResponse) -> None:
+        """What the server handed a worker in its answer to a completion: the workflow's
+        next task, and activities started on it at once. Booked; or failed over, if the
+        worker was retired meanwhile (it died as the answer came back)."""
+        tasks = [("workflow", follow_up.workflow_task.task_token,
+                  follow_up.workflow_task.workflow_execution.workflow_id)] if (
+            follow_up.workflow_task.task_token) else []
+        tasks += [("activity", eager.task_token, "") for eager in follow_up.activity_tasks]
+        for kind, token, workflow_id in tasks:
+            if identity in self._dead:
+                if self.on_orphan is not None:
+                    log.warning("task proxy: a %s task reached a worker after its failover; "
+                                "failing it over now", kind)
+                    self.on_orphan(kind, token, identity)
+            elif kind == "workflow":
+                self.held.started(identity, token, workflow_id)
+            else:
+                self.activities.started(identity, token)
+
     def _note(self, method: str, request: bytes, response: bytes) -> None:
         """Book-keeping only: a message we fail to parse is forwarded all the same."""
         try:
@@ -287,17 +313,19 @@ class TaskProxy:
                 answer = RespondWorkflowTaskCompletedRequest.FromString(request)
                 self.held.answered(answer.task_token)
                 follow_up = RespondWorkflowTaskCompletedResponse.FromString(response)
-                if follow_up.workflow_task.task_token:  # the server handed the next one over
-                    self.held.started(answer.identity, follow_up.workflow_task.task_token,
-                                      follow_up.workflow_task.workflow_execution.workflow_id)
-                for eager in follow_up.activity_tasks:  # started on this worker at once
-                    self.activities.started(answer.identity, eager.task_token)
+                self._follow_up(answer.identity, follow_up)
             elif method == FAILED:
                 self.held.answered(RespondWorkflowTaskFailedRequest.FromString(request).task_token)
             elif method in ACTIVITY_ANSWERS:
                 self.activities.answered(ACTIVITY_ANSWERS[method].FromString(request).task_token)
         except Exception as exc:  # noqa: BLE001 - never break the worker's traffic
             log.debug("task proxy: could not read %s: %s", method, exc)
+
+
+def _retrieved(call: asyncio.Future) -> None:
+    """A shielded call whose caller hung up: its error has no other reader."""
+    if not call.cancelled():
+        call.exception()
 
 
 def _poller(method: str, request: bytes) -> tuple[str, str]:

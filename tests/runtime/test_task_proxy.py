@@ -83,6 +83,49 @@ async def test_retire_cancels_the_shared_queue_polls_and_keeps_the_sticky_one():
         assert proxy.held.count() == 0
 
 
+@pytest.mark.parametrize("retired_first", [True, False], ids=["retired", "not-yet-retired"])
+async def test_the_next_task_in_a_completions_answer_to_a_dying_worker_is_failed_over(
+        retired_first):
+    """The server may answer a workflow task's completion with the workflow's next task
+    (and activities started at once). A worker that dies as that answer comes back hangs up;
+    the proxy cancelled the call then, and the task, started by the dead worker, waited out
+    its 2 s timeout (seen in a history). Now the call runs on: its task is booked (and
+    taken by retire()) or, once the worker is retired, failed over."""
+    from temporalio.api.workflowservice.v1 import (
+        PollActivityTaskQueueResponse,
+        PollWorkflowTaskQueueResponse,
+        RespondWorkflowTaskCompletedRequest,
+        RespondWorkflowTaskCompletedResponse,
+    )
+
+    from engine.runtime.task_proxy import COMPLETED
+
+    identity = worker_identity("worker-1", 4242)
+    answer = RespondWorkflowTaskCompletedResponse(
+        workflow_task=PollWorkflowTaskQueueResponse.FromString(
+            _workflow_task(b"next", "agent-a")),
+        activity_tasks=[PollActivityTaskQueueResponse(task_token=b"eager")])
+    orphans: list[tuple[str, bytes]] = []
+    async with _proxy_before_a_held_poll(
+            answer.SerializeToString(),
+            on_orphan=lambda kind, token, _who: orphans.append((kind, token))) as (
+            proxy, channel, release, arrived, cancelled):
+        call = channel.unary_unary(COMPLETED)(RespondWorkflowTaskCompletedRequest(
+            identity=identity, task_token=b"done").SerializeToString(), timeout=30)
+        await wait_until_async(lambda: arrived, 10, "the completion at the server")
+        call.cancel()  # the worker dies: it hangs up
+        if retired_first:
+            assert proxy.retire(identity) == ({}, [])
+        release.set()  # the server answers, handing over the next task
+        if retired_first:
+            await wait_until_async(lambda: len(orphans) == 2, 10, "both failed over")
+            assert orphans == [("workflow", b"next"), ("activity", b"eager")]
+        else:
+            await wait_until_async(lambda: proxy.held.count() == 1, 10, "the task booked")
+            assert proxy.retire(identity) == ({b"next": "agent-a"}, [b"eager"])
+        assert not cancelled  # the call ran on at the server
+
+
 async def test_the_benchs_baseline_cancels_the_sticky_poll_too():
     """bench/recovery.py's `standby_failover_sticky_polls_cancelled`: as before."""
     from engine.runtime.task_proxy import POLL
