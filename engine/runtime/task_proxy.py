@@ -269,10 +269,14 @@ class TaskProxy:
         except Exception as exc:  # noqa: BLE001 - the timeouts remain the safety net
             log.debug("task proxy: could not read a late %s: %s", method, exc)
             return
-        if kind and self.on_orphan is not None:
+        if kind:
+            self._fail_over_late(kind, task.task_token, identity)
+
+    def _fail_over_late(self, kind: str, token: bytes, identity: str) -> None:
+        if self.on_orphan is not None:
             log.warning("task proxy: a %s task reached a worker after its failover; failing "
                         "it over now", kind)
-            self.on_orphan(kind, task.task_token, identity)
+            self.on_orphan(kind, token, identity)
 
     def _follow_up(self, identity: str, follow_up: RespondWorkflowTaskCompletedResponse) -> None:
         """What the server handed a worker in its answer to a completion: the workflow's
@@ -284,10 +288,7 @@ class TaskProxy:
         tasks += [("activity", eager.task_token, "") for eager in follow_up.activity_tasks]
         for kind, token, workflow_id in tasks:
             if identity in self._dead:
-                if self.on_orphan is not None:
-                    log.warning("task proxy: a %s task reached a worker after its failover; "
-                                "failing it over now", kind)
-                    self.on_orphan(kind, token, identity)
+                self._fail_over_late(kind, token, identity)
             elif kind == "workflow":
                 self.held.started(identity, token, workflow_id)
             else:
